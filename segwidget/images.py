@@ -1,0 +1,96 @@
+"""Compressed per-image store: what the gallery and the detail view show, never logits.
+
+Each image keeps a JPEG of itself and PNGs of its truth and prediction masks, at full
+resolution and as a thumbnail, so memory grows with compressed pixels, not with C.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .imaging import decode, encode_jpeg, encode_png, mask_dtype, shrink
+
+THUMB_SIDE = 128
+_PARTS = ("image", "truth", "prediction", "thumb_image", "thumb_truth", "thumb_prediction")
+
+
+@dataclass(frozen=True)
+class ImageView:
+    """One image ready to send or draw: encoded picture plus raw class-index masks."""
+
+    image_jpeg: bytes
+    truth: NDArray[np.unsignedinteger]
+    prediction: NDArray[np.unsignedinteger]
+
+    @property
+    def height(self) -> int:
+        return int(self.truth.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.truth.shape[1])
+
+
+@dataclass
+class ImageStore:
+    """Encoded images, truth and prediction masks (void = the dtype's maximum)."""
+
+    n_classes: int
+    parts: dict[str, list[bytes]] = field(default_factory=lambda: {p: [] for p in _PARTS})
+
+    def __len__(self) -> int:
+        return len(self.parts["image"])
+
+    @property
+    def dtype(self) -> type[np.unsignedinteger]:
+        return mask_dtype(self.n_classes)
+
+    def add(self, rgb: NDArray[np.uint8], truth: NDArray, prediction: NDArray) -> None:
+        """Encode one image (``(H, W, 3)`` uint8) with its masks (``(H, W)``, void already set)."""
+        truth = truth.astype(self.dtype)
+        prediction = prediction.astype(self.dtype)
+        encoded = {
+            "image": encode_jpeg(rgb, quality=90),
+            "truth": encode_png(truth),
+            "prediction": encode_png(prediction),
+            "thumb_image": encode_jpeg(shrink(rgb, THUMB_SIDE, nearest=False), quality=85),
+            "thumb_truth": encode_png(shrink(truth, THUMB_SIDE, nearest=True)),
+            "thumb_prediction": encode_png(shrink(prediction, THUMB_SIDE, nearest=True)),
+        }
+        for name, data in encoded.items():
+            self.parts[name].append(data)
+
+    def view(self, n: int, thumbnail: bool = False) -> ImageView:
+        """Image ``n`` decoded to masks (the picture stays JPEG for the browser)."""
+        if not 0 <= n < len(self):
+            raise IndexError(f"image index {n} out of range for {len(self)} stored images")
+        prefix = "thumb_" if thumbnail else ""
+        return ImageView(
+            self.parts[prefix + "image"][n],
+            decode(self.parts[prefix + "truth"][n], self.dtype),
+            decode(self.parts[prefix + "prediction"][n], self.dtype),
+        )
+
+    def rgb(self, n: int) -> NDArray[np.uint8]:
+        """Image ``n`` decoded to ``(H, W, 3)`` uint8."""
+        return decode(self.view(n).image_jpeg).astype(np.uint8)
+
+    def to_arrays(self) -> dict[str, NDArray]:
+        """Flat arrays for ``np.savez``: each part's bytes concatenated, with offsets."""
+        out: dict[str, NDArray] = {}
+        for name, blobs in self.parts.items():
+            out[f"images_{name}_data"] = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+            out[f"images_{name}_ptr"] = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
+        return out
+
+    @classmethod
+    def from_arrays(cls, n_classes: int, arrays: dict[str, NDArray]) -> ImageStore:
+        store = cls(n_classes)
+        for name in _PARTS:
+            data = arrays[f"images_{name}_data"].tobytes()
+            ptr = arrays[f"images_{name}_ptr"]
+            store.parts[name] = [data[ptr[i] : ptr[i + 1]] for i in range(ptr.size - 1)]
+        return store

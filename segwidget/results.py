@@ -1,0 +1,263 @@
+"""``Results``: what one analysis pass keeps, and every question segwidget answers from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from . import metrics, ranking
+from .images import ImageStore
+from .ranking import Ranking
+from .sparse import CellIndex, SparseConfusion
+
+ClassRef = int | str
+
+
+class Confusion(NamedTuple):
+    """One off-diagonal cell of the pooled matrix."""
+
+    true: str
+    pred: str
+    pixels: int
+    share: float  # of all valid true-``true`` pixels
+
+
+@dataclass
+class Results:
+    """Compact statistics of one pass of a model over a dataloader (no logits).
+
+    Attributes
+    ----------
+    classes
+        Class names; index ``c`` of every matrix is ``classes[c]``.
+    losses
+        Per-image mean loss over valid pixels, float64 ``(N,)``; NaN for images with none.
+    image_confusions
+        Sparse per-image confusion counts.
+    images
+        Compressed images and masks for display, or ``None`` when not kept.
+    colors
+        ``#rrggbb`` per class.
+    ignore_index
+        Truth value that marks invalid pixels, or ``None``.
+    partial
+        True when the pass stopped early (interrupted, or an error); what is here is
+        the images of the batches that completed.
+    nonfinite_pixels
+        Per image, pixels whose logits were NaN or infinite.
+    """
+
+    classes: list[str]
+    losses: NDArray[np.float64]
+    image_confusions: SparseConfusion
+    images: ImageStore | None
+    colors: list[str]
+    ignore_index: int | None = 255
+    partial: bool = False
+    nonfinite_pixels: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def __post_init__(self) -> None:
+        if self.nonfinite_pixels.size != self.losses.size:
+            self.nonfinite_pixels = np.zeros(self.losses.size, dtype=np.int64)
+
+    def __repr__(self) -> str:
+        state = "partial " if self.partial else ""
+        return (
+            f"<{state}Results: {self.n_images} images, {self.n_classes} classes, "
+            f"mean IoU {self.mean_iou():.3f}, pixel accuracy {self.pixel_accuracy():.3f}>"
+        )
+
+    # -- sizes and derived arrays ---------------------------------------------------------
+    @property
+    def n_images(self) -> int:
+        return int(self.losses.size)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @cached_property
+    def _pooled(self) -> NDArray[np.int64]:
+        return self.image_confusions.pooled()
+
+    @cached_property
+    def cell_index(self) -> CellIndex:
+        """For each cell ``t * C + p``, the images having it and their pixel counts."""
+        return self.image_confusions.cell_index()
+
+    @cached_property
+    def true_totals(self) -> NDArray[np.int64]:
+        """``(N, C)``: per image, valid pixels whose truth is each class."""
+        return self.image_confusions.per_image_class_totals("true")
+
+    @cached_property
+    def pred_totals(self) -> NDArray[np.int64]:
+        """``(N, C)``: per image, valid pixels predicted as each class."""
+        return self.image_confusions.per_image_class_totals("pred")
+
+    def class_index(self, ref: ClassRef) -> int:
+        """A class name or index → its index (with a clear error when it is neither)."""
+        if isinstance(ref, str):
+            if ref not in self.classes:
+                raise KeyError(f"no class named {ref!r}; classes are {self.classes}")
+            return self.classes.index(ref)
+        if isinstance(ref, bool) or not isinstance(ref, int | np.integer):
+            raise TypeError(f"a class is a name or an index, not {type(ref).__name__}")
+        if not 0 <= int(ref) < self.n_classes:
+            raise IndexError(f"class index {ref} out of range for {self.n_classes} classes")
+        return int(ref)
+
+    # -- fastai v1's interpretation, public and correct --------------------------------------
+    def top_losses(
+        self, k: int | None = None, largest: bool = True
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """The ``k`` images with the highest (or lowest) loss.
+
+        Returns
+        -------
+        (losses, indices)
+            Sorted; images with no valid pixel (NaN loss) come last either way.
+        """
+        idx = np.arange(self.n_images)
+        nan = np.isnan(self.losses)
+        key = np.where(nan, 0.0, self.losses)
+        order = np.lexsort((idx, -key if largest else key, nan))[:k]
+        return self.losses[order], order.astype(np.int64)
+
+    def confusion(self, normalize: str | None = None) -> NDArray:
+        """The pooled confusion matrix ``CM = Σ_n cm_n``.
+
+        Parameters
+        ----------
+        normalize
+            ``None`` for pixel counts (int64), ``"true"`` for the share of true-``t``
+            pixels predicted ``p`` (rows sum to 1), ``"pred"`` for columns summing to 1.
+        """
+        if normalize is None:
+            return self._pooled.copy()
+        return metrics.normalize(self._pooled, normalize)
+
+    def mean_confusion(self) -> NDArray[np.float64]:
+        """fastai's ``mean_cm``: per-image row-normalised matrices averaged over the images
+        whose truth contains each row's class. Its diagonal is mean per-image *recall*."""
+        sparse = self.image_confusions
+        return metrics.mean_row_normalized(
+            sparse.entry_image, sparse.cell, sparse.count, sparse.entry_row_totals(),
+            self.n_classes,
+        )  # fmt: skip
+
+    def image_confusion(self, i: int) -> NDArray[np.int64]:
+        """Image ``i``'s dense ``(C, C)`` confusion counts (fastai's ``single_img_cm[i]``)."""
+        return self.image_confusions.image(int(i))
+
+    def mean_iou(self) -> float:
+        """Mean of per-class IoU over the classes where it is defined."""
+        return metrics.mean_iou(self._pooled)
+
+    def pixel_accuracy(self) -> float:
+        """Share of valid pixels predicted correctly."""
+        return metrics.pixel_accuracy(self._pooled)
+
+    def mean_loss(self) -> float:
+        """Mean of the per-image losses over images with a valid pixel."""
+        finite = self.losses[~np.isnan(self.losses)]
+        return float(finite.mean()) if finite.size else float("nan")
+
+    def class_table(self) -> Any:
+        """Per-class IoU, recall, precision, support (pixels) and image count.
+
+        NaN where a score is undefined (0/0). A pandas DataFrame indexed by class name
+        when pandas is installed (``.attrs`` holds ``mean_iou`` and ``pixel_accuracy``),
+        else a list of dicts.
+        """
+        cm = self._pooled
+        columns = {
+            "iou": metrics.iou(cm),
+            "recall": metrics.recall(cm),
+            "precision": metrics.precision(cm),
+            "support": metrics.support(cm),
+            "images": (self.true_totals > 0).sum(axis=0),
+        }
+        rows = [
+            {"class": name, **{k: v[c].item() for k, v in columns.items()}}
+            for c, name in enumerate(self.classes)
+        ]
+        try:
+            import pandas as pd
+        except ImportError:
+            return rows
+        table = pd.DataFrame(rows).set_index("class")
+        table.attrs.update(mean_iou=self.mean_iou(), pixel_accuracy=self.pixel_accuracy())
+        return table
+
+    def most_confused(self, k: int = 10, min_pixels: int = 1) -> list[Confusion]:
+        """The ``k`` largest off-diagonal cells with at least ``min_pixels`` pixels.
+
+        Ordered by pixels (ties by share, then class order); ``share`` is the row-normalised
+        value, the fraction of all true-``true`` pixels predicted ``pred``.
+        """
+        cm = self._pooled.copy()
+        np.fill_diagonal(cm, 0)
+        share = metrics.normalize(self._pooled, "true")
+        t, p = np.nonzero(cm >= max(min_pixels, 1))
+        perm = np.lexsort((p, t, -share[t, p], -cm[t, p]))[:k]
+        return [
+            Confusion(self.classes[a], self.classes[b], int(cm[a, b]), float(share[a, b]))
+            for a, b in zip(t[perm], p[perm], strict=True)
+        ]
+
+    def rank(
+        self,
+        true: ClassRef | None = None,
+        pred: ClassRef | None = None,
+        by: str = "share",
+        loss_range: tuple[float, float] | None = None,
+    ) -> Ranking:
+        """The images the gallery shows for a selection, in its order (DESIGN.md's ranking).
+
+        Parameters
+        ----------
+        true, pred
+            The selected cell (names or indices). Both ``None``: all images by loss,
+            highest first. ``true == pred`` (or ``pred`` omitted): the images whose truth
+            or prediction contains the class, lowest IoU for it first. Otherwise the
+            images with true-``true`` pixels predicted ``pred``.
+        by
+            For an off-diagonal cell: ``"share"`` (of the image's true-``true`` pixels)
+            or ``"pixels"``.
+        loss_range
+            ``(lo, hi)``: keep only images with ``lo <= loss <= hi``.
+        """
+        if true is None and pred is None:
+            ranked = ranking.by_loss(self.losses)
+        else:
+            t = self.class_index(true if true is not None else pred)  # type: ignore[arg-type]
+            p = self.class_index(pred) if pred is not None else t
+            if t == p:
+                ranked = ranking.by_class_iou(
+                    self.cell_index, self.true_totals, self.pred_totals, t
+                )
+            else:
+                ranked = ranking.by_confusion(self.cell_index, self.true_totals, t, p, by)
+        if loss_range is not None:
+            ranked = ranking.within_loss(ranked, self.losses, *map(float, loss_range))
+        return ranked
+
+    # -- pictures and persistence -----------------------------------------------------------
+    def show(self, i: int) -> Image.Image:
+        """Image ``i`` as image | truth | prediction | errors, with a legend (fastai's ``show_xyz``)."""
+        from .figure import render_image_row
+
+        return render_image_row(self, int(i))
+
+    def save(self, path: str | Path) -> Path:
+        """Write to one ``.npz`` file (no pickle); ``segwidget.load`` reads it back."""
+        from .persist import save_results
+
+        return save_results(self, Path(path))
