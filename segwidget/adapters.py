@@ -1,4 +1,4 @@
-"""Turn whatever a dataloader and a model produce into ``(images, masks)`` and ``(B, C, H, W)`` logits."""
+"""Turn what loaders and models produce into ``(images, masks)`` and ``(B, C, H, W)`` logits."""
 
 from __future__ import annotations
 
@@ -120,7 +120,8 @@ def logits_at_mask_size(logits: torch.Tensor, masks: torch.Tensor, where: str) -
         lh, lw = logits.shape[-2:]
         if lh > size[0] or lw > size[1]:
             raise InputError(
-                f"{where}: logits {tuple(logits.shape)} are larger than masks {tuple(masks.shape)}; "
+                f"{where}: logits {tuple(logits.shape)} are larger than masks "
+                f"{tuple(masks.shape)}; "
                 "segwidget only upsamples lower-resolution logits"
             )
         logits = F.interpolate(logits, size=size, mode="bilinear", align_corners=False)

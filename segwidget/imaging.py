@@ -16,7 +16,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 Denormalize = Callable[[torch.Tensor], torch.Tensor]
 
-# Distinct, readable first colours (Cityscapes-like, then tab10-like); more come from the golden angle.
+# Distinct, readable first colours (Cityscapes-like, then tab10-like); then the golden angle.
 _BASE_PALETTE = (
     "#4682b4", "#b0b0b0", "#804080", "#f423e8", "#6b8e23", "#00008e", "#dc143c", "#dcdc00",
     "#fa9f1e", "#98fb98", "#46466e", "#ff0000", "#00e6e6", "#77200b", "#9467bd", "#8c564b",

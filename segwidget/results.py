@@ -251,7 +251,7 @@ class Results:
 
     # -- pictures and persistence -----------------------------------------------------------
     def show(self, i: int) -> Image.Image:
-        """Image ``i`` as image | truth | prediction | errors, with a legend (fastai's ``show_xyz``)."""
+        """Image ``i``: image | truth | prediction | errors (fastai's ``show_xyz``)."""
         from .figure import render_image_row
 
         return render_image_row(self, int(i))
