@@ -5,6 +5,7 @@ from .analysis import AnalysisError, analyze
 from .persist import load
 from .ranking import Ranking
 from .results import Confusion, Results
+from .widget import SegExplorer
 
 __all__ = [
     "AnalysisError",
@@ -12,6 +13,7 @@ __all__ = [
     "InputError",
     "Ranking",
     "Results",
+    "SegExplorer",
     "analyze",
     "load",
 ]

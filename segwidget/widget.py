@@ -1,0 +1,255 @@
+"""``SegExplorer``: the anywidget view of ``Results``, its selection traitlets and messages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import torch
+import traitlets
+from numpy.typing import NDArray
+
+from . import protocol
+from .analysis import analyze
+from .ranking import ORDERS, Ranking
+from .results import ClassRef, Results
+
+log = logging.getLogger("segwidget")
+_STATIC = Path(__file__).parent / "static"
+# Results methods that the explorer answers too (fastai's interpretation API and more).
+_DELEGATED = (
+    "top_losses",
+    "confusion",
+    "mean_confusion",
+    "image_confusion",
+    "class_table",
+    "most_confused",
+    "rank",
+    "show",
+    "save",
+    "mean_iou",
+    "pixel_accuracy",
+)
+
+
+class SegExplorer(anywidget.AnyWidget):
+    """Run a segmentation model over a dataloader once and explore where it is wrong.
+
+    Parameters
+    ----------
+    model, dl, classes
+        The model, any iterable of batches, and the class names (see ``segwidget.analyze``).
+    results
+        Explore existing ``Results`` (e.g. from ``segwidget.load``) instead of running a pass.
+    **analyze_kwargs
+        Passed to ``segwidget.analyze`` (``ignore_index``, ``loss_func``, ``device``, ...).
+
+    Notes
+    -----
+    ``selected_cell`` (``[true, pred]`` or ``None``; names or indices may be assigned),
+    ``selected_image``, ``order``, ``normalize``, ``overlay`` and ``loss_range`` are synced
+    with the browser both ways; ``shown_indices`` follows them and can be observed.
+    """
+
+    _esm = _STATIC / "widget.js"
+    _css = _STATIC / "widget.css"
+
+    classes = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    colors = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    summary = traitlets.Dict().tag(sync=True)
+    pooled = traitlets.Bytes().tag(sync=True)
+    mean_cm = traitlets.Bytes().tag(sync=True)
+    losses = traitlets.Bytes().tag(sync=True)
+    cell_ptr = traitlets.Bytes().tag(sync=True)
+    cell_image = traitlets.Bytes().tag(sync=True)
+    cell_count = traitlets.Bytes().tag(sync=True)
+
+    selected_cell = traitlets.Any(None, allow_none=True).tag(sync=True)
+    selected_image = traitlets.Any(None, allow_none=True).tag(sync=True)
+    order = traitlets.Enum(ORDERS, "share").tag(sync=True)
+    normalize = traitlets.Enum(("true", "pred", "none", "mean"), "true").tag(sync=True)
+    log_scale = traitlets.Bool(False).tag(sync=True)
+    hide_diagonal = traitlets.Bool(False).tag(sync=True)
+    overlay = traitlets.Enum(("none", "prediction", "truth", "pair"), "prediction").tag(sync=True)
+    loss_range = traitlets.Any(None, allow_none=True).tag(sync=True)
+
+    shown_indices = traitlets.Any(read_only=True)  # numpy int64, the gallery's order; not synced
+
+    def __init__(
+        self,
+        model: torch.nn.Module | None = None,
+        dl: Any = None,
+        classes: Any = None,
+        *,
+        results: Results | None = None,
+        **analyze_kwargs: Any,
+    ) -> None:
+        super().__init__()
+        self._results: Results | None = None
+        self._dl: Any = None
+        self.on_msg(self._on_message)
+        self.update(model, dl, classes, results=results, **analyze_kwargs)
+
+    # -- data -----------------------------------------------------------------------------
+    @property
+    def results(self) -> Results:
+        """The ``Results`` shown."""
+        assert self._results is not None
+        return self._results
+
+    def update(
+        self,
+        model: torch.nn.Module | None = None,
+        dl: Any = None,
+        classes: Any = None,
+        *,
+        results: Results | None = None,
+        **analyze_kwargs: Any,
+    ) -> Results:
+        """Show new results: from ``results``, or from a new pass of ``model`` over ``dl``.
+
+        ``dl`` and ``classes`` default to the previous ones; the selection is cleared.
+        """
+        if results is None:
+            if model is None:
+                raise ValueError("pass a model (and a dataloader) or results=")
+            dl = dl if dl is not None else self._dl
+            if dl is None:
+                raise ValueError("pass a dataloader the first time")
+            if classes is None and self._results is not None:
+                classes = self._results.classes
+            results = analyze(model, dl, classes, **analyze_kwargs)
+            self._dl = dl
+        with self.hold_sync():
+            self._results = results
+            self.selected_cell = None
+            self.selected_image = None
+            self.loss_range = None
+            self.classes = list(results.classes)
+            self.colors = list(results.colors)
+            self.summary = protocol.summary(results)
+            for name, data in protocol.state_arrays(results).items():
+                setattr(self, name, data)
+        self._refresh_shown()
+        return results
+
+    # -- selection ------------------------------------------------------------------------
+    @traitlets.validate("selected_cell")
+    def _valid_cell(self, proposal: dict[str, Any]) -> list[int] | None:
+        value = proposal["value"]
+        if value is None:
+            return None
+        if isinstance(value, str | int | np.integer) and not isinstance(value, bool):
+            value = (value, value)  # a class: the diagonal cell
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise traitlets.TraitError(
+                f"selected_cell must be (true, pred), a class, or None; got {value!r}"
+            )
+        try:
+            return [self.results.class_index(value[0]), self.results.class_index(value[1])]
+        except (KeyError, IndexError, TypeError) as err:
+            raise traitlets.TraitError(f"selected_cell {value!r}: {err}") from err
+
+    @traitlets.validate("selected_image")
+    def _valid_image(self, proposal: dict[str, Any]) -> int | None:
+        value = proposal["value"]
+        if value is None:
+            return None
+        if not protocol.is_index(value, self.results.n_images):
+            raise traitlets.TraitError(
+                f"selected_image must be an image index in 0..{self.results.n_images - 1} "
+                f"or None; got {value!r}"
+            )
+        return int(value)
+
+    @traitlets.validate("loss_range")
+    def _valid_loss_range(self, proposal: dict[str, Any]) -> list[float] | None:
+        value = proposal["value"]
+        if value is None:
+            return None
+        try:
+            lo, hi = (float(v) for v in value)
+        except (TypeError, ValueError) as err:
+            raise traitlets.TraitError(
+                f"loss_range must be (lo, hi) or None; got {value!r}"
+            ) from err
+        if not lo <= hi:
+            raise traitlets.TraitError(f"loss_range needs lo <= hi; got {value!r}")
+        return [lo, hi]
+
+    @traitlets.observe("selected_cell", "order", "loss_range")
+    def _on_selection(self, _change: dict[str, Any]) -> None:
+        self._refresh_shown()
+
+    def _refresh_shown(self) -> None:
+        ranked = self.ranking()
+        self.set_trait("shown_indices", ranked.indices)
+
+    def ranking(self) -> Ranking:
+        """The gallery's images and scores for the current selection, order and loss range."""
+        cell = self.selected_cell
+        true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
+        return self.results.rank(true, pred, by=self.order, loss_range=self.loss_range)
+
+    def select(self, true: ClassRef | None, pred: ClassRef | None = None) -> NDArray[np.int64]:
+        """Select a cell (or a class when ``pred`` is omitted) and return the shown indices."""
+        self.selected_cell = None if true is None else (true, true if pred is None else pred)
+        return self.shown_indices
+
+    # -- browser input ----------------------------------------------------------------------
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply a browser state update; a bad value is logged and reverted, never raised."""
+        try:
+            super().set_state(sync_data)
+        except (traitlets.TraitError, ValueError, TypeError) as err:
+            log.warning("segwidget: ignored a bad state update from the browser: %s", err)
+            self.send_state(list(sync_data))
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: list[bytes]) -> None:
+        try:
+            self._answer(content)
+        except Exception:  # a browser message must never raise into the kernel
+            log.exception("segwidget: failed to answer a browser message %r", content)
+
+    def _answer(self, content: Any) -> None:
+        results = self.results
+        request = protocol.parse_request(content, results.n_images)
+        if request is None:
+            log.warning("segwidget: ignored a malformed browser message %r", content)
+            return
+        if results.images is None:
+            log.info("segwidget: these results kept no images; nothing to send")
+            return
+        dtype = results.images.dtype.__name__
+        if isinstance(request, protocol.ThumbsRequest):
+            views = [results.images.view(i, thumbnail=True) for i in request.indices]
+            self.send(*protocol.thumbs_reply(request, views, dtype))  # type: ignore[arg-type]
+        else:
+            i = request.index
+            view = results.images.view(i)
+            reply = protocol.detail_reply(
+                request,
+                view,
+                dtype,
+                results.losses[i],
+                results.image_confusion(i),  # type: ignore[arg-type]
+            )
+            self.send(*reply)
+
+
+def _delegate(name: str) -> Any:
+    method = getattr(Results, name)
+
+    def call(self: SegExplorer, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.results, name)(*args, **kwargs)
+
+    call.__name__ = name
+    call.__doc__ = method.__doc__
+    return call
+
+
+for _name in _DELEGATED:
+    setattr(SegExplorer, _name, _delegate(_name))
