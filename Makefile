@@ -1,0 +1,33 @@
+# Two entry points for people (README): `make demo` and `make test`. Both set up .venv first.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: setup demo test lint chromium
+
+$(STAMP): pyproject.toml package.json package-lock.json
+	python3 -m venv $(VENV)
+	# the CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build
+	$(PY) -m pip install -q torch==2.13.0
+	npm ci --no-audit --no-fund
+	$(PY) -m pip install -q -e ".[test,demo]"
+	touch $@
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	npm run typecheck
+	npm run lint
+
+test: setup chromium lint
+	npm test
+	$(PY) -m pytest
