@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import ipywidgets as widgets
 import numpy as np
 import torch
 import traitlets
@@ -14,6 +15,7 @@ from numpy.typing import NDArray
 
 from . import protocol
 from .analysis import analyze
+from .charts import Charts
 from .ranking import ORDERS, Ranking
 from .results import ClassRef, Results
 
@@ -90,6 +92,9 @@ class SegExplorer(anywidget.AnyWidget):
         super().__init__()
         self._results: Results | None = None
         self._dl: Any = None
+        self._charts: Charts | None = None
+        self._view: widgets.Box | None = None
+        self.layout = widgets.Layout(flex="3 1 600px", min_width="320px")
         self.on_msg(self._on_message)
         self.update(model, dl, classes, results=results, **analyze_kwargs)
 
@@ -134,7 +139,32 @@ class SegExplorer(anywidget.AnyWidget):
             for name, data in protocol.state_arrays(results).items():
                 setattr(self, name, data)
         self._refresh_shown()
+        if self._charts is not None:
+            self._charts.rebuild()
         return results
+
+    # -- display ----------------------------------------------------------------------------
+    @property
+    def charts(self) -> Charts:
+        """The linked bqplot charts (IoU bars, loss histogram), to place elsewhere if you like."""
+        if self._charts is None:
+            self._charts = Charts(self)
+        return self._charts
+
+    @property
+    def view(self) -> widgets.Box:
+        """The explorer and its charts in one box that wraps when the cell is narrow."""
+        if self._view is None:
+            self._view = widgets.Box(
+                [self, self.charts.widget],
+                layout=widgets.Layout(
+                    display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"
+                ),
+            )
+        return self._view
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.view._repr_mimebundle_(**kwargs)
 
     # -- selection ------------------------------------------------------------------------
     @traitlets.validate("selected_cell")

@@ -1,0 +1,188 @@
+"""bqplot charts linked to a ``SegExplorer``: per-class IoU bars and the per-image loss histogram.
+
+All linking lives here and goes through the explorer's traitlets (``selected_cell``,
+``loss_range``) and ``Results``' own methods, so the charts never re-implement a number
+or a ranking rule.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import bqplot as bq
+import ipywidgets as widgets
+import numpy as np
+from numpy.typing import NDArray
+
+from . import metrics
+
+if TYPE_CHECKING:
+    from .widget import SegExplorer
+
+_DIM = 0.3  # opacity of bars that are not part of the selection
+_ALL_COLOR = "#9aa0a6"
+_MATCH_COLOR = "#e8710a"
+_FIGURE_LAYOUT = {"width": "100%", "min_width": "280px", "height": "260px"}
+_MARGIN = {"top": 16, "bottom": 64, "left": 48, "right": 12}
+
+
+def loss_bins(losses: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Histogram bin edges over the finite losses (about √N bins, 10 to 40)."""
+    finite = losses[np.isfinite(losses)]
+    if finite.size == 0:
+        return np.array([0.0, 1.0])
+    n_bins = int(np.clip(np.sqrt(finite.size), 10, 40))
+    return np.histogram_bin_edges(finite, bins=n_bins)
+
+
+class Charts:
+    """The IoU bars and loss histogram of one explorer, kept in sync with it both ways.
+
+    Attributes
+    ----------
+    iou_figure, loss_figure
+        The bqplot figures, to place elsewhere if you like.
+    widget
+        Both figures with the bars' sort toggle, as one ipywidgets box.
+    """
+
+    def __init__(self, explorer: SegExplorer) -> None:
+        self.explorer = explorer
+        self._class_order = np.zeros(0, dtype=np.int64)
+        self._edges = np.array([0.0, 1.0])
+        self._syncing = False  # set while the charts echo explorer state, to ignore their events
+        self.sort = widgets.ToggleButtons(
+            options=[("worst IoU first", "iou"), ("class order", "class")],
+            value="iou",
+            style={"button_width": "auto"},
+        )
+        self.iou_figure, self.iou_bars = self._iou_figure()
+        self.loss_figure, self.loss_bars, self.match_bars, self.brush = self._loss_figure()
+        self.widget = widgets.VBox(
+            [self.sort, self.iou_figure, self.loss_figure],
+            layout=widgets.Layout(flex="1 1 320px", min_width="280px", max_width="560px"),
+        )
+        self.sort.observe(lambda _: self._draw_iou(), "value")
+        self.iou_bars.observe(self._on_bar_click, "selected")
+        self.brush.observe(self._on_brush, ["brushing", "selected"])
+        explorer.observe(self._on_explorer, ["selected_cell", "loss_range"])
+        self.rebuild()
+
+    # -- building ---------------------------------------------------------------------------
+    def _iou_figure(self) -> tuple[bq.Figure, bq.Bars]:
+        x, y = bq.OrdinalScale(), bq.LinearScale(min=0.0, max=1.0)
+        bars = bq.Bars(
+            scales={"x": x, "y": y},
+            interactions={"click": "select"},
+            tooltip=bq.Tooltip(fields=["x", "y"], formats=["", ".3f"], labels=["class", "IoU"]),
+            selected_style={"stroke": "black", "stroke-width": 2},
+        )
+        axes = [
+            bq.Axis(scale=x, tick_rotate=-45, tick_style={"font-size": "10px"}),
+            bq.Axis(scale=y, orientation="vertical", label="IoU", tick_format=".1f"),
+        ]
+        figure = bq.Figure(
+            marks=[bars], axes=axes, title="Per-class IoU (click a bar to select its class)",
+            fig_margin=_MARGIN, layout=widgets.Layout(**_FIGURE_LAYOUT),
+        )  # fmt: skip
+        return figure, bars
+
+    def _loss_figure(
+        self,
+    ) -> tuple[bq.Figure, bq.Bars, bq.Bars, bq.interacts.BrushIntervalSelector]:
+        x, y = bq.LinearScale(), bq.LinearScale(min=0.0)
+        every = bq.Bars(scales={"x": x, "y": y}, colors=[_ALL_COLOR], padding=0.05)
+        matching = bq.Bars(scales={"x": x, "y": y}, colors=[_MATCH_COLOR], padding=0.05)
+        brush = bq.interacts.BrushIntervalSelector(scale=x, marks=[every], color=_MATCH_COLOR)
+        axes = [
+            bq.Axis(scale=x, label="per-image loss", tick_format=".2f"),
+            bq.Axis(scale=y, orientation="vertical", label="images", tick_format="d"),
+        ]
+        figure = bq.Figure(
+            marks=[every, matching], axes=axes, interaction=brush,
+            title="Loss per image (drag to filter the gallery)",
+            fig_margin={**_MARGIN, "bottom": 44}, layout=widgets.Layout(**_FIGURE_LAYOUT),
+        )  # fmt: skip
+        return figure, every, matching, brush
+
+    def rebuild(self) -> None:
+        """Redraw both charts from the explorer's current ``Results``."""
+        self._edges = loss_bins(self.explorer.results.losses)
+        self._syncing = True
+        try:
+            self.brush.selected = None
+            centers = (self._edges[:-1] + self._edges[1:]) / 2
+            counts, _ = np.histogram(self.explorer.results.losses, bins=self._edges)
+            self.loss_bars.x, self.loss_bars.y = centers, counts
+        finally:
+            self._syncing = False
+        self._draw_iou()
+        self._draw_matching()
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _draw_iou(self) -> None:
+        results = self.explorer.results
+        iou = metrics.iou(results.confusion())
+        if self.sort.value == "iou":  # worst first; absent classes (NaN) last
+            order = np.lexsort((np.arange(iou.size), np.nan_to_num(iou, nan=np.inf)))
+        else:
+            order = np.arange(iou.size)
+        self._class_order = order
+        labels = [results.classes[c] + (" (absent)" if np.isnan(iou[c]) else "") for c in order]
+        with self.iou_bars.hold_sync():
+            self.iou_bars.x = labels
+            self.iou_bars.y = np.nan_to_num(iou[order], nan=0.0)
+            self.iou_bars.colors = [results.colors[c] for c in order]
+            self._highlight()
+
+    def _highlight(self) -> None:
+        """Full opacity for the selected classes (both classes of a cell), dim for the rest."""
+        cell = self.explorer.selected_cell
+        chosen = set(cell) if cell is not None else set(range(len(self._class_order)))
+        self.iou_bars.opacities = [1.0 if c in chosen else _DIM for c in self._class_order]
+
+    def _draw_matching(self) -> None:
+        """The selected cell's images over the whole distribution (empty with no selection)."""
+        explorer = self.explorer
+        cell = explorer.selected_cell
+        centers = (self._edges[:-1] + self._edges[1:]) / 2
+        counts = np.zeros(centers.size, dtype=np.int64)
+        if cell is not None:
+            matching = explorer.results.rank(cell[0], cell[1], by=explorer.order).indices
+            counts, _ = np.histogram(explorer.results.losses[matching], bins=self._edges)
+        self.match_bars.x, self.match_bars.y = centers, counts
+
+    # -- events -----------------------------------------------------------------------------
+    def _on_explorer(self, change: dict[str, Any]) -> None:
+        if change["name"] == "selected_cell":
+            self._highlight()
+            self._draw_matching()
+        elif change["new"] is None and self.brush.selected is not None:
+            self._syncing = True  # loss_range cleared from elsewhere: clear the brush too
+            try:
+                self.brush.selected = None
+            finally:
+                self._syncing = False
+
+    def _on_bar_click(self, change: dict[str, Any]) -> None:
+        picked = change["new"]
+        if self._syncing or picked is None or len(picked) == 0:
+            return
+        cls = int(self._class_order[int(picked[0])])
+        current = self.explorer.selected_cell
+        self.explorer.selected_cell = None if current == [cls, cls] else (cls, cls)
+        self._syncing = True  # bqplot's own selection state is not ours: reset it
+        try:
+            self.iou_bars.selected = None
+        finally:
+            self._syncing = False
+
+    def _on_brush(self, _change: dict[str, Any]) -> None:
+        if self._syncing or self.brush.brushing:
+            return
+        selected = self.brush.selected
+        if selected is None or len(selected) != 2:
+            self.explorer.loss_range = None
+        else:
+            lo, hi = sorted(float(v) for v in selected)
+            self.explorer.loss_range = (lo, hi)

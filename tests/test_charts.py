@@ -1,0 +1,121 @@
+"""The bqplot charts linked to the explorer: bars select classes, the brush filters by loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from segwidget import SegExplorer, metrics
+from segwidget.charts import loss_bins
+
+CLASSES = ["sky", "road", "sidewalk", "car", "never-seen"]
+
+
+def _batches(seed: int) -> list:
+    g = torch.Generator().manual_seed(seed)
+    return [
+        (torch.rand(4, 3, 16, 20, generator=g), torch.randint(0, 4, (4, 16, 20), generator=g))
+        for _ in range(5)
+    ]
+
+
+def _model(seed: int) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    model = torch.nn.Conv2d(3, len(CLASSES), 3, padding=1)
+    with torch.no_grad():
+        model.bias[-1] = -50.0  # class 4: never predicted, never true → absent
+    return model
+
+
+@pytest.fixture
+def explorer() -> SegExplorer:
+    return SegExplorer(_model(0), _batches(0), CLASSES, progress=False)
+
+
+def test_bars_show_iou_worst_first_and_absent_classes_as_absent(explorer: SegExplorer) -> None:
+    bars = explorer.charts.iou_bars
+    iou = metrics.iou(explorer.confusion())
+    assert np.isnan(iou[4])
+    assert list(bars.x[-1:]) == ["never-seen (absent)"]
+    np.testing.assert_allclose(bars.y[:-1], np.sort(iou[:4]))
+    explorer.charts.sort.value = "class"
+    assert list(bars.x) == [*CLASSES[:4], "never-seen (absent)"]
+    assert list(bars.colors) == explorer.colors
+
+
+def test_clicking_a_bar_selects_the_class(explorer: SegExplorer) -> None:
+    charts = explorer.charts
+    charts.sort.value = "class"
+    charts.iou_bars.selected = [2]  # what bqplot sets on a click
+    assert explorer.selected_cell == [2, 2]
+    np.testing.assert_array_equal(explorer.shown_indices, explorer.rank(2, 2).indices)
+    assert charts.iou_bars.opacities[2] == 1.0
+    assert all(o < 1.0 for i, o in enumerate(charts.iou_bars.opacities) if i != 2)
+    charts.iou_bars.selected = [2]  # the same bar again clears
+    assert explorer.selected_cell is None
+    assert list(charts.iou_bars.opacities) == [1.0] * len(CLASSES)
+
+
+def test_heatmap_selection_highlights_bars_and_matching_histogram(explorer: SegExplorer) -> None:
+    charts = explorer.charts
+    charts.sort.value = "class"
+    explorer.selected_cell = ("road", "car")
+    assert [i for i, o in enumerate(charts.iou_bars.opacities) if o == 1.0] == [1, 3]
+    matching = explorer.rank("road", "car").indices
+    assert charts.match_bars.y.sum() == matching.size
+    expected, _ = np.histogram(
+        explorer.results.losses[matching], bins=loss_bins(explorer.results.losses)
+    )
+    np.testing.assert_array_equal(charts.match_bars.y, expected)
+    assert charts.loss_bars.y.sum() == explorer.results.n_images
+
+
+def test_brush_filters_by_loss_inclusive_and_intersects_the_cell(explorer: SegExplorer) -> None:
+    charts = explorer.charts
+    losses = explorer.results.losses
+    explorer.selected_cell = (1, 0)
+    cell_images = explorer.rank(1, 0).indices
+    lo, hi = np.sort(losses[cell_images])[[1, -2]]  # bounds equal to real losses: kept
+    charts.brush.brushing = True
+    charts.brush.selected = np.array([hi, lo])  # dragged right to left
+    assert explorer.loss_range is None  # nothing happens while dragging
+    charts.brush.brushing = False
+    assert explorer.loss_range == [lo, hi]
+    shown = explorer.shown_indices
+    expected = [i for i in cell_images if lo <= losses[i] <= hi]
+    assert shown.tolist() == expected and len(expected) == cell_images.size - 2
+    charts.brush.selected = None  # brush cleared
+    assert explorer.loss_range is None
+    np.testing.assert_array_equal(explorer.shown_indices, cell_images)
+
+
+def test_loss_range_cleared_from_python_clears_the_brush(explorer: SegExplorer) -> None:
+    charts = explorer.charts
+    charts.brush.selected = np.array([0.0, 10.0])
+    assert explorer.loss_range == [0.0, 10.0]
+    explorer.loss_range = None
+    assert charts.brush.selected is None
+
+
+def test_replacing_results_rebuilds_both_charts(explorer: SegExplorer) -> None:
+    charts = explorer.charts
+    before = (list(charts.iou_bars.y), list(charts.loss_bars.x))
+    charts.brush.selected = np.array([0.0, 10.0])
+    new = explorer.update(_model(1), _batches(1), progress=False)
+    assert explorer.loss_range is None and charts.brush.selected is None
+    np.testing.assert_allclose(
+        sorted(charts.iou_bars.y[:-1]), np.sort(metrics.iou(new.confusion())[:4])
+    )
+    assert (list(charts.iou_bars.y), list(charts.loss_bars.x)) != before
+    np.testing.assert_array_equal(charts.loss_bars.x[[0, -1]] > 0, [True, True])
+    assert charts.loss_bars.y.sum() == new.n_images
+
+
+def test_display_is_one_box_with_the_explorer_and_the_charts(explorer: SegExplorer) -> None:
+    bundle = explorer._repr_mimebundle_()
+    view = explorer.view
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
+    assert view.children[0] is explorer
+    assert explorer.charts.iou_figure in view.children[1].children
+    assert view.layout.flex_flow == "row wrap"
