@@ -16,7 +16,12 @@ MASK_KEYS = ("mask", "masks", "labels", "label", "target", "targets", "segmentat
 
 
 class InputError(ValueError):
-    """Bad input found during the analysis pass; the message says where."""
+    """Bad input found during the analysis pass; the message says where.
+
+    ``results`` holds the batches completed before the bad one (``None`` when it was the first).
+    """
+
+    results: Any = None
 
 
 def _pick(batch: Mapping[str, Any], keys: Sequence[str], what: str) -> Any:

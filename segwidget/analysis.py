@@ -97,7 +97,11 @@ def analyze(
         At the first batch where bad input shows, naming batch, image and values;
         ``err.results`` keeps the completed batches.
     """
-    if hasattr(dl, "__len__") and len(dl) == 0:  # type: ignore[arg-type]
+    try:
+        empty = len(dl) == 0  # type: ignore[arg-type]
+    except TypeError:  # no length: a generator, a DataLoader over an IterableDataset
+        empty = False
+    if empty:
         raise InputError("the dataloader is empty: it has no batches to analyse")
     to_xy = batch_to_xy or make_batch_to_xy(image_key, mask_key)
     to_logits = output_to_logits or default_output_to_logits
@@ -122,9 +126,10 @@ def analyze(
                         f"{where}: the model raised {type(err).__name__}: {err}",
                         state.results(partial=True) if state else None,
                     ) from err
-                logits = logits_at_mask_size(to_logits(output), masks, where)
+                raw = to_logits(output)
+                logits = logits_at_mask_size(raw, masks, where)
                 if state is None:
-                    names = _class_names(classes, logits.shape[1], where)
+                    names = _class_names(classes, logits.shape[1], raw.shape[1], where)
                     state = PassState(names, palette(len(names), colors), ignore_index, keep_images)
                 state.add_batch(b, logits, masks, x, loss_func or _cross_entropy, to_uint8)
     except KeyboardInterrupt:
@@ -147,13 +152,16 @@ def analyze(
     return state.results(partial=False)
 
 
-def _class_names(classes: Sequence[str] | None, channels: int, where: str) -> list[str]:
+def _class_names(
+    classes: Sequence[str] | None, channels: int, outputs: int, where: str
+) -> list[str]:
+    """``channels``: classes the logits stand for (2 for a binary model); ``outputs``: as output."""
     if classes is None:
         return list(BINARY_CLASSES) if channels == 2 else [str(c) for c in range(channels)]
     names = [str(c) for c in classes]
     if len(names) != channels:
         raise InputError(
-            f"{where}: the model outputs {channels} channels but {len(names)} classes were given "
+            f"{where}: the model outputs {outputs} channels but {len(names)} classes were given "
             f"({names[:6]}{' ...' if len(names) > 6 else ''}); a binary model outputs 1 channel "
             "and has 2 classes"
         )

@@ -134,7 +134,8 @@ def encode_png(array: NDArray) -> bytes:
     """Lossless PNG of an RGB uint8 image or a uint8/uint16 index mask."""
     buf = io.BytesIO()
     if array.dtype == np.uint16:
-        Image.fromarray(array.astype("<u2"), mode="I;16").save(buf, format="PNG")
+        # the mode follows from the dtype ("I;16"); Pillow 13 rejects mode="I;16" here
+        Image.fromarray(array.astype("<u2")).save(buf, format="PNG")
     else:
         Image.fromarray(array).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
