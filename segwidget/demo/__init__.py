@@ -1,0 +1,68 @@
+"""A demo that runs with no download: synthetic street scenes and a small trained U-Net.
+
+>>> from segwidget.demo import CLASSES, load_model, valid_loader
+>>> model, dl = load_model(), valid_loader()
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.utils.data import DataLoader
+
+from .dataset import CLASSES, IGNORE_INDEX, MEAN, STD, StreetScenes
+from .train import WEIGHTS
+from .unet import TinyUNet
+
+__all__ = [
+    "CLASSES",
+    "IGNORE_INDEX",
+    "MEAN",
+    "STD",
+    "StreetScenes",
+    "TinyUNet",
+    "load_model",
+    "valid_loader",
+]
+
+
+def load_model(device: str | torch.device = "cpu") -> TinyUNet:
+    """Return the demo ``TinyUNet`` with the shipped weights, in eval mode.
+
+    Parameters
+    ----------
+    device
+        Where to put the model.
+
+    Returns
+    -------
+    TinyUNet
+        float32 model mapping normalised images ``(B, 3, H, W)`` to logits
+        ``(B, len(CLASSES), H, W)``.
+    """
+    state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    # Weights ship as float16 to keep the package small; compute in float32.
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    model = TinyUNet(num_classes=len(CLASSES))
+    model.load_state_dict(state)
+    return model.to(device).eval()
+
+
+def valid_loader(batch_size: int = 16, n: int | None = None) -> DataLoader:
+    """Return a loader over the validation split, in index order.
+
+    Parameters
+    ----------
+    batch_size
+        Images per batch.
+    n
+        Number of images; ``None`` for the whole split (160).
+
+    Returns
+    -------
+    torch.utils.data.DataLoader
+        Yields ``(images, masks)``: float32 ``(B, 3, 96, 128)`` normalised with ``MEAN``/``STD``,
+        int64 ``(B, 96, 128)`` with 255 on void pixels. No shuffling, no worker processes.
+    """
+    return DataLoader(
+        StreetScenes("valid", n=n), batch_size=batch_size, shuffle=False, num_workers=0
+    )
