@@ -1,0 +1,23 @@
+// Bundles the widget for the Python package: segwidget/static/widget.{js,css}. `--watch` rebuilds on change.
+import * as esbuild from "esbuild";
+
+const watch = process.argv.includes("--watch");
+const options = {
+  entryPoints: [
+    { in: "js/src/widget.ts", out: "widget" },
+    { in: "js/src/widget.css", out: "widget" },
+  ],
+  outdir: "segwidget/static",
+  bundle: true,
+  format: "esm",
+  target: ["es2022"],
+  minify: !watch,
+  sourcemap: watch ? "inline" : false,
+  logLevel: "info",
+};
+
+if (watch) {
+  await (await esbuild.context(options)).watch();
+} else {
+  await esbuild.build(options);
+}

@@ -1,0 +1,76 @@
+// Number formatting and small DOM helpers shared by the views. User text only ever goes through textContent.
+
+import type { Normalize } from "./protocol";
+import type { RankKind } from "./ranking";
+
+const INT = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+export function fmtInt(v: number): string {
+  return Number.isFinite(v) ? INT.format(v) : "–";
+}
+
+export function fmtPct(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(100 * v).toFixed(digits)}%`;
+}
+
+/** 3 significant digits, switching to exponent form for very small or large values. */
+export function fmtNum(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return Number.isInteger(v) ? INT.format(v) : v.toPrecision(3);
+}
+
+/** A heatmap value as its normalisation means it. */
+export function fmtValue(v: number, mode: Normalize): string {
+  return mode === "none" ? fmtInt(v) : fmtPct(v);
+}
+
+export const NORMALIZE_LABELS: Record<Normalize, string> = {
+  true: "share of true pixels (row-normalised)",
+  pred: "share of predicted pixels (column-normalised)",
+  none: "pixel counts",
+  mean: "per-image mean share of true pixels (fastai mean_cm)",
+};
+
+/** A ranking score for a thumbnail caption. */
+export function fmtScore(kind: RankKind, score: number): string {
+  switch (kind) {
+    case "loss":
+      return `loss ${fmtNum(score)}`;
+    case "share":
+      return `share ${fmtPct(score)}`;
+    case "pixels":
+      return `${fmtInt(score)} px`;
+    case "iou":
+      return `IoU ${fmtPct(score)}`;
+  }
+}
+
+/** An element with optional class and text (textContent, never HTML). */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, className = "", text = ""): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text) el.textContent = text;
+  return el;
+}
+
+/** A labelled <select> whose options are [value, label] pairs. */
+export function select(label: string, options: readonly (readonly [string, string])[]): HTMLSelectElement {
+  const s = h("select");
+  s.title = label;
+  for (const [value, text] of options) {
+    const o = h("option", "", text);
+    o.value = value;
+    s.append(o);
+  }
+  return s;
+}
+
+/** `label` wrapping a control and its text. */
+export function labelled(text: string, control: HTMLElement): HTMLLabelElement {
+  const l = h("label", "sw-control");
+  l.append(h("span", "", text), control);
+  return l;
+}

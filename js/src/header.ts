@@ -1,0 +1,96 @@
+// Summary numbers and the controls of the view; every control mirrors one synced trait (or the local zoom).
+
+import { fmtInt, fmtNum, fmtPct, h, labelled, select } from "./format";
+import type { Normalize, Order, Overlay, Summary } from "./protocol";
+
+export interface Controls {
+  normalize: Normalize;
+  log_scale: boolean;
+  hide_diagonal: boolean;
+  order: Order;
+  overlay: Overlay;
+}
+
+export interface HeaderEvents {
+  set<K extends keyof Controls>(key: K, value: Controls[K]): void;
+  zoom(value: number): void;
+}
+
+export class Header {
+  readonly el = h("header", "sw-header");
+  private readonly stats = h("div", "sw-stats");
+  private readonly normalize = select("heatmap normalisation", [
+    ["true", "share of true (row)"],
+    ["pred", "share of predicted (column)"],
+    ["none", "pixel counts"],
+    ["mean", "per-image mean (fastai)"],
+  ]);
+  private readonly log = h("input");
+  private readonly hideDiagonal = h("input");
+  private readonly order = select("gallery order for a selected confusion", [
+    ["share", "share of the true class"],
+    ["pixels", "pixel count"],
+  ]);
+  private readonly overlay = select("thumbnail overlay", [
+    ["none", "none"],
+    ["prediction", "prediction"],
+    ["truth", "truth"],
+    ["pair", "selected pair"],
+  ]);
+  private readonly zoom = select("heatmap size", [
+    ["1", "fit"],
+    ["2", "2×"],
+    ["4", "4×"],
+  ]);
+
+  constructor(events: HeaderEvents) {
+    this.log.type = "checkbox";
+    this.hideDiagonal.type = "checkbox";
+    const controls = h("div", "sw-controls");
+    controls.append(
+      labelled("colour", this.normalize),
+      labelled("log scale", this.log),
+      labelled("hide diagonal", this.hideDiagonal),
+      labelled("size", this.zoom),
+      labelled("order", this.order),
+      labelled("overlay", this.overlay),
+    );
+    this.el.append(this.stats, controls);
+    this.normalize.addEventListener("change", () => events.set("normalize", this.normalize.value as Normalize));
+    this.log.addEventListener("change", () => events.set("log_scale", this.log.checked));
+    this.hideDiagonal.addEventListener("change", () => events.set("hide_diagonal", this.hideDiagonal.checked));
+    this.order.addEventListener("change", () => events.set("order", this.order.value as Order));
+    this.overlay.addEventListener("change", () => events.set("overlay", this.overlay.value as Overlay));
+    this.zoom.addEventListener("change", () => events.zoom(Number(this.zoom.value)));
+  }
+
+  update(summary: Summary | null, c: Controls): void {
+    this.stats.replaceChildren(...summaryItems(summary));
+    this.normalize.value = c.normalize;
+    this.log.checked = c.log_scale;
+    this.hideDiagonal.checked = c.hide_diagonal;
+    this.order.value = c.order;
+    this.overlay.value = c.overlay;
+  }
+}
+
+function summaryItems(s: Summary | null): HTMLElement[] {
+  const stat = (label: string, value: string, title: string) => {
+    const el = h("div", "sw-stat");
+    el.title = title;
+    el.append(h("span", "sw-stat-value", value), h("span", "sw-stat-label", label));
+    return el;
+  };
+  const items: HTMLElement[] = [
+    stat("images", fmtInt(s?.n_images ?? Number.NaN), "images analysed"),
+    stat("mean IoU", fmtPct(s?.mean_iou), "mean over classes of the pooled per-class IoU"),
+    stat("pixel accuracy", fmtPct(s?.pixel_accuracy), "correct pixels / valid pixels"),
+    stat("mean loss", fmtNum(s?.mean_loss), "mean of the per-image losses"),
+  ];
+  if (s?.partial) {
+    const badge = h("span", "sw-badge", "partial");
+    badge.title = "the analysis pass stopped early: these numbers cover only the images analysed";
+    items.push(badge);
+  }
+  return items;
+}

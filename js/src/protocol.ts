@@ -1,0 +1,286 @@
+// Typed widget state, binary decoders and the custom-message codecs (SPEC: "Widget state", "Custom messages").
+
+export type Cell = readonly [number, number];
+export type Order = "share" | "pixels";
+export type Normalize = "true" | "pred" | "none" | "mean";
+export type Overlay = "none" | "prediction" | "truth" | "pair";
+export type LossRange = readonly [number, number];
+export type MaskDtype = "uint8" | "uint16";
+export type Mask = Uint8Array | Uint16Array;
+
+export const ORDERS: readonly Order[] = ["share", "pixels"];
+export const NORMALIZES: readonly Normalize[] = ["true", "pred", "none", "mean"];
+export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair"];
+/** Most indices one "thumbs" request may carry. */
+export const MAX_THUMBS_PER_MESSAGE = 64;
+
+export interface Summary {
+  n_images: number;
+  mean_iou: number | null;
+  pixel_accuracy: number | null;
+  mean_loss: number | null;
+  partial: boolean;
+  /** False when the results kept no images: nothing to ask the kernel for. */
+  has_images?: boolean;
+}
+
+/** The synced traits as the front end reads them. */
+export interface State {
+  classes: string[];
+  colors: string[];
+  summary: Summary;
+  pooled: unknown;
+  mean_cm: unknown;
+  losses: unknown;
+  cell_ptr: unknown;
+  cell_image: unknown;
+  cell_count: unknown;
+  selected_cell: Cell | null;
+  selected_image: number | null;
+  order: Order;
+  normalize: Normalize;
+  log_scale: boolean;
+  hide_diagonal: boolean;
+  overlay: Overlay;
+  loss_range: LossRange | null;
+}
+
+type Callback = (...args: never[]) => void;
+
+/** The part of anywidget's model the widget uses, typed by trait. */
+export interface Model {
+  get<K extends keyof State>(key: K): State[K];
+  set<K extends keyof State>(key: K, value: State[K]): void;
+  save_changes(): void;
+  on(event: string, cb: Callback): void;
+  off(event: string, cb: Callback): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
+}
+
+// ---- binary decoding ------------------------------------------------------------------------------
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function asBytes(value: unknown): Uint8Array {
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return new Uint8Array(0);
+}
+
+function checkedLength(bytes: Uint8Array, width: number, what: string): number {
+  if (bytes.byteLength % width !== 0) {
+    throw new Error(`${what}: ${bytes.byteLength} bytes is not a multiple of ${width}`);
+  }
+  return bytes.byteLength / width;
+}
+
+/** Bytes laid out for a typed array of `width`: the same memory when aligned, else an aligned copy. */
+function aligned(bytes: Uint8Array, width: number): Uint8Array {
+  return bytes.byteOffset % width === 0 ? bytes : bytes.slice();
+}
+
+/** Little-endian float64s from a DataView/ArrayBuffer (zero-copy when aligned). Non-binary → empty. */
+export function float64s(value: unknown, what = "float64"): Float64Array {
+  const bytes = asBytes(value);
+  const n = checkedLength(bytes, 8, what);
+  if (!LITTLE_ENDIAN) {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Float64Array.from({ length: n }, (_, i) => dv.getFloat64(i * 8, true));
+  }
+  const a = aligned(bytes, 8);
+  return new Float64Array(a.buffer, a.byteOffset, n);
+}
+
+/** Little-endian int32s, like `float64s`. */
+export function int32s(value: unknown, what = "int32"): Int32Array {
+  const bytes = asBytes(value);
+  const n = checkedLength(bytes, 4, what);
+  if (!LITTLE_ENDIAN) {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Int32Array.from({ length: n }, (_, i) => dv.getInt32(i * 4, true));
+  }
+  const a = aligned(bytes, 4);
+  return new Int32Array(a.buffer, a.byteOffset, n);
+}
+
+/** A class-index mask of `length` pixels in `dtype`. */
+export function mask(value: unknown, dtype: MaskDtype, length: number): Mask {
+  const bytes = asBytes(value);
+  if (dtype === "uint8") {
+    if (bytes.byteLength !== length) throw new Error(`mask: ${bytes.byteLength} bytes, want ${length}`);
+    return bytes;
+  }
+  if (bytes.byteLength !== length * 2) throw new Error(`mask: ${bytes.byteLength} bytes, want ${length * 2}`);
+  if (!LITTLE_ENDIAN) {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Uint16Array.from({ length }, (_, i) => dv.getUint16(i * 2, true));
+  }
+  const a = aligned(bytes, 2);
+  return new Uint16Array(a.buffer, a.byteOffset, length);
+}
+
+/** The mask value of void (ignored) truth pixels. */
+export function voidValue(dtype: MaskDtype): number {
+  return dtype === "uint8" ? 255 : 65535;
+}
+
+// ---- decoded state ----------------------------------------------------------------------------------
+
+/** Cell-major sparse index (SPEC): images having cell k are cellImage[cellPtr[k]:cellPtr[k+1]]. */
+export interface SparseIndex {
+  C: number;
+  N: number;
+  cellPtr: Int32Array;
+  cellImage: Int32Array;
+  cellCount: Int32Array;
+}
+
+export interface Data extends SparseIndex {
+  classes: string[];
+  colors: string[];
+  pooled: Float64Array;
+  meanCm: Float64Array;
+  losses: Float64Array;
+}
+
+/** Decode the binary traits; inconsistent sizes (e.g. mid-update) throw. */
+export function readData(model: Model): Data {
+  const classes = (model.get("classes") ?? []).map(String);
+  const C = classes.length;
+  const data: Data = {
+    classes,
+    colors: (model.get("colors") ?? []).map(String),
+    C,
+    pooled: float64s(model.get("pooled"), "pooled"),
+    meanCm: float64s(model.get("mean_cm"), "mean_cm"),
+    losses: float64s(model.get("losses"), "losses"),
+    N: 0,
+    cellPtr: int32s(model.get("cell_ptr"), "cell_ptr"),
+    cellImage: int32s(model.get("cell_image"), "cell_image"),
+    cellCount: int32s(model.get("cell_count"), "cell_count"),
+  };
+  data.N = data.losses.length;
+  checkData(data);
+  return data;
+}
+
+function checkData(d: Data): void {
+  const cc = d.C * d.C;
+  const nnz = d.cellImage.length;
+  const ok =
+    d.pooled.length === cc &&
+    (d.meanCm.length === cc || d.meanCm.length === 0) &&
+    d.cellPtr.length === cc + 1 &&
+    d.cellCount.length === nnz &&
+    d.cellPtr[0] === 0 &&
+    d.cellPtr[cc] === nnz;
+  if (!ok) throw new Error("segwidget: binary traits are inconsistent with the number of classes");
+}
+
+/** A selected cell from a trait value, or null when absent or out of range. */
+export function cellOf(value: unknown, C: number): Cell | null {
+  if (!Array.isArray(value) || value.length !== 2) return null;
+  const [t, p] = value;
+  const valid = (x: unknown) => Number.isInteger(x) && (x as number) >= 0 && (x as number) < C;
+  return valid(t) && valid(p) ? [t, p] : null;
+}
+
+export function lossRangeOf(value: unknown): LossRange | null {
+  if (!Array.isArray(value) || value.length !== 2) return null;
+  const [lo, hi] = value.map((v) => (v === null ? Number.NaN : Number(v)));
+  return Number.isNaN(lo) || Number.isNaN(hi) ? null : [lo, hi];
+}
+
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+// ---- messages -----------------------------------------------------------------------------------------
+
+export interface ThumbsRequest {
+  kind: "thumbs";
+  request: number;
+  indices: number[];
+}
+
+export interface DetailRequest {
+  kind: "detail";
+  request: number;
+  index: number;
+}
+
+/** Split indices into "thumbs" requests of at most 64, numbering them from `nextId`. */
+export function thumbsRequests(indices: readonly number[], nextId: () => number): ThumbsRequest[] {
+  const out: ThumbsRequest[] = [];
+  for (let i = 0; i < indices.length; i += MAX_THUMBS_PER_MESSAGE) {
+    out.push({ kind: "thumbs", request: nextId(), indices: indices.slice(i, i + MAX_THUMBS_PER_MESSAGE) });
+  }
+  return out;
+}
+
+export interface Picture {
+  index: number;
+  width: number;
+  height: number;
+  dtype: MaskDtype;
+  image: Blob;
+  truth: Mask;
+  pred: Mask;
+}
+
+export interface ThumbsReply {
+  kind: "thumbs";
+  request: number;
+  items: Picture[];
+}
+
+export interface DetailReply extends Picture {
+  kind: "detail";
+  request: number;
+  loss: number;
+  /** This image's float64[C*C] confusion counts. */
+  confusion: Float64Array;
+}
+
+interface ItemHeader {
+  index: number;
+  width: number;
+  height: number;
+  mask_dtype: MaskDtype;
+  image_mime: string;
+}
+
+function picture(h: ItemHeader, image: unknown, truth: unknown, pred: unknown): Picture {
+  const { index, width, height } = h;
+  if (![index, width, height].every(Number.isInteger)) throw new Error("picture: bad header");
+  const dtype = oneOf(h.mask_dtype, ["uint8", "uint16"] as const, "uint8");
+  const n = width * height;
+  return {
+    index,
+    width,
+    height,
+    dtype,
+    // Copy: the kernel's buffers may be views into a larger message buffer.
+    image: new Blob([asBytes(image).slice()], { type: String(h.image_mime) }),
+    truth: mask(truth, dtype, n),
+    pred: mask(pred, dtype, n),
+  };
+}
+
+/** Decode a kernel → browser message; null for anything that is not a well-formed reply. */
+export function decodeReply(content: unknown, buffers: readonly unknown[] = []): ThumbsReply | DetailReply | null {
+  if (typeof content !== "object" || content === null) return null;
+  const msg = content as Record<string, unknown>;
+  if (msg.kind === "thumbs" && Array.isArray(msg.items)) {
+    const items = (msg.items as ItemHeader[]).map((h, k) =>
+      picture(h, buffers[3 * k], buffers[3 * k + 1], buffers[3 * k + 2]),
+    );
+    return { kind: "thumbs", request: Number(msg.request), items };
+  }
+  if (msg.kind === "detail") {
+    const p = picture(msg as unknown as ItemHeader, buffers[0], buffers[1], buffers[2]);
+    const loss = msg.loss === null || msg.loss === undefined ? Number.NaN : Number(msg.loss);
+    return { ...p, kind: "detail", request: Number(msg.request), loss, confusion: float64s(buffers[3], "confusion") };
+  }
+  return null;
+}

@@ -1,0 +1,40 @@
+// Light or dark, following the host: JupyterLab's body data attribute, VS Code's body classes, else the OS.
+
+import type { Theme } from "./colors";
+
+export function detectTheme(doc: Document = document): Theme {
+  const body = doc.body;
+  const jp = body?.dataset.jpThemeLight;
+  if (jp === "true") return "light";
+  if (jp === "false") return "dark";
+  if (body?.classList.contains("vscode-dark") || body?.classList.contains("vscode-high-contrast")) return "dark";
+  if (body?.classList.contains("vscode-light")) return "light";
+  const mq = doc.defaultView?.matchMedia?.("(prefers-color-scheme: dark)");
+  return mq?.matches ? "dark" : "light";
+}
+
+/** Call `onChange` whenever the detected theme changes; returns the cleanup. */
+export function watchTheme(onChange: (theme: Theme) => void, doc: Document = document): () => void {
+  let current = detectTheme(doc);
+  const check = () => {
+    const next = detectTheme(doc);
+    if (next !== current) {
+      current = next;
+      onChange(next);
+    }
+  };
+  const observer = new MutationObserver(check);
+  if (doc.body) observer.observe(doc.body, { attributes: true, attributeFilter: ["class", "data-jp-theme-light"] });
+  const mq = doc.defaultView?.matchMedia?.("(prefers-color-scheme: dark)");
+  mq?.addEventListener?.("change", check);
+  return () => {
+    observer.disconnect();
+    mq?.removeEventListener?.("change", check);
+  };
+}
+
+/** A CSS custom property of `el` (the theme's colours for canvas drawing), or the fallback. */
+export function cssVar(el: Element, name: string, fallback: string): string {
+  const v = getComputedStyle(el).getPropertyValue(name).trim();
+  return v || fallback;
+}

@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import {
+  cellOf,
+  decodeReply,
+  float64s,
+  int32s,
+  lossRangeOf,
+  MAX_THUMBS_PER_MESSAGE,
+  type Model,
+  mask,
+  oneOf,
+  readData,
+  thumbsRequests,
+  voidValue,
+} from "../src/protocol";
+
+/** `values` written little-endian at byte `offset` of a larger buffer, as a DataView on that slice. */
+function view(kind: "f64" | "i32" | "u16", values: number[], offset: number): DataView {
+  const width = kind === "f64" ? 8 : kind === "i32" ? 4 : 2;
+  const buf = new ArrayBuffer(offset + values.length * width + 3);
+  const dv = new DataView(buf, offset, values.length * width);
+  values.forEach((v, i) => {
+    if (kind === "f64") dv.setFloat64(i * width, v, true);
+    else if (kind === "i32") dv.setInt32(i * width, v, true);
+    else dv.setUint16(i * width, v, true);
+  });
+  return dv;
+}
+
+describe("binary decoding", () => {
+  const f = [1.5, -2, Number.NaN, 1e300];
+
+  it.each([0, 8, 3, 5])("float64 at byte offset %i", (offset) => {
+    const out = float64s(view("f64", f, offset));
+    expect(Array.from(out)).toEqual(f);
+  });
+
+  it("float64 is zero-copy when aligned", () => {
+    const dv = view("f64", f, 16);
+    expect(float64s(dv).buffer).toBe(dv.buffer);
+  });
+
+  it.each([0, 4, 1, 2])("int32 at byte offset %i", (offset) => {
+    expect(Array.from(int32s(view("i32", [0, -1, 2147483647, 7], offset)))).toEqual([0, -1, 2147483647, 7]);
+  });
+
+  it("accepts ArrayBuffers and typed arrays; empty for missing values", () => {
+    expect(Array.from(float64s(Float64Array.from([3, 4]).buffer))).toEqual([3, 4]);
+    expect(Array.from(int32s(Int32Array.from([5])))).toEqual([5]);
+    expect(float64s(null).length).toBe(0);
+    expect(int32s(undefined).length).toBe(0);
+  });
+
+  it("rejects lengths that are not a multiple of the width", () => {
+    expect(() => float64s(new Uint8Array(12))).toThrow(/multiple of 8/);
+  });
+
+  it("masks: uint8 and (unaligned) uint16, length checked", () => {
+    expect(Array.from(mask(Uint8Array.from([1, 255]), "uint8", 2))).toEqual([1, 255]);
+    expect(Array.from(mask(view("u16", [3, 65535, 300], 1), "uint16", 3))).toEqual([3, 65535, 300]);
+    expect(() => mask(new Uint8Array(3), "uint8", 4)).toThrow();
+    expect(voidValue("uint8")).toBe(255);
+    expect(voidValue("uint16")).toBe(65535);
+  });
+});
+
+describe("trait values", () => {
+  it("cellOf accepts in-range integer pairs only", () => {
+    expect(cellOf([1, 2], 3)).toEqual([1, 2]);
+    expect(cellOf([1, 3], 3)).toBeNull();
+    expect(cellOf([1.5, 0], 3)).toBeNull();
+    expect(cellOf(null, 3)).toBeNull();
+    expect(cellOf([1], 3)).toBeNull();
+  });
+
+  it("lossRangeOf and oneOf", () => {
+    expect(lossRangeOf([0.5, 2])).toEqual([0.5, 2]);
+    expect(lossRangeOf([null, 2])).toBeNull();
+    expect(lossRangeOf(null)).toBeNull();
+    expect(oneOf("pred", ["true", "pred"], "true")).toBe("pred");
+    expect(oneOf("bogus", ["true", "pred"], "true")).toBe("true");
+  });
+
+  it("readData checks that the arrays agree with the classes", () => {
+    const state: Record<string, unknown> = {
+      classes: ["a", "b"],
+      colors: ["#000000", "#ffffff"],
+      pooled: new DataView(new Float64Array(4).buffer),
+      mean_cm: new DataView(new Float64Array(4).buffer),
+      losses: new DataView(new Float64Array(3).buffer),
+      cell_ptr: new DataView(Int32Array.from([0, 1, 1, 1, 2]).buffer),
+      cell_image: new DataView(Int32Array.from([0, 2]).buffer),
+      cell_count: new DataView(Int32Array.from([4, 5]).buffer),
+    };
+    const model = { get: (k: string) => state[k] } as unknown as Model;
+    const d = readData(model);
+    expect(d.C).toBe(2);
+    expect(d.N).toBe(3);
+    state.classes = ["a", "b", "c"];
+    expect(() => readData(model)).toThrow(/inconsistent/);
+  });
+});
+
+describe("messages", () => {
+  it("splits thumbnail requests into at most 64 indices, numbered", () => {
+    let id = 10;
+    const reqs = thumbsRequests(
+      Array.from({ length: 130 }, (_, i) => i),
+      () => ++id,
+    );
+    expect(reqs.map((r) => r.indices.length)).toEqual([MAX_THUMBS_PER_MESSAGE, MAX_THUMBS_PER_MESSAGE, 2]);
+    expect(MAX_THUMBS_PER_MESSAGE).toBe(64);
+    expect(reqs.map((r) => r.request)).toEqual([11, 12, 13]);
+    expect(reqs[0]).toMatchObject({ kind: "thumbs" });
+    expect(reqs[2].indices).toEqual([128, 129]);
+    expect(thumbsRequests([], () => 0)).toEqual([]);
+  });
+
+  it("decodes a thumbs reply: buffers 3k, 3k+1, 3k+2", async () => {
+    const items = [
+      { index: 4, width: 2, height: 1, mask_dtype: "uint8", image_mime: "image/png" },
+      { index: 9, width: 1, height: 2, mask_dtype: "uint16", image_mime: "image/jpeg" },
+    ];
+    const buffers = [
+      new DataView(Uint8Array.from([137, 80]).buffer),
+      new DataView(Uint8Array.from([0, 1]).buffer),
+      new DataView(Uint8Array.from([1, 1]).buffer),
+      new DataView(Uint8Array.from([255, 216, 255]).buffer),
+      view("u16", [2, 65535], 1),
+      view("u16", [2, 3], 0),
+    ];
+    const r = decodeReply({ kind: "thumbs", request: 3, items }, buffers);
+    expect(r?.kind).toBe("thumbs");
+    if (r?.kind !== "thumbs") return;
+    expect(r.request).toBe(3);
+    expect(r.items.map((x) => x.index)).toEqual([4, 9]);
+    expect(Array.from(r.items[1].truth)).toEqual([2, 65535]);
+    expect(r.items[1].pred).toBeInstanceOf(Uint16Array);
+    expect(r.items[0].image.type).toBe("image/png");
+    expect(new Uint8Array(await r.items[1].image.arrayBuffer())).toEqual(Uint8Array.from([255, 216, 255]));
+  });
+
+  it("decodes a detail reply with its float64 confusion; null loss is NaN", () => {
+    const content = {
+      kind: "detail",
+      request: 7,
+      index: 2,
+      width: 2,
+      height: 2,
+      mask_dtype: "uint8",
+      image_mime: "image/jpeg",
+      loss: null,
+    };
+    const buffers = [new Uint8Array(5), new Uint8Array(4), new Uint8Array(4), view("f64", [1, 2, 3, 4], 4)];
+    const r = decodeReply(content, buffers);
+    if (r?.kind !== "detail") throw new Error("not a detail reply");
+    expect(r.index).toBe(2);
+    expect(r.loss).toBeNaN();
+    expect(Array.from(r.confusion)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("ignores unknown messages and rejects truncated masks", () => {
+    expect(decodeReply({ kind: "other" })).toBeNull();
+    expect(decodeReply(null)).toBeNull();
+    const items = [{ index: 0, width: 4, height: 4, mask_dtype: "uint8", image_mime: "image/png" }];
+    expect(() => decodeReply({ kind: "thumbs", request: 1, items }, [new Uint8Array(1), new Uint8Array(3)])).toThrow();
+  });
+});
