@@ -23,7 +23,8 @@ _DIM = 0.3  # opacity of bars that are not part of the selection
 _ALL_COLOR = "#9aa0a6"
 _MATCH_COLOR = "#e8710a"
 _FIGURE_LAYOUT = {"width": "100%", "min_width": "280px", "height": "260px"}
-_MARGIN = {"top": 16, "bottom": 64, "left": 48, "right": 12}
+_MARGIN = {"top": 36, "bottom": 64, "left": 48, "right": 12}
+_MAX_CLASS_TICKS = 30  # beyond this, label every k-th bar only: names would overlap
 
 
 def loss_bins(losses: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -82,7 +83,7 @@ class Charts:
             bq.Axis(scale=y, orientation="vertical", label="IoU", tick_format=".1f"),
         ]
         figure = bq.Figure(
-            marks=[bars], axes=axes, title="Per-class IoU (click a bar to select its class)",
+            marks=[bars], axes=axes, title="Per-class IoU · click a bar",
             fig_margin=_MARGIN, layout=widgets.Layout(**_FIGURE_LAYOUT),
         )  # fmt: skip
         return figure, bars
@@ -100,7 +101,7 @@ class Charts:
         ]
         figure = bq.Figure(
             marks=[every, matching], axes=axes, interaction=brush,
-            title="Loss per image (drag to filter the gallery)",
+            title="Loss per image · drag to filter",
             fig_margin={**_MARGIN, "bottom": 44}, layout=widgets.Layout(**_FIGURE_LAYOUT),
         )  # fmt: skip
         return figure, every, matching, brush
@@ -129,6 +130,8 @@ class Charts:
             order = np.arange(iou.size)
         self._class_order = order
         labels = [results.classes[c] + (" (absent)" if np.isnan(iou[c]) else "") for c in order]
+        step = -(-len(labels) // _MAX_CLASS_TICKS)  # ceil division
+        self.iou_figure.axes[0].tick_values = labels[::step]
         with self.iou_bars.hold_sync():
             self.iou_bars.x = labels
             self.iou_bars.y = np.nan_to_num(iou[order], nan=0.0)

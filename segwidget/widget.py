@@ -94,7 +94,7 @@ class SegExplorer(anywidget.AnyWidget):
         self._dl: Any = None
         self._charts: Charts | None = None
         self._view: widgets.Box | None = None
-        self.layout = widgets.Layout(flex="3 1 600px", min_width="320px")
+        self.layout = widgets.Layout(flex="3 1 600px", min_width="0")
         self.on_msg(self._on_message)
         self.update(model, dl, classes, results=results, **analyze_kwargs)
 

@@ -119,3 +119,14 @@ def test_display_is_one_box_with_the_explorer_and_the_charts(explorer: SegExplor
     assert view.children[0] is explorer
     assert explorer.charts.iou_figure in view.children[1].children
     assert view.layout.flex_flow == "row wrap"
+
+
+def test_many_classes_label_every_kth_bar_only() -> None:
+    classes = [f"class {c}" for c in range(150)]
+    model = torch.nn.Conv2d(3, 150, 1)
+    y = torch.arange(150).repeat_interleave(4).view(1, 24, 25).expand(2, -1, -1)
+    explorer = SegExplorer(model, [(torch.rand(2, 3, 24, 25), y)], classes, progress=False)
+    axis = explorer.charts.iou_figure.axes[0]
+    assert len(explorer.charts.iou_bars.x) == 150
+    assert 0 < len(axis.tick_values) <= 30
+    assert set(axis.tick_values) <= set(explorer.charts.iou_bars.x)
