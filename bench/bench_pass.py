@@ -32,18 +32,20 @@ def main() -> None:
     loader = valid_loader()
     list(loader)  # warm the data generation path and allocator before timing
     timings: dict[str, list[float]] = {"bare forward loop": [], "segwidget.analyze": []}
-    for _ in range(args.repeats):  # interleaved, so drift hits both alike
-        start = time.perf_counter()
-        bare_loop(model, loader)
-        timings["bare forward loop"].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        results = segwidget.analyze(
+    runs = {
+        "bare forward loop": lambda: bare_loop(model, loader),
+        "segwidget.analyze": lambda: segwidget.analyze(
             model, loader, CLASSES, progress=False, keep_images=not args.no_images
-        )
-        timings["segwidget.analyze"].append(time.perf_counter() - start)
+        ),
+    }
+    for repeat in range(args.repeats):  # interleaved, alternating who goes first
+        for name in sorted(runs, reverse=repeat % 2 == 1):
+            start = time.perf_counter()
+            runs[name]()
+            timings[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(values) for name, values in timings.items()}
     threads = torch.get_num_threads()
-    print(f"{results.n_images} images, {len(CLASSES)} classes, torch threads {threads}")
+    print(f"{len(loader.dataset)} images, {len(CLASSES)} classes, torch threads {threads}")
     for name, value in medians.items():
         print(f"  {name:<20} median {value:.3f} s over {args.repeats} runs")
     ratio = medians["segwidget.analyze"] / medians["bare forward loop"]
