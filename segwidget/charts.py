@@ -23,7 +23,7 @@ _DIM = 0.3  # opacity of bars that are not part of the selection
 _ALL_COLOR = "#9aa0a6"
 _MATCH_COLOR = "#e8710a"
 _FIGURE_LAYOUT = {"width": "100%", "min_width": "280px", "height": "260px"}
-_MARGIN = {"top": 36, "bottom": 64, "left": 48, "right": 12}
+_MARGIN = {"top": 36, "bottom": 90, "left": 48, "right": 12}
 _MAX_CLASS_TICKS = 30  # beyond this, label every k-th bar only: names would overlap
 
 
