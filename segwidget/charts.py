@@ -23,7 +23,8 @@ _DIM = 0.3  # opacity of bars that are not part of the selection
 _ALL_COLOR = "#9aa0a6"
 _MATCH_COLOR = "#e8710a"
 _FIGURE_LAYOUT = {"width": "100%", "min_width": "280px", "height": "260px"}
-_MARGIN = {"top": 36, "bottom": 90, "left": 48, "right": 12}
+_MARGIN = {"top": 36, "bottom": 44, "left": 48, "right": 12}
+_BAR_HEIGHT = 18  # px per class in the IoU chart, up to its maximum height
 _MAX_CLASS_TICKS = 30  # beyond this, label every k-th bar only: names would overlap
 
 
@@ -71,20 +72,23 @@ class Charts:
 
     # -- building ---------------------------------------------------------------------------
     def _iou_figure(self) -> tuple[bq.Figure, bq.Bars]:
-        x, y = bq.OrdinalScale(), bq.LinearScale(min=0.0, max=1.0)
+        # reversed: the first class (the worst, when sorted by IoU) at the top
+        x, y = bq.OrdinalScale(reverse=True), bq.LinearScale(min=0.0, max=1.0)
         bars = bq.Bars(
             scales={"x": x, "y": y},
             interactions={"click": "select"},
             tooltip=bq.Tooltip(fields=["x", "y"], formats=["", ".3f"], labels=["class", "IoU"]),
             selected_style={"stroke": "black", "stroke-width": 2},
+            orientation="horizontal",  # class names read left to right, however long
         )
         axes = [
-            bq.Axis(scale=x, tick_rotate=-45, tick_style={"font-size": "10px"}),
-            bq.Axis(scale=y, orientation="vertical", label="IoU", tick_format=".1f"),
+            bq.Axis(scale=x, orientation="vertical", tick_style={"font-size": "11px"}),
+            bq.Axis(scale=y, label="IoU", tick_format=".1f", num_ticks=5),
         ]
         figure = bq.Figure(
             marks=[bars], axes=axes, title="Per-class IoU · click a bar",
-            fig_margin=_MARGIN, layout=widgets.Layout(**_FIGURE_LAYOUT),
+            fig_margin={"top": 36, "bottom": 44, "left": 120, "right": 16},
+            layout=widgets.Layout(**_FIGURE_LAYOUT),
         )  # fmt: skip
         return figure, bars
 
@@ -102,7 +106,7 @@ class Charts:
         figure = bq.Figure(
             marks=[every, matching], axes=axes, interaction=brush,
             title="Loss per image · drag to filter",
-            fig_margin={**_MARGIN, "bottom": 44}, layout=widgets.Layout(**_FIGURE_LAYOUT),
+            fig_margin=_MARGIN, layout=widgets.Layout(**_FIGURE_LAYOUT),
         )  # fmt: skip
         return figure, every, matching, brush
 
@@ -132,6 +136,7 @@ class Charts:
         labels = [results.classes[c] + (" (absent)" if np.isnan(iou[c]) else "") for c in order]
         step = -(-len(labels) // _MAX_CLASS_TICKS)  # ceil division
         self.iou_figure.axes[0].tick_values = labels[::step]
+        self.iou_figure.layout.height = f"{min(80 + _BAR_HEIGHT * len(labels), 560)}px"
         with self.iou_bars.hold_sync():
             self.iou_bars.x = labels
             self.iou_bars.y = np.nan_to_num(iou[order], nan=0.0)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import ARTIFACTS, JupyterServer
+from checks import DETAIL, HEATMAP, ROOT
+from harness import ARTIFACTS, JupyterServer, NotebookDriver, write_notebook
+from lab import ANY_VALUE, SETUP, WAIT, Lab, expect
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
@@ -162,3 +164,39 @@ def pages(browser: Any) -> Iterator[Pages]:
     opened = Pages(browser)
     yield opened
     opened.close_all()
+
+
+@pytest.fixture(scope="session")
+def lab(lab_server: JupyterServer, pages: Any) -> Iterator[Lab]:
+    write_notebook(lab_server.root / "explorer.ipynb", [SETUP, "explorer"])
+    page = pages.open("lab")
+    nb = NotebookDriver(page, lab_server, "lab")
+    nb.open("/lab/tree/explorer.ipynb")
+    if not page.evaluate("() => window.jupyterapp.shell.leftCollapsed"):
+        nb.command("application:toggle-left-area")  # room for the widget: close the file browser
+    nb.run_all()
+    root = nb.cell(1).locator(ROOT)
+    expect(root).to_be_visible(timeout=60_000)
+    expect(root.locator(HEATMAP)).to_have_attribute("data-cell-size", ANY_VALUE, timeout=WAIT)
+    info = nb.value(
+        "t, p = busiest_off_diagonal(explorer.results)\n"
+        "emit(n=explorer.results.n_images, classes=explorer.results.classes, cell=[t, p],\n"
+        "     other=busiest_off_diagonal(explorer.results, exclude=((t, p),)),\n"
+        "     diagonal=busiest_class(explorer.results))"
+    )
+    yield Lab(
+        nb, page, root, info["n"], info["classes"], tuple(info["cell"]), tuple(info["other"]),
+        info["diagonal"],
+    )  # fmt: skip
+    pages.close("lab")
+
+
+@pytest.fixture
+def fresh(lab: Lab) -> None:
+    """The demo explorer with nothing selected, whatever an earlier test left behind."""
+    lab.nb.run(
+        "explorer.selected_image = None\nexplorer.selected_cell = None\nexplorer.loss_range = None"
+    )
+    lab.expect_selected(None)
+    expect(lab.root.locator(DETAIL)).to_be_hidden(timeout=WAIT)
+    expect(lab.gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)

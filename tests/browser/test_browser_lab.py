@@ -10,8 +10,6 @@ selected (the ``fresh`` fixture); the last one switches JupyterLab to its dark t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -32,7 +30,7 @@ from checks import (
     shot,
     wait_painted,
 )
-from harness import JupyterServer, NotebookDriver, write_notebook
+from lab import CELL, IMAGE, WAIT, XSS, Lab
 
 try:
     from playwright.sync_api import expect
@@ -40,86 +38,6 @@ except ImportError:  # the browser fixture skips these tests (or fails them in C
     expect = None
 
 pytestmark = pytest.mark.browser
-
-SETUP = """\
-from segwidget import SegExplorer
-from segwidget.demo import CLASSES, load_model, valid_loader
-from sw_e2e import busiest_class, busiest_off_diagonal, emit, ranking, synthetic
-
-explorer = SegExplorer(load_model(), valid_loader(), CLASSES)"""
-XSS = "<img src=x onerror=window.__xss=1>"
-WAIT = 20_000  # ms, for DOM state that follows a kernel round trip
-_ANY = re.compile(".*")
-CELL = "emit(cell=explorer.selected_cell)"
-IMAGE = "emit(image=explorer.selected_image)"
-
-
-@dataclass
-class Lab:
-    nb: NotebookDriver
-    page: Any
-    root: Any  # the explorer's widget root
-    n_images: int
-    classes: list[str]
-    cell: tuple[int, int]  # an off-diagonal cell found in many (not all) images
-    other: tuple[int, int]  # another one
-    diagonal: int  # a class found in many (not all) images
-
-    @property
-    def heatmap(self) -> Any:
-        return self.root.locator(HEATMAP)
-
-    @property
-    def gallery(self) -> Any:
-        return self.root.locator(GALLERY)
-
-    def rank(self, code: str) -> dict[str, Any]:
-        """``Results.rank`` (or any ``Ranking`` expression) computed in the kernel."""
-        return self.nb.value(f"emit(**ranking({code}))")
-
-    def expect_selected(self, cell: tuple[int, int] | None) -> None:
-        if cell is None:
-            expect(self.root).not_to_have_attribute("data-selected-true", _ANY, timeout=WAIT)
-            expect(self.root).not_to_have_attribute("data-selected-pred", _ANY, timeout=WAIT)
-        else:
-            expect(self.root).to_have_attribute("data-selected-true", str(cell[0]), timeout=WAIT)
-            expect(self.root).to_have_attribute("data-selected-pred", str(cell[1]), timeout=WAIT)
-
-
-@pytest.fixture(scope="module")
-def lab(lab_server: JupyterServer, pages: Any) -> Iterator[Lab]:
-    write_notebook(lab_server.root / "explorer.ipynb", [SETUP, "explorer"])
-    page = pages.open("lab")
-    nb = NotebookDriver(page, lab_server, "lab")
-    nb.open("/lab/tree/explorer.ipynb")
-    if not page.evaluate("() => window.jupyterapp.shell.leftCollapsed"):
-        nb.command("application:toggle-left-area")  # room for the widget: close the file browser
-    nb.run_all()
-    root = nb.cell(1).locator(ROOT)
-    expect(root).to_be_visible(timeout=60_000)
-    expect(root.locator(HEATMAP)).to_have_attribute("data-cell-size", _ANY, timeout=WAIT)
-    info = nb.value(
-        "t, p = busiest_off_diagonal(explorer.results)\n"
-        "emit(n=explorer.results.n_images, classes=explorer.results.classes, cell=[t, p],\n"
-        "     other=busiest_off_diagonal(explorer.results, exclude=((t, p),)),\n"
-        "     diagonal=busiest_class(explorer.results))"
-    )
-    yield Lab(
-        nb, page, root, info["n"], info["classes"], tuple(info["cell"]), tuple(info["other"]),
-        info["diagonal"],
-    )  # fmt: skip
-    pages.close("lab")
-
-
-@pytest.fixture
-def fresh(lab: Lab) -> None:
-    """The demo explorer with nothing selected, whatever an earlier test left behind."""
-    lab.nb.run(
-        "explorer.selected_image = None\nexplorer.selected_cell = None\nexplorer.loss_range = None"
-    )
-    lab.expect_selected(None)
-    expect(lab.root.locator(DETAIL)).to_be_hidden(timeout=WAIT)
-    expect(lab.gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)
 
 
 @pytest.mark.usefixtures("fresh")
@@ -239,43 +157,6 @@ def test_selected_cell_set_from_python_drives_the_view(lab: Lab) -> None:
     lab.nb.run("explorer.selected_cell = None")
     lab.expect_selected(None)
     assert_gallery_matches(lab.gallery, lab.rank("explorer.rank()"), "cleared from Python")
-
-
-@pytest.mark.usefixtures("fresh")
-def test_loss_histogram_brush_filters_gallery(lab: Lab) -> None:
-    figure = lab.nb.cell(1).locator(".bqplot.figure").filter(has_text="Loss per image")
-    expect(figure).to_have_count(1)
-    figure.scroll_into_view_if_needed()
-    plot = figure.locator("svg.svg-figure rect.plotarea_background, svg rect.plotarea_events")
-    box = (plot.first if plot.count() else figure).bounding_box()
-    assert box is not None
-    y = box["y"] + box["height"] * 0.5
-    x0, x1 = box["x"] + box["width"] * 0.2, box["x"] + box["width"] * 0.55
-    page = lab.page
-    page.mouse.move(x0, y)
-    page.mouse.down()
-    page.mouse.move(x1, y, steps=8)
-    page.mouse.up()
-    page.wait_for_function(
-        "([g, n]) => Number(g.dataset.count) !== n",
-        arg=[lab.gallery.element_handle(), lab.n_images],
-        timeout=WAIT,
-    )
-    brushed = lab.nb.wait_value(
-        "emit(range=explorer.loss_range)", "range", until=lambda v: v is not None
-    )
-    assert brushed is not None, "the brush did not set loss_range"
-    seen = lab.nb.value(
-        "emit(range=explorer.loss_range, shown=len(explorer.shown_indices),\n"
-        "     **ranking(explorer.rank(loss_range=explorer.loss_range)))"
-    )
-    count = gallery_state(lab.gallery)["count"]
-    assert count == seen["shown"], f"gallery shows {count}, Python {seen['shown']}"
-    assert 0 < count < lab.n_images
-    assert_gallery_matches(lab.gallery, seen, f"loss in {seen['range']}")
-    shot(lab.nb.cell(1), "lab-06-loss-brushed")
-    lab.nb.run("explorer.loss_range = None")
-    expect(lab.gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)
 
 
 def test_large_gallery_stays_virtualised_while_scrolling(lab: Lab) -> None:
