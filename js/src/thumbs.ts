@@ -1,22 +1,15 @@
 // Thumbnails on demand: batched requests (≤64 per message), de-duplicated while pending, kept in an LRU cache.
 
+import type { Paintable } from "./paint";
 import {
-  type Mask,
-  type MaskDtype,
   type Picture,
   type ThumbsReply,
   type ThumbsRequest,
   thumbsRequests,
 } from "./protocol";
 
-export interface Thumb {
+export interface Thumb extends Paintable {
   index: number;
-  width: number;
-  height: number;
-  dtype: MaskDtype;
-  truth: Mask;
-  pred: Mask;
-  image: CanvasImageSource | null;
 }
 
 /** A request not answered in this time is forgotten, so that scrolling back asks again. */
