@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml package.json package-lock.json
 
 setup: $(STAMP)
 
+# Jupyter refuses to run as root unless told to (containers, CI machines)
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 demo: setup
-	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb
+	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(ALLOW_ROOT)
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
