@@ -20,7 +20,8 @@ setup: $(STAMP)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 demo: setup
-	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb $(ALLOW_ROOT)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks \
+	  --LabApp.default_url=/lab/tree/quickstart.ipynb $(ALLOW_ROOT)
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
