@@ -30,9 +30,17 @@ BINARY_CLASSES = ("background", "foreground")
 class AnalysisError(RuntimeError):
     """The pass stopped at a batch; ``.results`` holds the batches completed before it."""
 
-    def __init__(self, message: str, results: Results | None) -> None:
-        super().__init__(message)
-        self.results = results
+    results: Results | None = None
+
+
+def _step(where: str, what: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run one step of a batch so that whatever it raises names the batch."""
+    try:
+        return fn(*args)
+    except InputError as err:  # the adapters' own errors do not know the batch
+        raise InputError(f"{where}: {err}") from err
+    except Exception as err:
+        raise AnalysisError(f"{where}: {what} raised {type(err).__name__}: {err}") from err
 
 
 def analyze(
@@ -117,21 +125,27 @@ def analyze(
         with torch.inference_mode():
             for b, batch in enumerate(bar):
                 where = f"batch {b}"
-                x, y = to_xy(batch)
+                x, y = _step(where, "batch_to_xy", to_xy, batch)
+                if not isinstance(x, torch.Tensor):
+                    raise InputError(
+                        f"{where}: the images are a {type(x).__name__}, not a tensor; "
+                        "pass batch_to_xy="
+                    )
                 masks = masks_to_index(y, where).to(device)
-                try:
-                    output = model(x.to(device))
-                except Exception as err:
-                    raise AnalysisError(
-                        f"{where}: the model raised {type(err).__name__}: {err}",
-                        state.results(partial=True) if state else None,
-                    ) from err
-                raw = to_logits(output)
+                output = _step(where, "the model", model, x.to(device))
+                raw = _step(where, "output_to_logits", to_logits, output)
                 logits = logits_at_mask_size(raw, masks, where)
                 if state is None:
                     names = _class_names(classes, logits.shape[1], raw.shape[1], where)
                     state = PassState(names, palette(len(names), colors), ignore_index, keep_images)
-                state.add_batch(b, logits, masks, x, loss_func or _cross_entropy, to_uint8)
+                try:
+                    state.add_batch(b, logits, masks, x, loss_func or _cross_entropy, to_uint8)
+                except InputError:
+                    raise
+                except Exception as err:  # loss_func, denormalize or image encoding
+                    raise AnalysisError(
+                        f"{where}: computing its statistics raised {type(err).__name__}: {err}"
+                    ) from err
     except KeyboardInterrupt:
         if state is None:
             raise
@@ -140,9 +154,8 @@ def analyze(
             stacklevel=2,
         )
         return state.results(partial=True)
-    except InputError as err:
-        if state is not None:
-            err.results = state.results(partial=True)  # type: ignore[attr-defined]
+    except (InputError, AnalysisError) as err:
+        err.results = state.results(partial=True) if state is not None else None
         raise
     finally:
         bar.close()
@@ -159,6 +172,9 @@ def _class_names(
     if classes is None:
         return list(BINARY_CLASSES) if channels == 2 else [str(c) for c in range(channels)]
     names = [str(c) for c in classes]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InputError(f"class names must be unique; repeated: {repeated}")
     if len(names) != channels:
         raise InputError(
             f"{where}: the model outputs {outputs} channels but {len(names)} classes were given "

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from .imaging import colorize, rgb_table
+from .imaging import colorize, rgb_table, void_value
 
 if TYPE_CHECKING:
     from .results import Results
@@ -37,7 +37,7 @@ def render_image_row(results: Results, i: int) -> Image.Image:
         raise ValueError("these results kept no images (keep_images=False); nothing to show")
     view = results.images.view(i)
     rgb = results.images.rgb(i)
-    void = int(np.iinfo(view.truth.dtype).max)
+    void = void_value(results.n_classes)
     panels = {
         "image": rgb,
         "truth": colorize(view.truth, results.colors),

@@ -72,7 +72,7 @@ def normalize(cm: NDArray, how: str | None) -> FloatArray:
     how
         ``"true"``: share of true-``t`` pixels predicted as ``p`` (rows sum to 1);
         ``"pred"``: share of pixels predicted ``p`` that are truly ``t`` (columns sum to 1);
-        ``None``: the raw counts as float.
+        ``None`` (or ``"none"``, as the widget's control says): the raw counts as float.
 
     Returns
     -------
@@ -80,7 +80,7 @@ def normalize(cm: NDArray, how: str | None) -> FloatArray:
         Float64 matrix; rows (or columns) with no pixel are NaN.
     """
     counts = np.asarray(cm, dtype=np.float64)
-    if how is None:
+    if how is None or how == "none":
         return counts.copy()
     if how == "true":
         return _ratio(counts, counts.sum(axis=1, keepdims=True))

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from .adapters import InputError
-from .images import ImageStore
+from .image_store import ImageStore
 from .imaging import void_value
 from .results import Results
 from .sparse import SparseConfusion
@@ -48,6 +48,11 @@ class PassState:
     ) -> None:
         """Check one batch, then add its statistics (all or nothing)."""
         n_classes = len(self.classes)
+        if logits.shape[1] != n_classes:  # else predictions would spill into other cells
+            raise InputError(
+                f"batch {b}: the logits have {logits.shape[1]} channels here but {n_classes} "
+                "in the first batch"
+            )
         valid = self._check_masks(b, masks)
         nonfinite = self._repair_nonfinite(b, logits)
         target = torch.where(valid, masks, 0)  # safe class for invalid pixels, masked out below
@@ -66,11 +71,13 @@ class PassState:
         flat = ((image_ids * n_classes + target) * n_classes + pred)[valid]
         counts = torch.bincount(flat, minlength=masks.shape[0] * n_classes * n_classes)
         counts_np = counts.view(masks.shape[0], -1).cpu().numpy()
-        if self.images is not None:
-            self._store_images(inputs, masks, valid, pred, to_uint8)
+        encoded = self._encode_images(inputs, masks, valid, pred, to_uint8)
+        # everything computed: now add the batch whole
         self.losses.append(losses.double().cpu().numpy())
         self.nonfinite.append(nonfinite)
         self.confusions.extend(SparseConfusion.from_flat_counts(counts_np))
+        if self.images is not None:
+            self.images.extend(encoded)
 
     def _check_masks(self, b: int, masks: torch.Tensor) -> torch.Tensor:
         n_classes = len(self.classes)
@@ -110,24 +117,27 @@ class PassState:
             torch.nan_to_num_(logits)
         return per_image
 
-    def _store_images(
+    def _encode_images(
         self,
         inputs: torch.Tensor,
         masks: torch.Tensor,
         valid: torch.Tensor,
         pred: torch.Tensor,
         to_uint8: Callable[[torch.Tensor], NDArray[np.uint8]],
-    ) -> None:
-        assert self.images is not None
+    ) -> list[dict[str, bytes]]:
+        if self.images is None:
+            return []
         rgb = to_uint8(inputs)
         truth = torch.where(valid, masks, void_value(len(self.classes))).cpu().numpy()
         pred_np = pred.cpu().numpy()
         h, w = truth.shape[1:]
+        encoded = []
         for k in range(truth.shape[0]):
             image = rgb[k]
             if image.shape[:2] != (h, w):  # inputs resized for the model: show at mask size
                 image = np.asarray(Image.fromarray(image).resize((w, h), Image.Resampling.BILINEAR))
-            self.images.add(image, truth[k], pred_np[k])
+            encoded.append(self.images.encode(image, truth[k], pred_np[k]))
+        return encoded
 
     def results(self, partial: bool) -> Results:
         """What has been accumulated, as ``Results``."""

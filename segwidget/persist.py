@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import ImageStore
+from .image_store import ImageStore
 from .results import Results
 from .sparse import SparseConfusion
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from .images import ImageView
+from .image_store import ImageView
 from .results import Results
 
 MAX_THUMBS_PER_REQUEST = 64

@@ -31,11 +31,15 @@ class Ranking:
         return int(self.indices.size)
 
 
-def by_loss(losses: NDArray[np.float64]) -> Ranking:
-    """All images, highest loss first; images without a valid pixel (NaN loss) last."""
+def by_loss(losses: NDArray[np.float64], largest: bool = True) -> Ranking:
+    """All images, highest (or lowest) loss first; images without a valid pixel (NaN) last.
+
+    Ties go to the lower index.
+    """
     idx = np.arange(losses.size)
     nan = np.isnan(losses)
-    order = np.lexsort((idx, -np.where(nan, 0.0, losses), nan))
+    key = np.where(nan, 0.0, losses)
+    order = np.lexsort((idx, -key if largest else key, nan))
     return Ranking(order.astype(np.int64), losses[order])
 
 

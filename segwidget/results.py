@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from . import metrics, ranking
-from .images import ImageStore
+from .image_store import ImageStore
 from .ranking import Ranking
 from .sparse import CellIndex, SparseConfusion
 
@@ -28,7 +28,7 @@ class Confusion(NamedTuple):
     share: float  # of all valid true-``true`` pixels
 
 
-@dataclass
+@dataclass(eq=False)  # arrays do not compare with ==; compare their fields instead
 class Results:
     """Compact statistics of one pass of a model over a dataloader (no logits).
 
@@ -63,8 +63,22 @@ class Results:
     nonfinite_pixels: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
-        if self.nonfinite_pixels.size != self.losses.size:
+        if self.nonfinite_pixels.size == 0:
             self.nonfinite_pixels = np.zeros(self.losses.size, dtype=np.int64)
+        sizes = {
+            "losses": self.losses.size,
+            "image_confusions": self.image_confusions.n_images,
+            "nonfinite_pixels": self.nonfinite_pixels.size,
+        }
+        if self.images is not None:
+            sizes["images"] = len(self.images)
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"Results parts disagree on the number of images: {sizes}")
+        if self.image_confusions.n_classes != len(self.classes):
+            raise ValueError(
+                f"{len(self.classes)} class names but confusion counts for "
+                f"{self.image_confusions.n_classes} classes"
+            )
 
     def __repr__(self) -> str:
         state = "partial " if self.partial else ""
@@ -124,11 +138,8 @@ class Results:
         (losses, indices)
             Sorted; images with no valid pixel (NaN loss) come last either way.
         """
-        idx = np.arange(self.n_images)
-        nan = np.isnan(self.losses)
-        key = np.where(nan, 0.0, self.losses)
-        order = np.lexsort((idx, -key if largest else key, nan))[:k]
-        return self.losses[order], order.astype(np.int64)
+        order = ranking.by_loss(self.losses, largest=largest).indices[:k]
+        return self.losses[order], order
 
     def confusion(self, normalize: str | None = None) -> NDArray:
         """The pooled confusion matrix ``CM = Σ_n cm_n``.
@@ -233,6 +244,12 @@ class Results:
             or ``"pixels"``.
         loss_range
             ``(lo, hi)``: keep only images with ``lo <= loss <= hi``.
+
+        Returns
+        -------
+        Ranking
+            ``indices`` in display order and the ``scores`` they were ranked by (loss,
+            share or pixels, or IoU).
         """
         if true is None and pred is None:
             ranked = ranking.by_loss(self.losses)

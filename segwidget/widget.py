@@ -92,6 +92,7 @@ class SegExplorer(anywidget.AnyWidget):
         super().__init__()
         self._results: Results | None = None
         self._dl: Any = None
+        self._analyze_kwargs: dict[str, Any] = {}
         self._charts: Charts | None = None
         self._view: widgets.Box | None = None
         self.layout = widgets.Layout(flex="3 1 600px", min_width="0")
@@ -116,7 +117,8 @@ class SegExplorer(anywidget.AnyWidget):
     ) -> Results:
         """Show new results: from ``results``, or from a new pass of ``model`` over ``dl``.
 
-        ``dl`` and ``classes`` default to the previous ones; the selection is cleared.
+        ``dl``, ``classes`` and the ``analyze`` settings (``ignore_index``, ``loss_func``, ...)
+        default to the previous ones; the selection is cleared.
         """
         if results is None:
             if model is None:
@@ -126,8 +128,9 @@ class SegExplorer(anywidget.AnyWidget):
                 raise ValueError("pass a dataloader the first time")
             if classes is None and self._results is not None:
                 classes = self._results.classes
-            results = analyze(model, dl, classes, **analyze_kwargs)
-            self._dl = dl
+            settings = {**self._analyze_kwargs, **analyze_kwargs}
+            results = analyze(model, dl, classes, **settings)
+            self._dl, self._analyze_kwargs = dl, settings
         with self.hold_sync():
             self._results = results
             self.selected_cell = None
@@ -234,9 +237,11 @@ class SegExplorer(anywidget.AnyWidget):
         """Apply a browser state update; a bad value is logged and reverted, never raised."""
         try:
             super().set_state(sync_data)
-        except (traitlets.TraitError, ValueError, TypeError) as err:
+        except Exception as err:  # a browser message must never raise into the kernel
             log.warning("segwidget: ignored a bad state update from the browser: %s", err)
-            self.send_state(list(sync_data))
+            known = [key for key in sync_data if key in self.keys]
+            if known:
+                self.send_state(known)
 
     def _on_message(self, _widget: Any, content: Any, _buffers: list[bytes]) -> None:
         try:

@@ -254,3 +254,56 @@ def test_interrupting_the_model_returns_partial_results(batches) -> None:
 def test_an_interrupt_before_any_batch_propagates(batches) -> None:
     with pytest.raises(KeyboardInterrupt):
         _run(Passthrough(), InterruptingLoader(batches, 0))
+
+
+def test_adapter_errors_name_the_batch_and_keep_earlier_ones(batches) -> None:
+    broken = [*batches[:2], {"image": batches[2][0]}, *batches[3:]]
+    with pytest.raises(InputError, match=r"^batch 2: dict batch has none of the mask keys") as err:
+        _run(Passthrough(), broken)
+    _assert_first_batches(err.value.results, batches, 2)
+    not_tensors = [*batches[:1], (batches[1][0].tolist(), batches[1][1])]
+    with pytest.raises(InputError, match=r"^batch 1: the images are a list, not a tensor"):
+        _run(Passthrough(), not_tensors)
+
+
+def test_a_failing_loss_func_names_the_batch_and_keeps_earlier_ones(batches) -> None:
+    calls = []
+
+    def loss_func(logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("boom")
+        return torch.nn.functional.cross_entropy(logits, masks, reduction="none")
+
+    with pytest.raises(AnalysisError, match=r"^batch 2: computing its statistics raised Runtime"):
+        _run(Passthrough(), batches, loss_func=loss_func)
+    with pytest.raises(AnalysisError) as err:
+        calls.clear()
+        _run(Passthrough(), batches, loss_func=loss_func)
+    _assert_first_batches(err.value.results, batches, 2)
+
+
+def test_a_change_of_channel_count_between_batches(batches) -> None:
+    wider = [*batches[:1], (torch.cat([batches[1][0], batches[1][0][:, :1]], 1), batches[1][1])]
+    with pytest.raises(
+        InputError, match=r"^batch 1: the logits have 4 channels here but 3 in the first batch"
+    ) as err:
+        _run(Passthrough(), wider)
+    _assert_first_batches(err.value.results, batches, 1)
+
+
+def test_class_names_must_be_unique(batches) -> None:
+    with pytest.raises(InputError, match=r"class names must be unique; repeated: \['a'\]"):
+        _run(Passthrough(), batches, ["a", "a", "c"])
+
+
+def test_results_parts_must_agree(batches) -> None:
+    results = _run(Passthrough(), batches)
+    with pytest.raises(ValueError, match=r"disagree on the number of images: .*'losses': 8"):
+        segwidget.Results(
+            results.classes,
+            results.losses[:8],
+            results.image_confusions,
+            None,
+            results.colors,
+        )

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from references import fastai_mean_cm
 
 import segwidget
-from segwidget.images import ImageStore
+from segwidget.image_store import ImageStore
 from segwidget.sparse import SparseConfusion
 
 FAST = settings(max_examples=30, deadline=None)

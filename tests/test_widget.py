@@ -200,3 +200,29 @@ def test_explorer_answers_the_results_api(explorer: SegExplorer) -> None:
     np.testing.assert_array_equal(explorer.image_confusion(4), r.image_confusion(4))
     assert explorer.most_confused(2) == r.most_confused(2)
     assert explorer.show(2).size == r.show(2).size
+
+
+def test_browser_update_with_unknown_keys_never_raises(
+    explorer: SegExplorer, sent: list, caplog: pytest.LogCaptureFixture
+) -> None:
+    explorer.selected_cell = (0, 1)
+    resent: list = []
+    explorer.send_state = lambda keys=None: resent.append(keys)  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="segwidget"):
+        explorer.set_state({"bogus": 1, "selected_cell": "nonsense"})
+        explorer.set_state({"bogus": 1})
+    del explorer.send_state
+    assert explorer.selected_cell == [0, 1]
+    assert resent == [["selected_cell"]]
+    assert caplog.text.count("ignored a bad state update") == 1  # unknown keys alone: ignored
+
+
+def test_update_keeps_the_first_analysis_settings() -> None:
+    torch.manual_seed(0)
+    model = torch.nn.Conv2d(3, len(CLASSES), 3, padding=1)
+    no_void = [(x, y.clamp(max=len(CLASSES) - 1)) for x, y in _batches(1)]
+    explorer = SegExplorer(model, no_void, CLASSES, progress=False, ignore_index=0)
+    assert explorer.results.ignore_index == 0
+    new = explorer.update(torch.nn.Conv2d(3, len(CLASSES), 1))
+    assert new.ignore_index == 0 and new.class_table()["support"].iloc[0] == 0
+    assert explorer.update(model, ignore_index=255).ignore_index == 255

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from segwidget import Results
-from segwidget.images import ImageStore
+from segwidget.image_store import ImageStore
 from segwidget.imaging import palette
 from segwidget.sparse import SparseConfusion
 

@@ -48,11 +48,13 @@ class ImageStore:
     def dtype(self) -> type[np.unsignedinteger]:
         return mask_dtype(self.n_classes)
 
-    def add(self, rgb: NDArray[np.uint8], truth: NDArray, prediction: NDArray) -> None:
+    def encode(
+        self, rgb: NDArray[np.uint8], truth: NDArray, prediction: NDArray
+    ) -> dict[str, bytes]:
         """Encode one image (``(H, W, 3)`` uint8) with its masks (``(H, W)``, void already set)."""
         truth = truth.astype(self.dtype)
         prediction = prediction.astype(self.dtype)
-        encoded = {
+        return {
             "image": encode_jpeg(rgb, quality=90),
             "truth": encode_png(truth),
             "prediction": encode_png(prediction),
@@ -60,8 +62,16 @@ class ImageStore:
             "thumb_truth": encode_png(shrink(truth, THUMB_SIDE, nearest=True)),
             "thumb_prediction": encode_png(shrink(prediction, THUMB_SIDE, nearest=True)),
         }
-        for name, data in encoded.items():
-            self.parts[name].append(data)
+
+    def extend(self, encoded: list[dict[str, bytes]]) -> None:
+        """Append images made by ``encode``."""
+        for item in encoded:
+            for name in _PARTS:
+                self.parts[name].append(item[name])
+
+    def add(self, rgb: NDArray[np.uint8], truth: NDArray, prediction: NDArray) -> None:
+        """Encode and append one image."""
+        self.extend([self.encode(rgb, truth, prediction)])
 
     def view(self, n: int, thumbnail: bool = False) -> ImageView:
         """Image ``n`` decoded to masks (the picture stays JPEG for the browser)."""
