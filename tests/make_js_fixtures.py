@@ -87,6 +87,10 @@ def fixture() -> dict:
         "cell_count": index.count.tolist(),
         "losses": [_num(v) for v in losses],
         "cases": cases,
+        "most_confused": [
+            [results.class_index(c.true), results.class_index(c.pred)]
+            for c in results.most_confused(k=results.n_classes**2)
+        ],
     }
 
 

@@ -39,7 +39,7 @@ export function normalizeMatrix(pooled: Float64Array, meanCm: Float64Array, C: n
   return pooled.map((v, k) => v / sums[mode === "true" ? Math.floor(k / C) : k % C]);
 }
 
-export function rowTotals(m: Float64Array, C: number): Float64Array {
+function rowTotals(m: Float64Array, C: number): Float64Array {
   const out = new Float64Array(C);
   m.forEach((v, k) => {
     out[Math.floor(k / C)] += v;

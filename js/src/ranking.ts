@@ -1,4 +1,4 @@
-// The SPEC ranking, computed in the browser. It must agree bit-for-bit with Python's Results.rank:
+// The ranking of PROTOCOL.md, computed in the browser. It must agree bit-for-bit with Python's Results.rank:
 // every score is one float64 division of integer counts, and every order is a total order.
 
 import type { Cell, LossRange, Order, SparseIndex } from "./protocol";
@@ -125,15 +125,26 @@ function addCell(idx: SparseIndex, k: number, out: Float64Array): void {
   for (let j = idx.cellPtr[k]; j < idx.cellPtr[k + 1]; j++) out[idx.cellImage[j]] += idx.cellCount[j];
 }
 
-/** The `k` largest off-diagonal pooled cells with a nonzero count, by count desc then cell id asc. */
-export function mostConfused(pooled: Float64Array, C: number, k = 10): { t: number; p: number; count: number }[] {
-  const cells = [];
+export interface Confusion {
+  t: number;
+  p: number;
+  count: number;
+  /** Of all true-t pixels. */
+  share: number;
+}
+
+/** The `k` largest off-diagonal pooled cells with a nonzero count (Python: Results.most_confused). */
+export function mostConfused(pooled: Float64Array, C: number, k = 10): Confusion[] {
+  const cells: Confusion[] = [];
   for (let t = 0; t < C; t++) {
+    let row = 0;
+    for (let p = 0; p < C; p++) row += pooled[t * C + p];
     for (let p = 0; p < C; p++) {
       const count = pooled[t * C + p];
-      if (t !== p && count > 0) cells.push({ t, p, count });
+      if (t !== p && count > 0) cells.push({ t, p, count, share: count / row });
     }
   }
-  cells.sort((a, b) => b.count - a.count || a.t * C + a.p - (b.t * C + b.p));
+  // as Results.most_confused: pixels, then share of the true class, then class order
+  cells.sort((a, b) => b.count - a.count || b.share - a.share || a.t * C + a.p - (b.t * C + b.p));
   return cells.slice(0, k);
 }

@@ -1,7 +1,7 @@
 // anywidget entry: builds the view, keeps it in step with the synced traits, and routes custom messages.
 // The model is the single source of truth: UI actions set traits, and change handlers redraw.
 
-import { cellValues, normalizeMatrix, palette, type RGB, rowTotals, type Scale, scaleFor } from "./colors";
+import { cellValues, normalizeMatrix, palette, type RGB, type Scale, scaleFor } from "./colors";
 import { Detail, DetailStore } from "./detail";
 import { fmtNum, h } from "./format";
 import { Gallery } from "./gallery";
@@ -233,9 +233,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   function drawSide(cell: Cell | null): void {
     const d = data as Data;
-    const rows = rowTotals(d.pooled, d.C);
-    const top = mostConfused(d.pooled, d.C).map((x) => ({ ...x, share: x.count / rows[x.t] }));
-    pairs.update(d.classes, pal, top, cell);
+    pairs.update(d.classes, pal, mostConfused(d.pooled, d.C), cell);
   }
 
   function drawGallery(cell: Cell | null): void {

@@ -19,11 +19,14 @@ interface Raw {
   cell_count: number[];
   losses: (number | null)[];
   cases: Case[];
+  most_confused: [number, number][];
 }
 
 const raw = json as unknown as Raw;
 
 export const cases = raw.cases;
+/** Results.most_confused(k=C²) as [true, pred] pairs. */
+export const mostConfusedPairs = raw.most_confused;
 export const losses = Float64Array.from(raw.losses, (v) => (v === null ? Number.NaN : v));
 export const index: SparseIndex = {
   C: raw.C,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { imagesWithCell, mostConfused, rank, rankKind } from "../src/ranking";
-import { cases, index, losses, pooled } from "./fixture";
+import { cases, index, losses, mostConfusedPairs, pooled } from "./fixture";
 
 describe("rank agrees with Python's Results.rank", () => {
   it("has cases of every kind", () => {
@@ -56,17 +56,21 @@ describe("rank on hand-made data", () => {
     expect(imagesWithCell(idx, 1)).toBe(3);
     expect(imagesWithCell(idx, 2)).toBe(0);
     expect(mostConfused(Float64Array.from([10, 4, 4, 10]), 2)).toEqual([
-      { t: 0, p: 1, count: 4 },
-      { t: 1, p: 0, count: 4 },
+      { t: 0, p: 1, count: 4, share: 4 / 14 },
+      { t: 1, p: 0, count: 4, share: 4 / 14 },
+    ]);
+    // equal pixels: the larger share of its true class first
+    const top = mostConfused(Float64Array.from([100, 5, 0, 5, 10, 0, 0, 0, 1]), 3);
+    expect(top.map(({ t, p }) => [t, p])).toEqual([
+      [1, 0],
+      [0, 1],
     ]);
   });
 });
 
 describe("fixture consistency", () => {
-  it("top pairs come from off-diagonal cells", () => {
-    const top = mostConfused(pooled(), index.C, 10);
-    expect(top.length).toBeGreaterThan(0);
-    for (const { t, p } of top) expect(t).not.toBe(p);
-    for (let i = 1; i < top.length; i++) expect(top[i - 1].count).toBeGreaterThanOrEqual(top[i].count);
+  it("top pairs equal Results.most_confused", () => {
+    const top = mostConfused(pooled(), index.C, mostConfusedPairs.length);
+    expect(top.map(({ t, p }) => [t, p])).toEqual(mostConfusedPairs);
   });
 });
