@@ -1,6 +1,6 @@
 """Independent, deliberately naive references for the numbers segwidget computes.
 
-Everything here is written from DESIGN.md / SPEC.md with plain loops and dense arrays,
+Everything here is written from DESIGN.md / PROTOCOL.md with plain loops and dense arrays,
 sharing no code with ``segwidget`` so that the tests compare two implementations.
 """
 
@@ -90,7 +90,7 @@ def rank(
     by: str = "share",
     loss_range: tuple[float, float] | None = None,
 ) -> tuple[list[int], list[float]]:
-    """SPEC.md's ranking rules with Python loops over dense ``(N, C, C)`` matrices."""
+    """PROTOCOL.md's ranking rules with Python loops over dense ``(N, C, C)`` matrices."""
     n_images = dense.shape[0]
     if true is None:
         finite = [n for n in range(n_images) if not math.isnan(losses[n])]

@@ -1,4 +1,4 @@
-"""``Results.rank`` and ``most_confused`` against brute-force versions of SPEC.md's rules."""
+"""``Results.rank`` and ``most_confused`` against brute-force versions of PROTOCOL.md's rules."""
 
 from __future__ import annotations
 

@@ -5,14 +5,15 @@ import { type RGB, ramp, type Theme, toHex } from "./colors";
 import { fmtInt, fmtNum, fmtPct, h } from "./format";
 import { type Layer, paint } from "./paint";
 import { type Cell, type DetailReply, type DetailRequest, voidValue } from "./protocol";
-import { closeImage, decodeImage } from "./thumbs";
+import { closeImage, decodeImage, PENDING_MS } from "./thumbs";
 
 export type Loaded = Omit<DetailReply, "image"> & { image: CanvasImageSource | null };
 
 /** Detail requests and a small cache of answers, so that previous/next is instant when revisited. */
 export class DetailStore {
   private readonly cache = new Map<number, Loaded>();
-  private readonly asked = new Set<number>();
+  /** Index → when it was asked for; unanswered requests are asked again after PENDING_MS. */
+  private readonly asked = new Map<number, number>();
   private closed = false;
   /** Replies to requests numbered up to this one are for data since replaced. */
   private stale = 0;
@@ -30,9 +31,10 @@ export class DetailStore {
     return this.cache.get(index);
   }
 
-  want(index: number): void {
-    if (!this.enabled || this.cache.has(index) || this.asked.has(index)) return;
-    this.asked.add(index);
+  want(index: number, now = Date.now()): void {
+    const since = this.asked.get(index);
+    if (!this.enabled || this.cache.has(index) || (since !== undefined && now - since < PENDING_MS)) return;
+    this.asked.set(index, now);
     this.send({ kind: "detail", request: this.nextId(), index });
   }
 

@@ -1,4 +1,4 @@
-// Typed widget state, binary decoders and the custom-message codecs (SPEC: "Widget state", "Custom messages").
+// Typed widget state, binary decoders and the custom-message codecs (PROTOCOL.md).
 
 export type Cell = readonly [number, number];
 export type Order = "share" | "pixels";
@@ -12,7 +12,7 @@ export const ORDERS: readonly Order[] = ["share", "pixels"];
 export const NORMALIZES: readonly Normalize[] = ["true", "pred", "none", "mean"];
 export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair"];
 /** Most indices one "thumbs" request may carry. */
-export const MAX_THUMBS_PER_MESSAGE = 64;
+export const MAX_THUMBS_PER_REQUEST = 64;
 
 export interface Summary {
   n_images: number;
@@ -126,7 +126,7 @@ export function voidValue(dtype: MaskDtype): number {
 
 // ---- decoded state ----------------------------------------------------------------------------------
 
-/** Cell-major sparse index (SPEC): images having cell k are cellImage[cellPtr[k]:cellPtr[k+1]]. */
+/** Cell-major sparse index (PROTOCOL.md): images having cell k are cellImage[cellPtr[k]:cellPtr[k+1]]. */
 export interface SparseIndex {
   C: number;
   N: number;
@@ -212,8 +212,8 @@ export interface DetailRequest {
 /** Split indices into "thumbs" requests of at most 64, numbering them from `nextId`. */
 export function thumbsRequests(indices: readonly number[], nextId: () => number): ThumbsRequest[] {
   const out: ThumbsRequest[] = [];
-  for (let i = 0; i < indices.length; i += MAX_THUMBS_PER_MESSAGE) {
-    out.push({ kind: "thumbs", request: nextId(), indices: indices.slice(i, i + MAX_THUMBS_PER_MESSAGE) });
+  for (let i = 0; i < indices.length; i += MAX_THUMBS_PER_REQUEST) {
+    out.push({ kind: "thumbs", request: nextId(), indices: indices.slice(i, i + MAX_THUMBS_PER_REQUEST) });
   }
   return out;
 }

@@ -1,19 +1,14 @@
 // Thumbnails on demand: batched requests (≤64 per message), de-duplicated while pending, kept in an LRU cache.
 
 import type { Paintable } from "./paint";
-import {
-  type Picture,
-  type ThumbsReply,
-  type ThumbsRequest,
-  thumbsRequests,
-} from "./protocol";
+import { type Picture, type ThumbsReply, type ThumbsRequest, thumbsRequests } from "./protocol";
 
 export interface Thumb extends Paintable {
   index: number;
 }
 
 /** A request not answered in this time is forgotten, so that scrolling back asks again. */
-const PENDING_MS = 20_000;
+export const PENDING_MS = 20_000;
 
 export class ThumbStore {
   private readonly cache = new Map<number, Thumb>();

@@ -5,7 +5,7 @@ import {
   float64s,
   int32s,
   lossRangeOf,
-  MAX_THUMBS_PER_MESSAGE,
+  MAX_THUMBS_PER_REQUEST,
   type Model,
   mask,
   oneOf,
@@ -108,8 +108,8 @@ describe("messages", () => {
       Array.from({ length: 130 }, (_, i) => i),
       () => ++id,
     );
-    expect(reqs.map((r) => r.indices.length)).toEqual([MAX_THUMBS_PER_MESSAGE, MAX_THUMBS_PER_MESSAGE, 2]);
-    expect(MAX_THUMBS_PER_MESSAGE).toBe(64);
+    expect(reqs.map((r) => r.indices.length)).toEqual([MAX_THUMBS_PER_REQUEST, MAX_THUMBS_PER_REQUEST, 2]);
+    expect(MAX_THUMBS_PER_REQUEST).toBe(64);
     expect(reqs.map((r) => r.request)).toEqual([11, 12, 13]);
     expect(reqs[0]).toMatchObject({ kind: "thumbs" });
     expect(reqs[2].indices).toEqual([128, 129]);
