@@ -226,3 +226,12 @@ def test_update_keeps_the_first_analysis_settings() -> None:
     new = explorer.update(torch.nn.Conv2d(3, len(CLASSES), 1))
     assert new.ignore_index == 0 and new.class_table()["support"].iloc[0] == 0
     assert explorer.update(model, ignore_index=255).ignore_index == 255
+
+
+def test_select_returns_what_the_gallery_shows(explorer: SegExplorer, sent: list) -> None:
+    shown = explorer.select("road", "car")
+    assert explorer.selected_cell == [0, 2]
+    np.testing.assert_array_equal(shown, explorer.rank("road", "car").indices)
+    np.testing.assert_array_equal(explorer.select("car"), explorer.rank(2, 2).indices)
+    assert explorer.select(None).size == explorer.results.n_images
+    assert explorer.selected_cell is None
