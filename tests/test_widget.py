@@ -108,17 +108,22 @@ def test_order_and_loss_range_from_the_browser(explorer: SegExplorer, sent: list
     explorer.set_state({"order": "share", "loss_range": None})
 
 
-def test_bad_browser_state_is_logged_and_reverted(
-    explorer: SegExplorer, sent: list, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture
+def resent(explorer: SegExplorer, monkeypatch: pytest.MonkeyPatch) -> list:
+    """The keys the explorer sends back to the browser, with (0, 1) selected beforehand."""
     explorer.selected_cell = (0, 1)
-    resent: list = []
-    explorer.send_state = lambda keys=None: resent.append(keys)  # type: ignore[method-assign]
+    keys: list = []
+    monkeypatch.setattr(explorer, "send_state", lambda key=None: keys.append(key))
+    return keys
+
+
+def test_bad_browser_state_is_logged_and_reverted(
+    explorer: SegExplorer, sent: list, resent: list, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING, logger="segwidget"):
         explorer.set_state({"selected_cell": [0, 99]})
         explorer.set_state({"selected_image": -3})
         explorer.set_state({"loss_range": [2.0, 1.0]})
-    del explorer.send_state
     assert explorer.selected_cell == [0, 1]
     assert explorer.selected_image is None
     assert resent == [["selected_cell"], ["selected_image"], ["loss_range"]]
@@ -203,15 +208,11 @@ def test_explorer_answers_the_results_api(explorer: SegExplorer) -> None:
 
 
 def test_browser_update_with_unknown_keys_never_raises(
-    explorer: SegExplorer, sent: list, caplog: pytest.LogCaptureFixture
+    explorer: SegExplorer, sent: list, resent: list, caplog: pytest.LogCaptureFixture
 ) -> None:
-    explorer.selected_cell = (0, 1)
-    resent: list = []
-    explorer.send_state = lambda keys=None: resent.append(keys)  # type: ignore[method-assign]
     with caplog.at_level(logging.WARNING, logger="segwidget"):
         explorer.set_state({"bogus": 1, "selected_cell": "nonsense"})
         explorer.set_state({"bogus": 1})
-    del explorer.send_state
     assert explorer.selected_cell == [0, 1]
     assert resent == [["selected_cell"]]
     assert caplog.text.count("ignored a bad state update") == 1  # unknown keys alone: ignored
