@@ -82,7 +82,7 @@ def analyze(
     ignore_index
         Truth value of invalid pixels (counted nowhere), or ``None``.
     device
-        Where to run; default the model's device.
+        Where batches go; default the model's device (the model itself is not moved).
     batch_to_xy, image_key, mask_key, output_to_logits
         Adapters for unusual batches or outputs.
     denormalize, mean, std
