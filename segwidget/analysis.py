@@ -120,7 +120,6 @@ def analyze(
     was_training = model.training
     model.eval()
     bar = tqdm(dl, desc="segwidget", unit="batch", disable=not progress)
-    b = -1
     try:
         with torch.inference_mode():
             for b, batch in enumerate(bar):
