@@ -69,6 +69,13 @@ class ImageStore:
             for name in _PARTS:
                 self.parts[name].append(item[name])
 
+    def take(self, indices: NDArray[np.integer]) -> ImageStore:
+        """A store of the images ``indices``, in that order (the bytes are shared, not copied)."""
+        picked = [int(i) for i in indices]
+        return ImageStore(
+            self.n_classes, {name: [blobs[i] for i in picked] for name, blobs in self.parts.items()}
+        )
+
     def add(self, rgb: NDArray[np.uint8], truth: NDArray, prediction: NDArray) -> None:
         """Encode and append one image."""
         self.extend([self.encode(rgb, truth, prediction)])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -12,11 +11,13 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from . import metrics, ranking
+from .counts import Counts
 from .image_store import ImageStore
 from .ranking import Ranking
 from .sparse import CellIndex, SparseConfusion
 
 ClassRef = int | str
+REGIONS = ("boundary", "interior")
 
 
 class Confusion(NamedTuple):
@@ -61,6 +62,16 @@ class Results:
     ignore_index: int | None = 255
     partial: bool = False
     nonfinite_pixels: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    boundary_confusions: SparseConfusion | None = None
+    confident_confusions: SparseConfusion | None = None
+    boundary_width: int | None = None
+    confidence: float | None = None
+    fingerprints: NDArray[np.uint64] | None = None
+    image_sizes: NDArray[np.int64] | None = None
+    dataset_indices: NDArray[np.int64] | None = None
+    metadata: dict[str, NDArray[Any]] = field(default_factory=dict)
+    tags: dict[str, list[int]] = field(default_factory=dict)
+    _counts: dict[str, Counts] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.nonfinite_pixels.size == 0:
@@ -70,15 +81,32 @@ class Results:
             "image_confusions": self.image_confusions.n_images,
             "nonfinite_pixels": self.nonfinite_pixels.size,
         }
-        if self.images is not None:
-            sizes["images"] = len(self.images)
+        optional = {
+            "images": self.images,
+            "boundary_confusions": self.boundary_confusions,
+            "confident_confusions": self.confident_confusions,
+            "fingerprints": self.fingerprints,
+            "image_sizes": self.image_sizes,
+            "dataset_indices": self.dataset_indices,
+            **{f"metadata[{name!r}]": column for name, column in self.metadata.items()},
+        }
+        for name, part in optional.items():
+            if part is not None:
+                sizes[name] = part.n_images if isinstance(part, SparseConfusion) else len(part)
         if len(set(sizes.values())) > 1:
             raise ValueError(f"Results parts disagree on the number of images: {sizes}")
-        if self.image_confusions.n_classes != len(self.classes):
-            raise ValueError(
-                f"{len(self.classes)} class names but confusion counts for "
-                f"{self.image_confusions.n_classes} classes"
-            )
+        for name, part in [
+            ("image_confusions", self.image_confusions),
+            ("boundary_confusions", self.boundary_confusions),
+            ("confident_confusions", self.confident_confusions),
+        ]:
+            if part is not None and part.n_classes != len(self.classes):
+                raise ValueError(
+                    f"{len(self.classes)} class names but {name} for {part.n_classes} classes"
+                )
+        for tag, members in self.tags.items():
+            if any(not 0 <= int(i) < self.n_images for i in members):
+                raise ValueError(f"tag {tag!r} names images outside 0..{self.n_images - 1}")
 
     def __repr__(self) -> str:
         state = "partial " if self.partial else ""
@@ -96,24 +124,58 @@ class Results:
     def n_classes(self) -> int:
         return len(self.classes)
 
-    @cached_property
-    def _pooled(self) -> NDArray[np.int64]:
-        return self.image_confusions.pooled()
+    def counts(self, region: str | None = None) -> Counts:
+        """The per-image counts of a region with their derived arrays (cached).
 
-    @cached_property
+        Parameters
+        ----------
+        region
+            ``None`` for every valid pixel, ``"boundary"`` for the boundary band,
+            ``"interior"`` for the rest (needs a pass with ``boundary_width``).
+        """
+        key = region or "all"
+        if key not in self._counts:
+            self._counts[key] = Counts(self._region_counts(region))
+        return self._counts[key]
+
+    def _region_counts(self, region: str | None) -> SparseConfusion:
+        if region is None or region == "all":
+            return self.image_confusions
+        if region not in REGIONS:
+            raise ValueError(f"region must be None, 'boundary' or 'interior'; got {region!r}")
+        if self.boundary_confusions is None:
+            raise ValueError(
+                f"region={region!r} needs boundary counts: these results were analysed "
+                "without a boundary band (boundary_width=None)"
+            )
+        if region == "boundary":
+            return self.boundary_confusions
+        return self.image_confusions.minus(self.boundary_confusions)
+
+    @property
+    def _pooled(self) -> NDArray[np.int64]:
+        return self.counts().pooled
+
+    @property
     def cell_index(self) -> CellIndex:
         """For each cell ``t * C + p``, the images having it and their pixel counts."""
-        return self.image_confusions.cell_index()
+        return self.counts().cell_index
 
-    @cached_property
+    @property
     def true_totals(self) -> NDArray[np.int64]:
         """``(N, C)``: per image, valid pixels whose truth is each class."""
-        return self.image_confusions.per_image_class_totals("true")
+        return self.counts().true_totals
 
-    @cached_property
+    @property
     def pred_totals(self) -> NDArray[np.int64]:
         """``(N, C)``: per image, valid pixels predicted as each class."""
-        return self.image_confusions.per_image_class_totals("pred")
+        return self.counts().pred_totals
+
+    def dataset_index(self) -> NDArray[np.int64]:
+        """Per image, its index in the dataset (``0..N-1`` unless a subset or merge says so)."""
+        if self.dataset_indices is None:
+            return np.arange(self.n_images, dtype=np.int64)
+        return self.dataset_indices
 
     def class_index(self, ref: ClassRef) -> int:
         """A class name or index → its index (with a clear error when it is neither)."""
@@ -141,7 +203,7 @@ class Results:
         order = ranking.by_loss(self.losses, largest=largest).indices[:k]
         return self.losses[order], order
 
-    def confusion(self, normalize: str | None = None) -> NDArray:
+    def confusion(self, normalize: str | None = None, region: str | None = None) -> NDArray:
         """The pooled confusion matrix ``CM = Σ_n cm_n``.
 
         Parameters
@@ -149,10 +211,13 @@ class Results:
         normalize
             ``None`` for pixel counts (int64), ``"true"`` for the share of true-``t``
             pixels predicted ``p`` (rows sum to 1), ``"pred"`` for columns summing to 1.
+        region
+            ``None`` (every valid pixel), ``"boundary"`` or ``"interior"``.
         """
+        pooled = self.counts(region).pooled
         if normalize is None:
-            return self._pooled.copy()
-        return metrics.normalize(self._pooled, normalize)
+            return pooled.copy()
+        return metrics.normalize(pooled, normalize)
 
     def mean_confusion(self) -> NDArray[np.float64]:
         """fastai's ``mean_cm``: per-image row-normalised matrices averaged over the images
@@ -163,9 +228,9 @@ class Results:
             self.n_classes,
         )  # fmt: skip
 
-    def image_confusion(self, i: int) -> NDArray[np.int64]:
+    def image_confusion(self, i: int, region: str | None = None) -> NDArray[np.int64]:
         """Image ``i``'s dense ``(C, C)`` confusion counts (fastai's ``single_img_cm[i]``)."""
-        return self.image_confusions.image(int(i))
+        return self.counts(region).sparse.image(int(i))
 
     def mean_iou(self) -> float:
         """Mean of per-class IoU over the classes where it is defined."""
@@ -229,6 +294,7 @@ class Results:
         pred: ClassRef | None = None,
         by: str = "share",
         loss_range: tuple[float, float] | None = None,
+        region: str | None = None,
     ) -> Ranking:
         """The images the gallery shows for a selection, in its order (DESIGN.md's ranking).
 
@@ -244,6 +310,9 @@ class Results:
             or ``"pixels"``.
         loss_range
             ``(lo, hi)``: keep only images with ``lo <= loss <= hi``.
+        region
+            Rank by the counts of ``"boundary"`` or ``"interior"`` pixels only (the same
+            rules on that region's counts); ``None`` for every valid pixel.
 
         Returns
         -------
@@ -256,15 +325,26 @@ class Results:
         else:
             t = self.class_index(true if true is not None else pred)  # type: ignore[arg-type]
             p = self.class_index(pred) if pred is not None else t
+            counts = self.counts(region)
             if t == p:
                 ranked = ranking.by_class_iou(
-                    self.cell_index, self.true_totals, self.pred_totals, t
+                    counts.cell_index, counts.true_totals, counts.pred_totals, t
                 )
             else:
-                ranked = ranking.by_confusion(self.cell_index, self.true_totals, t, p, by)
+                ranked = ranking.by_confusion(counts.cell_index, counts.true_totals, t, p, by)
         if loss_range is not None:
             ranked = ranking.within_loss(ranked, self.losses, *map(float, loss_range))
         return ranked
+
+    def subset(self, indices: Any) -> Results:
+        """``Results`` of the images ``indices`` (unique, in that order), everything kept.
+
+        ``dataset_indices`` of the subset map its images back to the dataset; tags keep
+        the images they had that are in the subset.
+        """
+        from .subset import take
+
+        return take(self, indices)
 
     # -- pictures and persistence -----------------------------------------------------------
     def show(self, i: int) -> Image.Image:

@@ -86,6 +86,40 @@ class SparseConfusion:
     def n_images(self) -> int:
         return self.ptr.size - 1
 
+    def take(self, indices: NDArray[np.integer]) -> SparseConfusion:
+        """The images ``indices`` (any order, repeats allowed), renumbered ``0..len-1``."""
+        idx = np.asarray(indices, dtype=np.int64)
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n_images):
+            raise IndexError(f"image indices out of range for {self.n_images} images")
+        lengths = self.ptr[idx + 1] - self.ptr[idx]
+        ptr = np.zeros(idx.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=ptr[1:])
+        # each kept entry's position in the source: its image's start plus its rank within
+        starts = np.repeat(self.ptr[idx] - ptr[:-1], lengths)
+        source = starts + np.arange(ptr[-1], dtype=np.int64)
+        return SparseConfusion(self.n_classes, ptr, self.cell[source], self.count[source])
+
+    def minus(self, part: SparseConfusion) -> SparseConfusion:
+        """Per-image ``self − part`` where ``part`` counts a subset of the same pixels."""
+        if part.n_images != self.n_images or part.n_classes != self.n_classes:
+            raise ValueError("minus needs counts of the same images and classes")
+        cc = self.n_classes * self.n_classes
+        keys = self.entry_image * cc + self.cell
+        part_keys = part.entry_image * cc + part.cell
+        at = np.searchsorted(keys, part_keys)
+        inside = at < keys.size
+        if not (inside.all() and np.array_equal(keys[at], part_keys)):
+            raise ValueError("minus: part has cells that the whole does not")
+        count = self.count.copy()
+        np.subtract.at(count, at, part.count)
+        if (count < 0).any():
+            raise ValueError("minus: part counts more pixels than the whole in some cell")
+        keep = count > 0
+        image = self.entry_image[keep]
+        ptr = np.zeros(self.n_images + 1, dtype=np.int64)
+        np.cumsum(np.bincount(image, minlength=self.n_images), out=ptr[1:])
+        return SparseConfusion(self.n_classes, ptr, self.cell[keep], count[keep])
+
     @property
     def entry_image(self) -> NDArray[np.int64]:
         """For each stored entry, the index of its image."""

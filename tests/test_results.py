@@ -141,7 +141,7 @@ def test_load_rejects_other_files(tmp_path) -> None:
         segwidget.load(tmp_path / "other.npz")
     meta = np.frombuffer(b'{"format": "segwidget-results", "version": 99}', dtype=np.uint8)
     np.savez(tmp_path / "future.npz", meta=meta)
-    with pytest.raises(ValueError, match=r"expected segwidget-results version 1, found .* 99"):
+    with pytest.raises(ValueError, match=r"expected segwidget-results version 2, found .* 99"):
         segwidget.load(tmp_path / "future.npz")
 
 
