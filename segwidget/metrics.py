@@ -62,7 +62,7 @@ def mean_iou(cm: NDArray) -> float:
     return float(defined.mean()) if defined.size else float("nan")
 
 
-def normalize(cm: NDArray, how: str | None) -> FloatArray:
+def normalize(cm: NDArray, how: str | None, whole: NDArray | None = None) -> FloatArray:
     """Normalise a confusion matrix.
 
     Parameters
@@ -73,6 +73,10 @@ def normalize(cm: NDArray, how: str | None) -> FloatArray:
         ``"true"``: share of true-``t`` pixels predicted as ``p`` (rows sum to 1);
         ``"pred"``: share of pixels predicted ``p`` that are truly ``t`` (columns sum to 1);
         ``None`` (or ``"none"``, as the widget's control says): the raw counts as float.
+    whole
+        When ``cm`` counts a part of the pixels of ``whole`` (e.g. the confident
+        disagreements), divide by ``whole``'s row or column sums instead of ``cm``'s:
+        the share of *all* true-``t`` (predicted-``p``) pixels.
 
     Returns
     -------
@@ -80,12 +84,13 @@ def normalize(cm: NDArray, how: str | None) -> FloatArray:
         Float64 matrix; rows (or columns) with no pixel are NaN.
     """
     counts = np.asarray(cm, dtype=np.float64)
+    totals = counts if whole is None else np.asarray(whole, dtype=np.float64)
     if how is None or how == "none":
         return counts.copy()
     if how == "true":
-        return _ratio(counts, counts.sum(axis=1, keepdims=True))
+        return _ratio(counts, totals.sum(axis=1, keepdims=True))
     if how == "pred":
-        return _ratio(counts, counts.sum(axis=0, keepdims=True))
+        return _ratio(counts, totals.sum(axis=0, keepdims=True))
     raise ValueError(f"normalize must be 'true', 'pred' or None, got {how!r}")
 
 

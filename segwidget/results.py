@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from . import metrics, ranking
+from . import metrics, ranking, regions
 from .counts import Counts
 from .image_store import ImageStore
 from .ranking import Ranking
@@ -138,6 +138,12 @@ class Results:
             self._counts[key] = Counts(self._region_counts(region))
         return self._counts[key]
 
+    def confident_counts(self) -> Counts:
+        """The per-image counts of confident disagreements (needs a pass with ``confidence``)."""
+        if "confident" not in self._counts:
+            self._counts["confident"] = Counts(regions.checked_confident(self))
+        return self._counts["confident"]
+
     def _region_counts(self, region: str | None) -> SparseConfusion:
         if region is None or region == "all":
             return self.image_confusions
@@ -232,6 +238,24 @@ class Results:
         """Image ``i``'s dense ``(C, C)`` confusion counts (fastai's ``single_img_cm[i]``)."""
         return self.counts(region).sparse.image(int(i))
 
+    def confident_confusion(self, normalize: str | None = None) -> NDArray:
+        """Pooled counts of confident disagreements (valid, prediction ≠ truth, conf ≥ τ);
+        ``normalize="true"``/``"pred"`` divides by *all* valid true-t/predicted-p pixels."""
+        return regions.confident_confusion(self, normalize)
+
+    def image_confident_confusion(self, i: int) -> NDArray[np.int64]:
+        """Image ``i``'s dense ``(C, C)`` counts of confident disagreements."""
+        return self.confident_counts().sparse.image(int(i))
+
+    def suspect_labels(self, k: int | None = None) -> Ranking:
+        """Images by label-suspicion score (confident-disagreement pixels / valid pixels),
+        highest first, then more such pixels, then lower index; only images with one."""
+        return regions.suspect_labels(self, k)
+
+    def boundary_error_share(self) -> float:
+        """Share of all wrong pixels that lie in the boundary band (NaN when none is wrong)."""
+        return regions.boundary_error_share(self)
+
     def mean_iou(self) -> float:
         """Mean of per-class IoU over the classes where it is defined."""
         return metrics.mean_iou(self._pooled)
@@ -246,7 +270,8 @@ class Results:
         return float(finite.mean()) if finite.size else float("nan")
 
     def class_table(self) -> Any:
-        """Per-class IoU, recall, precision, support (pixels) and image count.
+        """Per-class IoU, recall, precision, support (pixels), image count, and with boundary
+        counts ``regions.band_columns`` (band and interior IoU, share of errors in the band).
 
         NaN where a score is undefined (0/0). A pandas DataFrame indexed by class name
         when pandas is installed (``.attrs`` holds ``mean_iou`` and ``pixel_accuracy``),
@@ -259,6 +284,7 @@ class Results:
             "precision": metrics.precision(cm),
             "support": metrics.support(cm),
             "images": (self.true_totals > 0).sum(axis=0),
+            **regions.band_columns(self),
         }
         rows = [
             {"class": name, **{k: v[c].item() for k, v in columns.items()}}
@@ -307,7 +333,8 @@ class Results:
             images with true-``true`` pixels predicted ``pred``.
         by
             For an off-diagonal cell: ``"share"`` (of the image's true-``true`` pixels)
-            or ``"pixels"``.
+            or ``"pixels"``. ``"confident"`` (``region=None``): by confident disagreements,
+            PROTOCOL.md's rules (nothing selected: ``suspect_labels()``).
         loss_range
             ``(lo, hi)``: keep only images with ``lo <= loss <= hi``.
         region
@@ -320,11 +347,17 @@ class Results:
             ``indices`` in display order and the ``scores`` they were ranked by (loss,
             share or pixels, or IoU).
         """
-        if true is None and pred is None:
-            ranked = ranking.by_loss(self.losses)
-        else:
+        if by not in regions.ORDERS:
+            raise ValueError(f"by must be one of {regions.ORDERS}, got {by!r}")
+        t = p = None
+        if true is not None or pred is not None:
             t = self.class_index(true if true is not None else pred)  # type: ignore[arg-type]
             p = self.class_index(pred) if pred is not None else t
+        if by == "confident":
+            ranked = regions.rank_confident(self, t, p, region)
+        elif t is None or p is None:
+            ranked = ranking.by_loss(self.losses)
+        else:
             counts = self.counts(region)
             if t == p:
                 ranked = ranking.by_class_iou(
