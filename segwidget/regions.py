@@ -72,8 +72,8 @@ def band_columns(results: Results) -> dict[str, NDArray[np.float64]]:
 def boundary_error_share(results: Results) -> float:
     """Share of all errors (off-diagonal pixels) that lie in the boundary band; NaN if none."""
     require_boundary(results, "boundary_error_share()")
-    band = error_pixels(results.counts("boundary").pooled)
-    return float(_ratio(band, error_pixels(results.counts().pooled)))
+    band, whole = (error_pixels(results.counts(r).pooled) for r in ("boundary", None))
+    return float(_ratio(np.asarray(band), np.asarray(whole)))
 
 
 def checked_confident(results: Results) -> SparseConfusion:

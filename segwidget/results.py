@@ -72,6 +72,7 @@ class Results:
     metadata: dict[str, NDArray[Any]] = field(default_factory=dict)
     tags: dict[str, list[int]] = field(default_factory=dict)
     _counts: dict[str, Counts] = field(default_factory=dict, init=False, repr=False)
+    _confident: Counts | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.nonfinite_pixels.size == 0:
@@ -140,9 +141,9 @@ class Results:
 
     def confident_counts(self) -> Counts:
         """The per-image counts of confident disagreements (needs a pass with ``confidence``)."""
-        if "confident" not in self._counts:
-            self._counts["confident"] = Counts(regions.checked_confident(self))
-        return self._counts["confident"]
+        if self._confident is None:
+            self._confident = Counts(regions.checked_confident(self))
+        return self._confident
 
     def _region_counts(self, region: str | None) -> SparseConfusion:
         if region is None or region == "all":

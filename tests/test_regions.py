@@ -293,3 +293,10 @@ def test_inconsistent_confident_counts_are_refused() -> None:
         )  # fmt: skip
         with pytest.raises(ValueError, match=message):
             broken.suspect_labels()
+
+
+def test_confident_counts_are_not_a_region() -> None:
+    results, *_ = _case(2)
+    results.confident_counts()
+    with pytest.raises(ValueError, match="region must be"):
+        results.counts("confident")
