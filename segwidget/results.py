@@ -278,26 +278,9 @@ class Results:
         when pandas is installed (``.attrs`` holds ``mean_iou`` and ``pixel_accuracy``),
         else a list of dicts.
         """
-        cm = self._pooled
-        columns = {
-            "iou": metrics.iou(cm),
-            "recall": metrics.recall(cm),
-            "precision": metrics.precision(cm),
-            "support": metrics.support(cm),
-            "images": (self.true_totals > 0).sum(axis=0),
-            **regions.band_columns(self),
-        }
-        rows = [
-            {"class": name, **{k: v[c].item() for k, v in columns.items()}}
-            for c, name in enumerate(self.classes)
-        ]
-        try:
-            import pandas as pd
-        except ImportError:
-            return rows
-        table = pd.DataFrame(rows).set_index("class")
-        table.attrs.update(mean_iou=self.mean_iou(), pixel_accuracy=self.pixel_accuracy())
-        return table
+        from .tables import class_table
+
+        return class_table(self)
 
     def most_confused(self, k: int = 10, min_pixels: int = 1) -> list[Confusion]:
         """The ``k`` largest off-diagonal cells with at least ``min_pixels`` pixels.
