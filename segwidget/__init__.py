@@ -2,9 +2,12 @@
 
 from .adapters import InputError
 from .analysis import AnalysisError, analyze
+from .exports import export, subset_dataset
 from .persist import load
 from .ranking import Ranking
 from .results import Confusion, Results
+from .slices import SliceError, image_columns
+from .tags import TagError, tag, untag
 from .widget import SegExplorer
 
 __all__ = [
@@ -14,7 +17,14 @@ __all__ = [
     "Ranking",
     "Results",
     "SegExplorer",
+    "SliceError",
+    "TagError",
     "analyze",
+    "export",
+    "image_columns",
     "load",
+    "subset_dataset",
+    "tag",
+    "untag",
 ]
 __version__ = "0.1.0"

@@ -15,10 +15,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 Columns = dict[str, NDArray[Any]]
+# Names segwidget derives itself (``slices.columns``): image size, object size, tags.
+DERIVED_PREFIXES = ("image:", "pixels:", "tag:")
 
 
 def plain_column(name: str, values: Any, n_images: int | None = None) -> NDArray[Any]:
     """One column as numbers, booleans or text; ``n_images`` checks its length."""
+    if name.startswith(DERIVED_PREFIXES):
+        raise ValueError(
+            f"metadata column {name!r}: names starting with {', '.join(DERIVED_PREFIXES)} "
+            "are segwidget's own derived columns; rename it"
+        )
     column = np.asarray(values)
     if column.ndim != 1:
         raise ValueError(f"metadata column {name!r} must be 1-D, got shape {column.shape}")

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from . import metrics, ranking, regions
+from . import metrics, ranking, regions, slices
 from .counts import Counts
 from .image_store import ImageStore
 from .ranking import Ranking
@@ -270,14 +270,17 @@ class Results:
         finite = self.losses[~np.isnan(self.losses)]
         return float(finite.mean()) if finite.size else float("nan")
 
-    def class_table(self) -> Any:
+    def class_table(self, by: str | None = None, bins: Any = None) -> Any:
         """Per-class IoU, recall, precision, support (pixels), image count, and with boundary
         counts ``regions.band_columns`` (band and interior IoU, share of errors in the band).
 
         NaN where a score is undefined (0/0). A pandas DataFrame indexed by class name
         when pandas is installed (``.attrs`` holds ``mean_iou`` and ``pixel_accuracy``),
-        else a list of dicts.
+        else a list of dicts. ``by``: one table per value of a column (see ``where``), or per
+        bin of a numeric one (``bins``), side by side (``slices.class_table_by``).
         """
+        if by is not None:
+            return slices.class_table_by(self, by, bins)
         from .tables import class_table
 
         return class_table(self)
@@ -362,6 +365,11 @@ class Results:
         from .subset import take
 
         return take(self, indices)
+
+    def where(self, conditions: dict[str, Any] | None = None, /, **more: Any) -> Results:
+        """The images meeting every condition on ``segwidget.image_columns`` (``slices``),
+        e.g. ``r.where(sky=["overcast"], cars=[2, None])``, ``r.where({"tag:x": True})``."""
+        return slices.where(self, conditions, more)
 
     # -- pictures and persistence -----------------------------------------------------------
     def show(self, i: int) -> Image.Image:
