@@ -2,14 +2,19 @@
 
 >>> from segwidget.demo import CLASSES, load_model, valid_loader
 >>> model, dl = load_model(), valid_loader()
+>>> results = segwidget.analyze(model, dl, CLASSES, metadata=valid_metadata())
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
+from numpy.typing import NDArray
 from torch.utils.data import DataLoader
 
 from .dataset import CLASSES, IGNORE_INDEX, MEAN, STD, StreetScenes
+from .metadata import SCENE_PARAMETERS
 from .train import WEIGHTS
 from .unet import TinyUNet
 
@@ -17,11 +22,13 @@ __all__ = [
     "CLASSES",
     "IGNORE_INDEX",
     "MEAN",
+    "SCENE_PARAMETERS",
     "STD",
     "StreetScenes",
     "TinyUNet",
     "load_model",
     "valid_loader",
+    "valid_metadata",
 ]
 
 
@@ -66,3 +73,20 @@ def valid_loader(batch_size: int = 16, n: int | None = None) -> DataLoader:
     return DataLoader(
         StreetScenes("valid", n=n), batch_size=batch_size, shuffle=False, num_workers=0
     )
+
+
+def valid_metadata(n: int | None = None) -> dict[str, NDArray[Any]]:
+    """Per-image scene parameters of the validation split, aligned with ``valid_loader(n=n)``.
+
+    Parameters
+    ----------
+    n
+        Number of images; ``None`` for the whole split, as in ``valid_loader``.
+
+    Returns
+    -------
+    dict
+        One 1-D column per entry of ``SCENE_PARAMETERS`` (lighting, shadow, objects drawn,
+        camera horizon...), for ``analyze(..., metadata=...)`` or ``Results.metadata``.
+    """
+    return StreetScenes("valid", n=n).metadata()

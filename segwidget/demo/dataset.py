@@ -17,6 +17,7 @@ The scenes are built to give a segmentation model realistic trouble:
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import torch
@@ -131,6 +132,14 @@ def render_scene(seed: int, split: int, index: int, size: tuple[int, int]) -> tu
     mask : numpy.ndarray
         uint8 ``(H, W)`` class indices, ``IGNORE_INDEX`` on void pixels.
     """
+    image, mask, _ = _render(seed, split, index, size)
+    return image, mask
+
+
+def _render(
+    seed: int, split: int, index: int, size: tuple[int, int]
+) -> tuple[Array, NDArray, dict[str, Any]]:
+    """``render_scene`` and the parameters it drew (``demo.metadata.SCENE_PARAMETERS``)."""
     rng = np.random.default_rng([seed, split, index])
     h, w = size
     yy, xx = _grid(h, w)
@@ -139,11 +148,13 @@ def render_scene(seed: int, split: int, index: int, size: tuple[int, int]) -> tu
     fine = rng.standard_normal((h, w)).astype(np.float32)
 
     horizon = h * rng.uniform(0.36, 0.5)
+    scene: dict[str, Any] = {"horizon": horizon / h}
     vx = w * rng.uniform(0.3, 0.7)  # vanishing point (vx, horizon)
     below = np.clip((yy - horizon) / (h - horizon), 0.0, None)  # 0 at horizon, 1 at bottom
 
     # Sky: blue gradient or overcast grey, with soft clouds.
-    if rng.random() < 0.7:
+    scene["sky"] = "clear" if rng.random() < 0.7 else "overcast"
+    if scene["sky"] == "clear":
         top, low = np.array([0.25, 0.45, 0.85]), np.array([0.65, 0.78, 0.95])
     else:
         grey = rng.uniform(0.55, 0.8)
@@ -179,7 +190,8 @@ def render_scene(seed: int, split: int, index: int, size: tuple[int, int]) -> tu
     facade[windows] *= rng.uniform(0.35, 0.6)
     cv.paint(building, BUILDING, facade)
     # Shop boards and posters in sign colours: building pixels that look like signs.
-    for _ in range(rng.integers(0, 4)):
+    scene["posters"] = int(rng.integers(0, 4))
+    for _ in range(scene["posters"]):
         x = rng.uniform(0, w)
         s = abs(x - vx) / max(vx, w - vx)
         y = horizon - rng.uniform(0.0, 0.5) * s * horizon
@@ -193,33 +205,43 @@ def render_scene(seed: int, split: int, index: int, size: tuple[int, int]) -> tu
     ground = (yy >= horizon) & ~building
     road = ground & (xx >= left_x) & (xx <= right_x)
     grey = rng.uniform(0.3, 0.55)
+    scene["road_grey"] = grey
     tex = 0.05 * noise + 0.035 * fine
     cv.paint(road, ROAD, np.repeat((grey + tex)[..., None], 3, axis=2) * [1.0, 1.0, 1.02])
-    if rng.random() < 0.6:  # dashed centre line
+    scene["centre_line"] = rng.random() < 0.6
+    if scene["centre_line"]:  # dashed
         cx = vx + (w * rng.uniform(0.4, 0.6) - vx) * below
         dash = (np.abs(xx - cx) < 0.3 + 1.2 * below) & ((np.log1p(8 * below) * 6) % 1.0 < 0.5)
         cv.paint(dash & road, ROAD, np.array([0.85, 0.85, 0.8]))
     walk_grey = grey + rng.uniform(-0.03, 0.08)
+    scene["sidewalk_contrast"] = walk_grey - grey
     walk = np.repeat((walk_grey + tex)[..., None], 3, axis=2)
-    if rng.random() < 0.5:  # paving joints
+    scene["paving"] = rng.random() < 0.5
+    if scene["paving"]:  # joints
         pu = np.abs(xx - vx) / np.maximum(below, 0.05) / 12
         joints = ((pu % 1.0) < 0.12) | ((np.log1p(10 * below) * 5) % 1.0 < 0.12)
         walk[joints] *= 0.93
     cv.paint(ground & ~road, SIDEWALK, walk)
-    if rng.random() < 0.5:  # kerb stones, labelled sidewalk
+    scene["kerb"] = rng.random() < 0.5
+    if scene["kerb"]:  # kerb stones, labelled sidewalk
         kerb = ground & ((np.abs(xx - left_x) < 0.5 + below) | (np.abs(xx - right_x) < 0.5 + below))
         cv.paint(kerb, SIDEWALK, np.full(3, min(walk_grey + 0.12, 1.0)))
 
     # Objects, painted far to near so that nearer ones occlude farther ones.
     objects: list[tuple[str, float]] = []  # (kind, row of the object's foot)
-    for _ in range(rng.integers(0, 4)):
+    scene["cars"] = int(rng.integers(0, 4))
+    for _ in range(scene["cars"]):
         objects.append(("car", rng.uniform(horizon + 3, h + 6)))
-    for _ in range(rng.integers(1, 7)):
+    scene["pedestrians"] = int(rng.integers(1, 7))
+    for _ in range(scene["pedestrians"]):
         objects.append(("pedestrian", rng.uniform(horizon + 2, h + 4)))
-    for _ in range(rng.integers(0, 3)):
+    scene["trees"] = int(rng.integers(0, 3))
+    for _ in range(scene["trees"]):
         objects.append(("tree", rng.uniform(horizon + 2, h)))
-    for _ in range(rng.integers(1, 5)):
+    scene["poles"] = int(rng.integers(1, 5))
+    for _ in range(scene["poles"]):
         objects.append(("pole", rng.uniform(horizon + 2, h)))
+    scene["signs"] = 0
     objects.sort(key=lambda o: o[1])
     for kind, yb in objects:
         s = (yb - horizon) / (h - horizon)  # perspective scale: 0 at horizon, 1 at bottom
@@ -271,6 +293,7 @@ def render_scene(seed: int, split: int, index: int, size: tuple[int, int]) -> tu
             ph, pw = 6 + s * rng.uniform(30, 50), 1.6 + s * 3.0
             cv.paint_box(yb - ph, yb, xb - pw / 2, xb + pw / 2, POLE, rng.uniform(0.1, 0.3))
             if rng.random() < 0.75:  # most poles carry a sign
+                scene["signs"] += 1
                 sw = 3 + s * rng.uniform(6, 12)
                 colour = _SIGN_COLOURS[rng.integers(len(_SIGN_COLOURS))]
                 if rng.random() < 0.5:
@@ -287,20 +310,24 @@ def render_scene(seed: int, split: int, index: int, size: tuple[int, int]) -> tu
 
     # Lighting: exposure, colour cast, a cast shadow, sensor noise and a slight blur.
     img = cv.image
-    if rng.random() < 0.5:
+    scene["shadow"], scene["shadow_share"] = rng.random() < 0.5, 0.0
+    if scene["shadow"]:
         a = rng.uniform(0, 2 * np.pi)
         shade = (np.cos(a) * (xx - w * rng.uniform(0.2, 0.8)) + np.sin(a) * (yy - h * 0.7)) > 0
         shade &= np.isin(cv.label, (ROAD, SIDEWALK, CAR, PEDESTRIAN))  # cast on the street only
         img[shade] *= rng.uniform(0.5, 0.8)
-    img *= rng.uniform(0.7, 1.25) * rng.uniform(0.9, 1.1, 3).astype(np.float32)
-    img += rng.uniform(0.01, 0.04) * rng.standard_normal(img.shape).astype(np.float32)
+        scene["shadow_share"] = float(shade.mean())
+    scene["exposure"] = rng.uniform(0.7, 1.25)
+    img *= scene["exposure"] * rng.uniform(0.9, 1.1, 3).astype(np.float32)
+    scene["noise"] = rng.uniform(0.01, 0.04)
+    img += scene["noise"] * rng.standard_normal(img.shape).astype(np.float32)
     blurred = img.copy()
     blurred[1:-1, 1:-1] = (
         img[1:-1, 1:-1] * 4 + img[:-2, 1:-1] + img[2:, 1:-1] + img[1:-1, :-2] + img[1:-1, 2:]
     ) / 8
     label = cv.label
     label[cv.void] = IGNORE_INDEX
-    return np.clip(blurred, 0.0, 1.0).astype(np.float32), label
+    return np.clip(blurred, 0.0, 1.0).astype(np.float32), label, scene
 
 
 class StreetScenes(Dataset):
@@ -345,6 +372,16 @@ class StreetScenes(Dataset):
         if not -self.n <= index < self.n:
             raise IndexError(f"index {index} out of range for {self.n} images")
         return render_scene(self.seed, _SPLITS[self.split], index % self.n, self.size)
+
+    def metadata(self) -> dict[str, NDArray[Any]]:
+        """Per image, the parameters its scene was drawn with (``SCENE_PARAMETERS``).
+
+        One 1-D column per parameter, aligned with the dataset's order; ready for
+        ``analyze(..., metadata=...)``. Renders every scene once (a few ms each).
+        """
+        from .metadata import scene_metadata
+
+        return scene_metadata(self.seed, _SPLITS[self.split], self.n, self.size)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         image, mask = self.raw(index)
