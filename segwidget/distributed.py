@@ -79,9 +79,9 @@ def shard_of(dl: Iterable[Any]) -> Shard | None:
         if world > 1:
             sampler = type(getattr(dl, "sampler", order)).__name__
             warnings.warn(
-                f"{where}: the loader's sampler ({sampler}) does not split the data between "
-                "ranks, so this rank analyses every image itself and nothing is gathered; "
-                f"to split the pass, {_ADVICE}",
+                f"{where}: the loader has no DistributedSampler (its sampler is a {sampler}), "
+                "so its images are taken as this rank's whole pass and nothing is gathered; "
+                f"to split the pass between ranks, {_ADVICE}",
                 stacklevel=3,
             )
         return None
@@ -195,10 +195,11 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
         dist.send(torch.from_numpy(body), dst=0, group=group)
         return None
     shards = [local]
-    for r in range(1, shard.world_size):  # one rank at a time: memory is their sum, no padding
+    for r in range(1, shard.world_size):  # one rank at a time, each buffer freed once unpacked
         received = torch.empty(int(sizes[r][1]), dtype=torch.uint8)
         dist.recv(received, src=r, group=group)
         shards.append(unpack(headers[r], received.numpy()))
+        del received
     return shards
 
 

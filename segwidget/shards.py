@@ -89,9 +89,10 @@ def unpack(header: dict[str, Any], body: NDArray[np.uint8]) -> Results:
     """The ``Results`` that ``pack`` made ``header`` and ``body`` from."""
     arrays: dict[str, Any] = {}
     for name, dtype, shape, start in header["arrays"]:
-        dt = np.dtype(dtype)
         count = int(np.prod(shape, dtype=np.int64))
-        arrays[name] = np.frombuffer(body, dt, count, int(start)).reshape(shape)
+        view = np.frombuffer(body, np.dtype(dtype), count, int(start)).reshape(shape)
+        # copies (the image store makes its own bytes), so that ``body`` can be freed
+        arrays[name] = view if name.startswith("images.") else view.copy()
     common = header["layout"]
     n_classes = len(common["classes"])
     sparse: dict[str, Any] = {
