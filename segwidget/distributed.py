@@ -165,8 +165,13 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
     group = _gloo_group()
     header: dict[str, Any] = {"error": problem}
     body = np.zeros(0, np.uint8)
-    if problem is None:
-        header, body = pack(local) if shard.rank != 0 else ({"layout": layout(local)}, body)
+    if problem is None and shard.rank == 0:  # rank 0 keeps its own shard: only its layout
+        header = {"layout": layout(local)}
+    elif problem is None:
+        try:
+            header, body = pack(local)
+        except TypeError as err:  # e.g. a metadata column of Python objects
+            header = {"error": str(err)}
     encoded = json.dumps(header).encode()
     sizes = _all_gather(torch.tensor([len(encoded), body.size], dtype=torch.int64), group)
     longest = int(max(int(s[0]) for s in sizes))
@@ -188,9 +193,9 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
     if failures:
         from .analysis import AnalysisError  # analysis imports this module
 
-        err = AnalysisError("the distributed pass cannot be merged: " + "; ".join(failures))
-        err.results = local
-        raise err
+        failed = AnalysisError("the distributed pass cannot be merged: " + "; ".join(failures))
+        failed.results = local
+        raise failed
     if shard.rank != 0:
         dist.send(torch.from_numpy(body), dst=0, group=group)
         return None

@@ -21,7 +21,8 @@ from .results import Results
 from .sparse import SparseConfusion
 
 _SPARSE = ("image_confusions", "boundary_confusions", "confident_confusions")
-_ARRAYS = ("losses", "nonfinite_pixels", "fingerprints", "image_sizes", "dataset_indices")
+_OPTIONAL = ("fingerprints", "image_sizes", "dataset_indices")
+_ARRAYS = ("losses", "nonfinite_pixels", *_OPTIONAL)
 # the same for every shard of one pass (``partial`` is not: any partial shard makes the whole so)
 _COMMON = ("classes", "colors", "ignore_index", "boundary_width", "confidence")
 # every Results field is carried; tests hold this equal to the dataclass's fields
@@ -33,7 +34,7 @@ def layout(results: Results) -> dict[str, Any]:
     """What must agree between shards of one pass: options, class names, parts present."""
     return {
         **{name: getattr(results, name) for name in _COMMON},
-        "parts": [name for name in (*_SPARSE, *_ARRAYS[2:]) if getattr(results, name) is not None],
+        "parts": [name for name in (*_SPARSE, *_OPTIONAL) if getattr(results, name) is not None],
         "images": results.images is not None,
         "metadata": {name: column.dtype.kind for name, column in results.metadata.items()},
     }
