@@ -19,6 +19,7 @@ from .adapters import (
     masks_to_index,
 )
 from .adapters import output_to_logits as default_output_to_logits
+from .distributed import gather, shard_of
 from .imaging import Denormalize, make_denormalize, palette
 from .pass_state import PassState
 from .results import Results
@@ -111,6 +112,7 @@ def analyze(
         empty = False
     if empty:
         raise InputError("the dataloader is empty: it has no batches to analyse")
+    shard = shard_of(dl)  # under torchrun: which dataset images this rank's loader yields
     to_xy = batch_to_xy or make_batch_to_xy(image_key, mask_key)
     to_logits = output_to_logits or default_output_to_logits
     state: PassState | None = None
@@ -161,7 +163,7 @@ def analyze(
         model.train(was_training)
     if state is None:
         raise InputError(f"the dataloader yielded no batches ({type(dl).__name__})")
-    return state.results(partial=False)
+    return gather(state.results(partial=False), shard)  # under torchrun: rank 0 gets all
 
 
 def _class_names(
