@@ -2,6 +2,7 @@
 
 from .adapters import InputError
 from .analysis import AnalysisError, analyze
+from .comparison import Comparison, ConfusionChange, compare
 from .exports import export, subset_dataset
 from .persist import load
 from .ranking import Ranking
@@ -12,7 +13,9 @@ from .widget import SegExplorer
 
 __all__ = [
     "AnalysisError",
+    "Comparison",
     "Confusion",
+    "ConfusionChange",
     "InputError",
     "Ranking",
     "Results",
@@ -20,6 +23,7 @@ __all__ = [
     "SliceError",
     "TagError",
     "analyze",
+    "compare",
     "export",
     "image_columns",
     "load",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -12,6 +12,9 @@ from numpy.typing import NDArray
 from .image_store import ImageStore
 from .results import Results
 from .sparse import SparseConfusion
+
+if TYPE_CHECKING:
+    from .comparison import Comparison
 
 FORMAT = "segwidget-results"
 VERSION = 2
@@ -75,20 +78,25 @@ def _plain_column(name: str, column: NDArray[Any]) -> NDArray[Any]:
     raise TypeError(f"metadata column {name!r}: cannot save dtype {column.dtype}")
 
 
-def load(path: str | Path) -> Results:
-    """Read ``Results`` written by ``Results.save``.
+def load(path: str | Path) -> Results | Comparison:
+    """Read ``Results`` written by ``Results.save``, or a ``Comparison`` by ``Comparison.save``.
 
     Parameters
     ----------
     path
-        The ``.npz`` file (``.npz`` may be omitted, as ``save`` appends it).
+        The ``.npz`` file (``.npz`` may be omitted, as ``save`` appends it), or the
+        directory of a saved comparison.
 
     Returns
     -------
-    Results
+    Results or Comparison
         Equal to what was saved, images included when they were kept.
     """
     path = Path(path)
+    if path.is_dir():
+        from .comparison_persist import load_comparison
+
+        return load_comparison(path)
     if not path.exists() and npz_path(path).exists():
         path = npz_path(path)
     with np.load(path, allow_pickle=False) as npz:
