@@ -3,6 +3,7 @@
 >>> from segwidget.demo import CLASSES, load_model, valid_loader
 >>> model, dl = load_model(), valid_loader()
 >>> results = segwidget.analyze(model, dl, CLASSES, metadata=valid_metadata())
+>>> before = load_model(early=True)  # the same U-Net trained half as long, to compare
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from torch.utils.data import DataLoader
 
 from .dataset import CLASSES, IGNORE_INDEX, MEAN, STD, StreetScenes
 from .metadata import SCENE_PARAMETERS
-from .train import WEIGHTS
+from .train import EARLY_WEIGHTS, WEIGHTS
 from .unet import TinyUNet
 
 __all__ = [
@@ -32,13 +33,16 @@ __all__ = [
 ]
 
 
-def load_model(device: str | torch.device = "cpu") -> TinyUNet:
+def load_model(device: str | torch.device = "cpu", *, early: bool = False) -> TinyUNet:
     """Return the demo ``TinyUNet`` with the shipped weights, in eval mode.
 
     Parameters
     ----------
     device
         Where to put the model.
+    early
+        Load the weights of the earlier, shorter training (half the steps) instead:
+        the "before" model of the demo comparison.
 
     Returns
     -------
@@ -46,7 +50,7 @@ def load_model(device: str | torch.device = "cpu") -> TinyUNet:
         float32 model mapping normalised images ``(B, 3, H, W)`` to logits
         ``(B, len(CLASSES), H, W)``.
     """
-    state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+    state = torch.load(EARLY_WEIGHTS if early else WEIGHTS, map_location="cpu", weights_only=True)
     # Weights ship as float16 to keep the package small; compute in float32.
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     model = TinyUNet(num_classes=len(CLASSES))

@@ -4,6 +4,9 @@ Run ``python -m segwidget.demo.train`` (a few minutes on one CPU core). Training
 and single-threaded, so the same seed on the same machine gives the same weights.
 The model is deliberately under-trained: the demo needs a model that is decent but
 visibly wrong (road versus sidewalk, small signs and poles), not a perfect one.
+
+``python -m segwidget.demo.train --early`` trains the same model for half the
+steps and writes ``weights_early.pt``: the "before" of the demo's model comparison.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from .dataset import CLASSES, IGNORE_INDEX, StreetScenes
 from .unet import TinyUNet
 
 WEIGHTS = Path(__file__).with_name("weights.pt")
+EARLY_WEIGHTS = Path(__file__).with_name("weights_early.pt")
+STEPS = 480
+EARLY_STEPS = STEPS // 2
 
 
 def confusion_matrix(
@@ -62,7 +68,7 @@ def per_class_iou(cm: np.ndarray) -> np.ndarray:
 
 
 def train(
-    steps: int = 480,
+    steps: int = STEPS,
     batch_size: int = 16,
     lr: float = 3e-3,
     base: int = 16,
@@ -129,13 +135,22 @@ def train(
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: train, save, and report the valid split's IoU."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=480)
+    parser.add_argument(
+        "--early",
+        action="store_true",
+        help=f"the shorter run ({EARLY_STEPS} steps, written to {EARLY_WEIGHTS.name})",
+    )
+    parser.add_argument("--steps", type=int, default=None, help=f"default {STEPS}")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--base", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--out", type=Path, default=None, help=f"default {WEIGHTS.name}")
     args = parser.parse_args(argv)
+    if args.steps is None:
+        args.steps = EARLY_STEPS if args.early else STEPS
+    if args.out is None:
+        args.out = EARLY_WEIGHTS if args.early else WEIGHTS
     start = time.perf_counter()
     model = train(args.steps, args.batch_size, args.lr, args.base, args.seed, args.out)
     print(f"trained in {time.perf_counter() - start:.0f}s")
