@@ -18,6 +18,7 @@ from . import metrics
 from .comparison_ranking import ImageScores, image_scores, rank_changes
 from .ranking import Ranking
 from .results import ClassRef, Results
+from .tables import as_table
 
 MODELS = ("A", "B", "delta")
 SCORES = ("iou", "recall", "precision")
@@ -112,17 +113,8 @@ class Comparison:
                             f"{score}_delta": value_b - value_a})  # fmt: skip
         columns["support"] = metrics.support(cm_a)
         columns["images"] = (self.a.true_totals > 0).sum(axis=0)
-        rows = [
-            {"class": name, **{k: v[c].item() for k, v in columns.items()}}
-            for c, name in enumerate(self.classes)
-        ]
-        try:
-            import pandas as pd
-        except ImportError:
-            return rows
-        table = pd.DataFrame(rows).set_index("class")
-        table.attrs.update(names=self.names, **self.summary())
-        return table
+        summary: dict[str, Any] = {"names": self.names, **self.summary()}
+        return as_table(self.classes, columns, **summary)
 
     def confusion(self, model: str = "delta", normalize: str | None = "true") -> NDArray:
         """A pooled confusion matrix: A's, B's, or ``"delta"``, B's minus A's.

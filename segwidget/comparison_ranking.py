@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .counts import Counts
-from .ranking import Ranking
+from .ranking import Ranking, _class_overlap
 
 DIRECTIONS = ("worse", "better")
 
@@ -59,8 +59,8 @@ def image_iou(counts: Counts, cls: int) -> NDArray[np.float64]:
 
     NaN for images whose truth and prediction both lack the class.
     """
-    diag = _cell_counts(counts, cls * counts.n_classes + cls)
-    return _divide(diag, counts.true_totals[:, cls] + counts.pred_totals[:, cls] - diag)
+    diag, union = _class_overlap(counts.cell_index, counts.true_totals, counts.pred_totals, cls)
+    return _divide(diag, union)
 
 
 def image_scores(
