@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -87,20 +88,50 @@ def output_to_logits(output: Any) -> torch.Tensor:
 
 
 def masks_to_index(masks: Any, where: str) -> torch.Tensor:
-    """``(B, H, W)`` or ``(B, 1, H, W)`` integer masks → ``(B, H, W)`` int64."""
+    """``(B, H, W)`` or ``(B, 1, H, W)`` masks of class indices → ``(B, H, W)`` int64.
+
+    Tensors or numpy arrays of integers, booleans, or floats holding whole numbers.
+    """
+    if isinstance(masks, np.ndarray) and masks.dtype.kind in "biuf":
+        masks = torch.from_numpy(masks.astype(np.int64) if masks.dtype.kind == "u" else masks)
     if not isinstance(masks, torch.Tensor):
-        masks = torch.as_tensor(masks)
+        raise InputError(
+            f"{where}: the masks are {_describe(masks)}, not a tensor; a batch's masks must be "
+            "one (B, H, W) tensor of class indices (load and stack them in the dataset and "
+            "collate), or pass batch_to_xy="
+        )
     if masks.ndim == 4 and masks.shape[1] == 1:
         masks = masks[:, 0]
     if masks.ndim != 3:
+        single = " (one image's mask, not a batch? wrap the dataset in a DataLoader)"
         raise InputError(
             f"{where}: masks must be (B, H, W) or (B, 1, H, W), got {tuple(masks.shape)}"
+            f"{single if masks.ndim == 2 else ''}"
         )
-    if masks.is_floating_point() or masks.is_complex() or masks.dtype == torch.bool:
-        if masks.dtype == torch.bool:
-            return masks.long()
+    if masks.is_complex():
         raise InputError(f"{where}: masks must hold integer class indices, got dtype {masks.dtype}")
+    if masks.is_floating_point():
+        whole = torch.isfinite(masks) & (masks == masks.round())
+        if not whole.all():
+            i = int((~whole).flatten(1).any(1).nonzero()[0])
+            value = float(masks[i][~whole[i]][0])
+            raise InputError(
+                f"{where}, image {i}: float masks must hold whole class indices; found {value:g} "
+                "(masks scaled to [0, 1] by ToTensor? read them with PILToTensor or "
+                "torch.as_tensor(np.array(mask)))"
+            )
     return masks.long()
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, str | bytes):
+        text = repr(value)
+        return f"the {type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+    if isinstance(value, Sequence) and len(value) > 0:
+        return f"a {type(value).__name__} of {len(value)} {type(value[0]).__name__}"
+    return f"a {type(value).__name__}"
 
 
 def logits_at_mask_size(logits: torch.Tensor, masks: torch.Tensor, where: str) -> torch.Tensor:
@@ -124,10 +155,11 @@ def logits_at_mask_size(logits: torch.Tensor, masks: torch.Tensor, where: str) -
     if tuple(logits.shape[-2:]) != size:
         lh, lw = logits.shape[-2:]
         if lh > size[0] or lw > size[1]:
+            swapped = " (are the masks' height and width swapped?)" if (lw, lh) == size else ""
             raise InputError(
                 f"{where}: logits {tuple(logits.shape)} are larger than masks "
                 f"{tuple(masks.shape)}; "
-                "segwidget only upsamples lower-resolution logits"
+                f"segwidget only upsamples lower-resolution logits{swapped}"
             )
         logits = F.interpolate(logits, size=size, mode="bilinear", align_corners=False)
     return logits
