@@ -1,7 +1,7 @@
 """segwidget: where is my segmentation model wrong, and on which images?"""
 
 from .adapters import InputError
-from .analysis import AnalysisError, analyze
+from .analysis import AnalysisError, analyze, analyze_models
 from .comparison import Comparison, ConfusionChange, compare
 from .exports import export, subset_dataset
 from .persist import load
@@ -23,6 +23,7 @@ __all__ = [
     "SliceError",
     "TagError",
     "analyze",
+    "analyze_models",
     "compare",
     "export",
     "image_columns",

@@ -112,7 +112,7 @@ class PassState:
                 "NaN or infinite logits (NaN read as 0, ±inf as the largest finite value); "
                 "counted in Results.nonfinite_pixels",
                 RuntimeWarning,
-                stacklevel=4,
+                stacklevel=5,  # _repair_nonfinite, add_batch, _run_pass, analyze, caller
             )
             torch.nan_to_num_(logits)
         return per_image
