@@ -244,3 +244,22 @@ def test_under_torchrun_each_images_row_follows_its_dataset_index(batches, one_r
         {n: np.asarray(v)[rows] for n, v in _table().items()} | {"file": np.asarray(FILES)[rows]},
         6,
     )
+
+
+def test_the_demos_documented_call() -> None:
+    """As ``segwidget.demo`` shows: ``analyze(model, dl, CLASSES, metadata=valid_metadata())``."""
+    from segwidget.demo import CLASSES as DEMO_CLASSES
+    from segwidget.demo import load_model, valid_loader, valid_metadata
+
+    table = valid_metadata(n=10)
+    results = segwidget.analyze(
+        load_model(), valid_loader(n=10), DEMO_CLASSES, metadata=table, keep_images=False,
+        progress=False,
+    )  # fmt: skip
+    _assert_columns(results.metadata, table, 10)
+    with pytest.raises(
+        InputError, match=r"^metadata has 12 rows but the DataLoader's dataset has 10"
+    ):
+        segwidget.analyze(
+            load_model(), valid_loader(n=10), DEMO_CLASSES, metadata=valid_metadata(n=12)
+        )
