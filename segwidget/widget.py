@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import ipywidgets as widgets
@@ -15,9 +15,11 @@ from numpy.typing import NDArray
 
 from . import protocol
 from .analysis import analyze
-from .charts import Charts
 from .ranking import ORDERS, Ranking
 from .results import ClassRef, Results
+
+if TYPE_CHECKING:
+    from .charts import Charts
 
 log = logging.getLogger("segwidget")
 _STATIC = Path(__file__).parent / "static"
@@ -151,6 +153,8 @@ class SegExplorer(anywidget.AnyWidget):
     def charts(self) -> Charts:
         """The linked bqplot charts (IoU bars, loss histogram), to place elsewhere if you like."""
         if self._charts is None:
+            from .charts import Charts  # bqplot: imported when the charts are first shown
+
             self._charts = Charts(self)
         return self._charts
 
