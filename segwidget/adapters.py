@@ -86,7 +86,7 @@ def output_to_logits(output: Any) -> torch.Tensor:
     )
 
 
-def masks_to_index(masks: Any, where: str) -> torch.Tensor:
+def masks_to_index(masks: object, where: str) -> torch.Tensor:
     """``(B, H, W)`` or ``(B, 1, H, W)`` integer masks → ``(B, H, W)`` int64."""
     if not isinstance(masks, torch.Tensor):
         masks = torch.as_tensor(masks)

@@ -6,7 +6,7 @@ import logging
 import math
 import numbers
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anywidget
 import ipywidgets as widgets
@@ -258,7 +258,8 @@ class SegExplorer(anywidget.AnyWidget):
     def select(self, true: ClassRef | None, pred: ClassRef | None = None) -> NDArray[np.int64]:
         """Select a cell (or a class when ``pred`` is omitted) and return the shown indices."""
         self.selected_cell = None if true is None else (true, true if pred is None else pred)
-        return self.shown_indices
+        shown: NDArray[np.int64] = self.shown_indices
+        return shown
 
     # -- browser input ----------------------------------------------------------------------
     def _handle_msg(self, msg: Any) -> None:
@@ -333,10 +334,11 @@ class SegExplorer(anywidget.AnyWidget):
         if results.images is None:
             log.info("segwidget: these results kept no images; nothing to send")
             return
-        dtype = results.images.dtype.__name__
+        # ImageStore masks are uint8 or uint16 (imaging.mask_dtype)
+        dtype = cast(protocol.MaskDtype, results.images.dtype.__name__)
         if isinstance(request, protocol.ThumbsRequest):
             views = [results.images.view(i, thumbnail=True) for i in request.indices]
-            self.send(*protocol.thumbs_reply(request, views, dtype))  # type: ignore[arg-type]
+            self.send(*protocol.thumbs_reply(request, views, dtype))
         else:
             i = request.index
             view = results.images.view(i)
@@ -345,7 +347,7 @@ class SegExplorer(anywidget.AnyWidget):
                 view,
                 dtype,
                 results.losses[i],
-                results.image_confusion(i),  # type: ignore[arg-type]
+                results.image_confusion(i),
             )
             self.send(*reply)
 
