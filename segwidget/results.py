@@ -241,7 +241,9 @@ class Results:
         """Image ``i``'s dense ``(C, C)`` confusion counts (fastai's ``single_img_cm[i]``)."""
         return self.counts(region).sparse.image(int(i))
 
-    def confident_confusion(self, normalize: str | None = None) -> NDArray:
+    def confident_confusion(
+        self, normalize: str | None = None
+    ) -> NDArray[np.int64] | NDArray[np.float64]:
         """Pooled counts of confident disagreements (valid, prediction ≠ truth, conf ≥ τ);
         ``normalize="true"``/``"pred"`` divides by *all* valid true-t/predicted-p pixels."""
         return regions.confident_confusion(self, normalize)
