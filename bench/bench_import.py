@@ -1,12 +1,16 @@
-"""What ``import segwidget`` costs beyond its heavy dependency (torch), in fresh interpreters.
+"""What ``import segwidget`` costs beyond what a headless ``analyze`` needs anyway, in fresh
+interpreters.
 
-Each repeat runs, interleaved, three fresh processes that time one import statement:
-the baseline (torch, numpy, Pillow, tqdm: what a headless ``analyze`` needs anyway),
-``import segwidget`` and ``from segwidget import SegExplorer``. Prints medians and the
-difference to the baseline (no timed assertions: machines are noisy).
+Each repeat runs, interleaved, one fresh process per row: the dependencies alone (torch,
+numpy, Pillow, tqdm), then ``import segwidget`` and ``from segwidget import SegExplorer``
+each timed *after* those dependencies are imported (untimed), so the figure is segwidget's
+own cost plus whatever else it pulls in (the widget stack: anywidget, ipywidgets, bqplot,
+pandas). Prints medians, and with several checkouts the ratio of each to the first
+(no timed assertions: machines are noisy).
 
 Run: ``python bench/bench_import.py [--repeats 9] [--path CHECKOUT ...]`` (each ``--path``
-is a checkout of segwidget to measure, interleaved with the others; default: this one).
+is a checkout of segwidget, interleaved with the others; default: this one), e.g.
+``--path /work/main --path .`` for before and after.
 """
 
 from __future__ import annotations
@@ -19,15 +23,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-BASELINE = "baseline (torch, numpy, PIL, tqdm)"
-STATEMENTS = {
-    BASELINE: "import torch, numpy, PIL.Image, tqdm.auto",
-    "import segwidget": "import segwidget",
-    "from segwidget import SegExplorer": "from segwidget import SegExplorer",
+DEPENDENCIES = "import torch, numpy, PIL.Image, tqdm.auto"
+ROWS = {  # name: (imported first, untimed; timed)
+    "torch, numpy, PIL, tqdm": ("", DEPENDENCIES),
+    "import segwidget, after those": (DEPENDENCIES, "import segwidget"),
+    "from segwidget import SegExplorer, after those": (
+        DEPENDENCIES,
+        "from segwidget import SegExplorer",
+    ),
 }
 HEAVY = ("bqplot", "pandas", "ipywidgets", "anywidget")
 TIMER = (
     "import sys, time\n"
+    "{before}\n"
     "start = time.perf_counter()\n"
     "{statement}\n"
     "took = time.perf_counter() - start\n"
@@ -36,9 +44,9 @@ TIMER = (
 )
 
 
-def time_import(statement: str, path: Path) -> tuple[float, str]:
+def time_import(before: str, statement: str, path: Path) -> tuple[float, str]:
     env = {**os.environ, "PYTHONPATH": str(path)}
-    code = TIMER.format(statement=statement, heavy=HEAVY)
+    code = TIMER.format(before=before, statement=statement, heavy=HEAVY)
     out = subprocess.run(  # run outside any checkout: `-c` puts the working directory first
         [sys.executable, "-c", code],
         env=env,
@@ -58,25 +66,24 @@ def main() -> None:
     )
     args = parser.parse_args()
     paths = [p.resolve() for p in args.path or [Path(__file__).parents[1]]]
-    runs = [(path, name) for path in paths for name in STATEMENTS]
+    runs = [(path, row) for path in paths for row in ROWS]
     timings: dict[tuple[Path, str], list[float]] = {run: [] for run in runs}
     loaded: dict[tuple[Path, str], str] = {}
     for path in paths:  # warm the file cache first
-        time_import(STATEMENTS["import segwidget"], path)
+        time_import("", "import segwidget", path)
     for _ in range(args.repeats):
-        for path, name in runs:
-            took, loaded[path, name] = time_import(STATEMENTS[name], path)
-            timings[path, name].append(took)
-    print(f"{args.repeats} interleaved repeats")
+        for path, row in runs:
+            took, loaded[path, row] = time_import(*ROWS[row], path)
+            timings[path, row].append(took)
+    print(f"{args.repeats} interleaved repeats; medians")
     for path in paths:
         print(f"segwidget from {path}")
-        base = statistics.median(timings[path, BASELINE])
-        for name in STATEMENTS:
-            median = statistics.median(timings[path, name])
-            print(
-                f"  {name:36s} median {median:6.3f} s  beyond baseline {median - base:+6.3f} s  "
-                f"ratio {median / base:5.2f}  heavy modules loaded: {loaded[path, name] or 'none'}"
-            )
+        for row in ROWS:
+            median = statistics.median(timings[path, row])
+            first = statistics.median(timings[paths[0], row])
+            ratio = f"  {median / first:5.2f}× the first" if len(paths) > 1 else ""
+            heavy = loaded[path, row] or "none"
+            print(f"  {row:48s} {median:6.3f} s{ratio}  heavy modules loaded: {heavy}")
 
 
 if __name__ == "__main__":
