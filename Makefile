@@ -29,6 +29,7 @@ chromium:
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # strict on the public API; settings in pyproject.toml
 	npm run typecheck
 	npm run lint
 

@@ -87,7 +87,7 @@ def output_to_logits(output: Any) -> torch.Tensor:
     )
 
 
-def masks_to_index(masks: Any, where: str) -> torch.Tensor:
+def masks_to_index(masks: object, where: str) -> torch.Tensor:
     """``(B, H, W)`` or ``(B, 1, H, W)`` masks of class indices → ``(B, H, W)`` int64.
 
     Tensors or numpy arrays of integers, booleans, or floats holding whole numbers.

@@ -7,6 +7,7 @@ or a ranking rule.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import bqplot as bq
@@ -15,10 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import metrics
+from .browser_input import summarize
 
 if TYPE_CHECKING:
     from .widget import SegExplorer
 
+log = logging.getLogger("segwidget")
 _DIM = 0.3  # opacity of bars that are not part of the selection
 _ALL_COLOR = "#9aa0a6"
 _MATCH_COLOR = "#e8710a"
@@ -174,11 +177,15 @@ class Charts:
 
     def _on_bar_click(self, change: dict[str, Any]) -> None:
         picked = change["new"]
-        if self._syncing or picked is None or len(picked) == 0:
+        if self._syncing or picked is None or np.size(picked) == 0:
             return
-        cls = int(self._class_order[int(picked[0])])
-        current = self.explorer.selected_cell
-        self.explorer.selected_cell = None if current == [cls, cls] else (cls, cls)
+        bar = _bar_index(picked, len(self._class_order))
+        if bar is None:
+            log.warning("segwidget: ignored a bar selection %s", summarize(picked))
+        else:
+            cls = int(self._class_order[bar])
+            current = self.explorer.selected_cell
+            self.explorer.selected_cell = None if current == [cls, cls] else (cls, cls)
         self._syncing = True  # bqplot's own selection state is not ours: reset it
         try:
             self.iou_bars.selected = None
@@ -189,8 +196,34 @@ class Charts:
         if self._syncing or self.brush.brushing:
             return
         selected = self.brush.selected
-        if selected is None or len(selected) != 2:
+        if selected is None or np.size(selected) == 0:
             self.explorer.loss_range = None
+            return
+        bounds = _brush_bounds(selected)
+        if bounds is None:  # keep the filter that is set, and show it
+            log.warning("segwidget: ignored a loss brush %s", summarize(selected))
+            self._syncing = True
+            try:
+                self.brush.selected = self.explorer.loss_range
+            finally:
+                self._syncing = False
         else:
-            lo, hi = sorted(float(v) for v in selected)
-            self.explorer.loss_range = (lo, hi)
+            self.explorer.loss_range = bounds
+
+
+def _bar_index(picked: Any, n_bars: int) -> int | None:
+    """The first selected bar's position, when it is one (bqplot sends integral numbers)."""
+    first = np.asarray(picked).ravel()[:1]
+    if first.size == 0 or first.dtype.kind not in "iuf":
+        return None
+    value = float(first[0])
+    return int(value) if value.is_integer() and 0 <= value < n_bars else None
+
+
+def _brush_bounds(selected: Any) -> tuple[float, float] | None:
+    """The brushed interval, low end first, when it is two finite numbers."""
+    bounds = np.asarray(selected).ravel()
+    if bounds.size != 2 or bounds.dtype.kind not in "iuf":
+        return None
+    lo, hi = sorted(float(v) for v in bounds)
+    return (lo, hi) if np.isfinite([lo, hi]).all() else None

@@ -116,7 +116,9 @@ class Comparison:
         summary: dict[str, Any] = {"names": self.names, **self.summary()}
         return as_table(self.classes, columns, **summary)
 
-    def confusion(self, model: str = "delta", normalize: str | None = "true") -> NDArray:
+    def confusion(
+        self, model: str = "delta", normalize: str | None = "true"
+    ) -> NDArray[np.int64] | NDArray[np.float64]:
         """A pooled confusion matrix: A's, B's, or ``"delta"``, B's minus A's.
 
         Parameters

@@ -117,7 +117,7 @@ def _write_parquet(table: Columns, path: Path) -> None:
     pq.write_table(pa.table({name: pa.array(column) for name, column in table.items()}), path)
 
 
-def subset_dataset(results: Results, dataset: Any, positions: Any) -> Subset:
+def subset_dataset(results: Results, dataset: Any, positions: Any) -> Subset[Any]:
     """The user's ``dataset`` restricted to images ``positions`` of ``results``.
 
     Parameters

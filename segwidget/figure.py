@@ -71,7 +71,10 @@ def render_image_row(results: Results, i: int) -> Image.Image:
 
 
 def _legend_layout(
-    present: list[int], names: list[str], width: int, font: ImageFont.ImageFont
+    present: list[int],
+    names: list[str],
+    width: int,
+    font: ImageFont.ImageFont | ImageFont.FreeTypeFont,
 ) -> list[list[tuple[int, int]]]:
     """Swatch positions, wrapped into rows that fit ``width``."""
     rows: list[list[tuple[int, int]]] = [[]]

@@ -210,7 +210,9 @@ class Results:
         order = ranking.by_loss(self.losses, largest=largest).indices[:k]
         return self.losses[order], order
 
-    def confusion(self, normalize: str | None = None, region: str | None = None) -> NDArray:
+    def confusion(
+        self, normalize: str | None = None, region: str | None = None
+    ) -> NDArray[np.int64] | NDArray[np.float64]:
         """The pooled confusion matrix ``CM = Σ_n cm_n``.
 
         Parameters
@@ -223,7 +225,7 @@ class Results:
         """
         pooled = self.counts(region).pooled
         if normalize is None:
-            return pooled.copy()
+            return np.copy(pooled)
         return metrics.normalize(pooled, normalize)
 
     def mean_confusion(self) -> NDArray[np.float64]:
@@ -239,7 +241,9 @@ class Results:
         """Image ``i``'s dense ``(C, C)`` confusion counts (fastai's ``single_img_cm[i]``)."""
         return self.counts(region).sparse.image(int(i))
 
-    def confident_confusion(self, normalize: str | None = None) -> NDArray:
+    def confident_confusion(
+        self, normalize: str | None = None
+    ) -> NDArray[np.int64] | NDArray[np.float64]:
         """Pooled counts of confident disagreements (valid, prediction ≠ truth, conf ≥ τ);
         ``normalize="true"``/``"pred"`` divides by *all* valid true-t/predicted-p pixels."""
         return regions.confident_confusion(self, normalize)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anywidget
 import ipywidgets as widgets
@@ -15,9 +17,12 @@ from numpy.typing import NDArray
 
 from . import protocol
 from .analysis import analyze
-from .charts import Charts
+from .browser_input import CommMessage, describe_error, place_buffers, read_comm_message, summarize
 from .ranking import ORDERS, Ranking
 from .results import ClassRef, Results
+
+if TYPE_CHECKING:
+    from .charts import Charts
 
 log = logging.getLogger("segwidget")
 _STATIC = Path(__file__).parent / "static"
@@ -35,6 +40,14 @@ _DELEGATED = (
     "mean_iou",
     "pixel_accuracy",
 )
+# Traits only the kernel sets: a browser update to one is ignored, logged and answered with the
+# kernel's value, so the view always shows these results (``explorer.classes == results.classes``).
+# The widget framework's own state (module code, model and view names, layout) is the kernel's too;
+# only the count of views is the browser's to report.
+_KERNEL_OWNED = frozenset(
+    {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
+     "cell_count", "_esm", "_css", "_anywidget_id"}
+) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
 class SegExplorer(anywidget.AnyWidget):
@@ -151,6 +164,8 @@ class SegExplorer(anywidget.AnyWidget):
     def charts(self) -> Charts:
         """The linked bqplot charts (IoU bars, loss histogram), to place elsewhere if you like."""
         if self._charts is None:
+            from .charts import Charts  # bqplot: imported when the charts are first shown
+
             self._charts = Charts(self)
         return self._charts
 
@@ -170,6 +185,8 @@ class SegExplorer(anywidget.AnyWidget):
         return self.view._repr_mimebundle_(**kwargs)
 
     # -- selection ------------------------------------------------------------------------
+    # Validators raise TraitError only: traitlets rolls a browser update back on TraitError
+    # alone, so any other exception would leave the bad value set and the gallery stale.
     @traitlets.validate("selected_cell")
     def _valid_cell(self, proposal: dict[str, Any]) -> list[int] | None:
         value = proposal["value"]
@@ -179,12 +196,14 @@ class SegExplorer(anywidget.AnyWidget):
             value = (value, value)  # a class: the diagonal cell
         if not isinstance(value, list | tuple) or len(value) != 2:
             raise traitlets.TraitError(
-                f"selected_cell must be (true, pred), a class, or None; got {value!r}"
+                f"selected_cell must be (true, pred), a class, or None; got {summarize(value)}"
             )
         try:
             return [self.results.class_index(value[0]), self.results.class_index(value[1])]
-        except (KeyError, IndexError, TypeError) as err:
-            raise traitlets.TraitError(f"selected_cell {value!r}: {err}") from err
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            raise traitlets.TraitError(
+                f"selected_cell {summarize(value)}: {describe_error(err)}"
+            ) from err
 
     @traitlets.validate("selected_image")
     def _valid_image(self, proposal: dict[str, Any]) -> int | None:
@@ -194,7 +213,7 @@ class SegExplorer(anywidget.AnyWidget):
         if not protocol.is_index(value, self.results.n_images):
             raise traitlets.TraitError(
                 f"selected_image must be an image index in 0..{self.results.n_images - 1} "
-                f"or None; got {value!r}"
+                f"or None; got {summarize(value)}"
             )
         return int(value)
 
@@ -203,14 +222,23 @@ class SegExplorer(anywidget.AnyWidget):
         value = proposal["value"]
         if value is None:
             return None
-        try:
-            lo, hi = (float(v) for v in value)
-        except (TypeError, ValueError) as err:
+        bounds = list(value) if isinstance(value, list | tuple | np.ndarray) else []
+        if len(bounds) != 2 or not all(_is_real(v) for v in bounds):
             raise traitlets.TraitError(
-                f"loss_range must be (lo, hi) or None; got {value!r}"
+                f"loss_range must be (lo, hi), two numbers, or None; got {summarize(value)}"
+            )
+        try:
+            lo, hi = float(bounds[0]), float(bounds[1])
+        except OverflowError as err:  # an int beyond float's range, e.g. 10**400
+            raise traitlets.TraitError(
+                f"loss_range bounds must be finite numbers; got {summarize(value)}"
             ) from err
-        if not lo <= hi:
-            raise traitlets.TraitError(f"loss_range needs lo <= hi; got {value!r}")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise traitlets.TraitError(
+                f"loss_range bounds must be finite numbers; got {summarize(value)}"
+            )
+        if lo > hi:
+            raise traitlets.TraitError(f"loss_range needs lo <= hi; got {summarize(value)}")
         return [lo, hi]
 
     @traitlets.observe("selected_cell", "order", "loss_range")
@@ -230,38 +258,87 @@ class SegExplorer(anywidget.AnyWidget):
     def select(self, true: ClassRef | None, pred: ClassRef | None = None) -> NDArray[np.int64]:
         """Select a cell (or a class when ``pred`` is omitted) and return the shown indices."""
         self.selected_cell = None if true is None else (true, true if pred is None else pred)
-        return self.shown_indices
+        shown: NDArray[np.int64] = self.shown_indices
+        return shown
 
     # -- browser input ----------------------------------------------------------------------
-    def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Apply a browser state update; a bad value is logged and reverted, never raised."""
+    def _handle_msg(self, msg: Any) -> None:
+        """Every comm message from the browser (the path ipywidgets takes); a malformed one is
+        logged as a bounded summary and dropped, never raised into the kernel."""
+        message = read_comm_message(msg)
+        if isinstance(message, str):
+            log.warning(
+                "segwidget: ignored a malformed browser message (%s): %s", message, summarize(msg)
+            )
+            return
+        if message.method == "update":
+            self._update_from_browser(message)
+        else:  # a state request, or a custom message for _on_message: ipywidgets' own handling
+            super()._handle_msg(msg)
+
+    def _update_from_browser(self, message: CommMessage) -> None:
+        if "state" not in message.data:
+            return  # nothing to apply, as in ipywidgets
+        state = message.data["state"]
+        if isinstance(state, dict) and "buffer_paths" in message.data:
+            reason = place_buffers(state, message.data["buffer_paths"], message.buffers)
+            if reason is not None:
+                log.warning("segwidget: ignored a browser state update: %s", reason)
+                return
+        self.set_state(state)
+
+    def set_state(self, sync_data: Any) -> None:
+        """Apply a browser state update: a bad value is logged and reverted, never raised.
+
+        An update to a trait only the kernel sets (``classes``, ``summary``, the binary
+        arrays...) is ignored, logged and answered with the kernel's value; unknown keys are
+        ignored.
+        """
+        if not isinstance(sync_data, dict):
+            log.warning(
+                "segwidget: ignored a browser state update that is not an object: %s",
+                summarize(sync_data),
+            )
+            return
+        owned = sorted(key for key in sync_data if key in _KERNEL_OWNED)
+        if owned:
+            log.warning(
+                "segwidget: ignored a browser update to %s, which only the kernel sets",
+                ", ".join(owned),
+            )
+            self.send_state(owned)
+        state = {k: v for k, v in sync_data.items() if k in self.keys and k not in _KERNEL_OWNED}
+        if not state:
+            return
         try:
-            super().set_state(sync_data)
+            super().set_state(state)
         except Exception as err:  # a browser message must never raise into the kernel
-            log.warning("segwidget: ignored a bad state update from the browser: %s", err)
-            known = [key for key in sync_data if key in self.keys]
-            if known:
-                self.send_state(known)
+            log.warning(
+                "segwidget: ignored a bad state update from the browser: %s", describe_error(err)
+            )
+            self.send_state(list(state))
+            self._refresh_shown()  # whatever was applied, the gallery follows what is set now
 
     def _on_message(self, _widget: Any, content: Any, _buffers: list[bytes]) -> None:
         try:
             self._answer(content)
         except Exception:  # a browser message must never raise into the kernel
-            log.exception("segwidget: failed to answer a browser message %r", content)
+            log.exception("segwidget: failed to answer a browser message %s", summarize(content))
 
     def _answer(self, content: Any) -> None:
         results = self.results
         request = protocol.parse_request(content, results.n_images)
         if request is None:
-            log.warning("segwidget: ignored a malformed browser message %r", content)
+            log.warning("segwidget: ignored a malformed browser message %s", summarize(content))
             return
         if results.images is None:
             log.info("segwidget: these results kept no images; nothing to send")
             return
-        dtype = results.images.dtype.__name__
+        # ImageStore masks are uint8 or uint16 (imaging.mask_dtype)
+        dtype = cast(protocol.MaskDtype, results.images.dtype.__name__)
         if isinstance(request, protocol.ThumbsRequest):
             views = [results.images.view(i, thumbnail=True) for i in request.indices]
-            self.send(*protocol.thumbs_reply(request, views, dtype))  # type: ignore[arg-type]
+            self.send(*protocol.thumbs_reply(request, views, dtype))
         else:
             i = request.index
             view = results.images.view(i)
@@ -270,9 +347,13 @@ class SegExplorer(anywidget.AnyWidget):
                 view,
                 dtype,
                 results.losses[i],
-                results.image_confusion(i),  # type: ignore[arg-type]
+                results.image_confusion(i),
             )
             self.send(*reply)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _delegate(name: str) -> Any:

@@ -7,8 +7,11 @@ export function detectTheme(doc: Document = document): Theme {
   const jp = body?.dataset.jpThemeLight;
   if (jp === "true") return "light";
   if (jp === "false") return "dark";
-  if (body?.classList.contains("vscode-dark") || body?.classList.contains("vscode-high-contrast")) return "dark";
-  if (body?.classList.contains("vscode-light")) return "light";
+  // VS Code's High Contrast Light theme sets both `vscode-high-contrast-light` and `vscode-high-contrast`:
+  // the light classes decide first.
+  const vscode = body?.classList;
+  if (vscode?.contains("vscode-light") || vscode?.contains("vscode-high-contrast-light")) return "light";
+  if (vscode?.contains("vscode-dark") || vscode?.contains("vscode-high-contrast")) return "dark";
   const mq = doc.defaultView?.matchMedia?.("(prefers-color-scheme: dark)");
   return mq?.matches ? "dark" : "light";
 }

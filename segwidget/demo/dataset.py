@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from torch.utils.data import Dataset
 
 CLASSES: list[str] = [
@@ -60,7 +60,7 @@ def _grid(h: int, w: int) -> tuple[Array, Array]:
     return yy, xx
 
 
-def _smooth_noise(rng: np.random.Generator, h: int, w: int, cell: int) -> Array:
+def _smooth_noise(rng: np.random.Generator, h: int, w: int, cell: int) -> NDArray[np.float64]:
     """Low-frequency noise in about [-1, 1]: a coarse random grid, bilinearly upsampled."""
     gh, gw = h // cell + 2, w // cell + 2
     coarse = rng.uniform(-1.0, 1.0, (gh, gw)).astype(np.float32)
@@ -99,7 +99,7 @@ class _Canvas:
         self.image[mask] = colour[mask] if np.ndim(colour) == 3 else colour
 
     def paint_box(
-        self, y0: float, y1: float, x0: float, x1: float, cls: int, colour: NDArray
+        self, y0: float, y1: float, x0: float, x1: float, cls: int, colour: ArrayLike
     ) -> NDArray[np.bool_]:
         """Paint an axis-aligned box (clipped to the canvas); return its full-size mask."""
         mask = np.zeros((self.h, self.w), dtype=np.bool_)
@@ -107,7 +107,7 @@ class _Canvas:
         c0, c1 = max(int(np.round(x0)), 0), min(int(np.round(x1)), self.w)
         if r1 > r0 and c1 > c0:
             mask[r0:r1, c0:c1] = True
-            self.paint(mask, cls, colour)
+            self.paint(mask, cls, np.asarray(colour))
         return mask
 
 

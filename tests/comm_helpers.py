@@ -1,0 +1,116 @@
+"""Driving a SegExplorer the way a kernel does: comm messages in, recorded comm messages out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import torch
+from comm import DummyComm
+
+from segwidget import SegExplorer, analyze
+from segwidget.results import Results
+
+CLASSES = ["road", "sidewalk", "car", "<img src=x onerror=alert(1)>"]
+
+
+def small_results(seed: int = 0) -> Results:
+    """16 images of 24×32 over CLASSES, some void pixels, a random 3×3 conv as the model."""
+    g = torch.Generator().manual_seed(seed)
+    batches = []
+    for _ in range(4):
+        x = torch.rand(4, 3, 24, 32, generator=g)
+        y = torch.randint(0, len(CLASSES), (4, 24, 32), generator=g)
+        y[0, :3] = 255
+        batches.append((x, y))
+    torch.manual_seed(seed)
+    model = torch.nn.Conv2d(3, len(CLASSES), 3, padding=1)
+    return analyze(model, batches, CLASSES, progress=False)
+
+
+class RecordingComm(DummyComm):
+    """A comm that keeps what the widget sends, after checking it would pack as a kernel's
+    JSON does (no NaN, nothing that is not JSON)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[dict[str, Any], list[Any]]] = []
+        super().__init__()
+
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        **keys: Any,
+    ) -> None:
+        if msg_type != "comm_msg":
+            return
+        if data.get("method") != "echo_update":  # ipywidgets echoes what the browser sent
+            json.dumps(data, allow_nan=False)
+        self.sent.append((data, list(buffers or [])))
+
+    def resent_keys(self) -> list[list[str]]:
+        """The trait names of each state update sent to the browser (binary ones included)."""
+        out = []
+        for data, _ in self.sent:
+            if data.get("method") == "update":
+                paths = [path[0] for path in data.get("buffer_paths", [])]
+                out.append(sorted([*data["state"], *paths]))
+        return out
+
+    def custom(self) -> list[tuple[dict[str, Any], list[Any]]]:
+        """The custom messages sent (replies to thumbnail and detail requests)."""
+        return [(d["content"], buffers) for d, buffers in self.sent if d["method"] == "custom"]
+
+
+def explorer_with_comm(results: Results) -> tuple[SegExplorer, RecordingComm]:
+    explorer = SegExplorer(results=results)
+    comm = RecordingComm()
+    explorer.comm = comm  # as a kernel would: the comm now delivers to explorer._handle_msg
+    return explorer, comm
+
+
+def comm_msg(data: Any, buffers: list[Any] | None = None) -> dict[str, Any]:
+    """A comm message as ipykernel hands it to the widget."""
+    return {"content": {"comm_id": "x", "data": data}, "buffers": buffers or []}
+
+
+def update(state: Any, **extra: Any) -> dict[str, Any]:
+    return comm_msg({"method": "update", "state": state, **extra})
+
+
+def assert_consistent(explorer: SegExplorer) -> None:
+    """Every synced trait valid, the kernel's own ones equal to the results, the gallery current."""
+    r = explorer.results
+    c, n = r.n_classes, r.n_images
+    cell = explorer.selected_cell
+    assert cell is None or (
+        isinstance(cell, list) and len(cell) == 2 and all(type(v) is int for v in cell)
+    ), cell
+    assert cell is None or all(0 <= v < c for v in cell), cell
+    image = explorer.selected_image
+    assert image is None or (type(image) is int and 0 <= image < n), image
+    loss_range = explorer.loss_range
+    assert loss_range is None or (
+        isinstance(loss_range, list)
+        and len(loss_range) == 2
+        and all(type(v) is float and np.isfinite(v) for v in loss_range)
+        and loss_range[0] <= loss_range[1]
+    ), loss_range
+    assert explorer.order in ("share", "pixels")
+    assert explorer.normalize in ("true", "pred", "none", "mean")
+    assert explorer.overlay in ("none", "prediction", "truth", "pair")
+    assert type(explorer.log_scale) is bool and type(explorer.hide_diagonal) is bool
+    assert explorer.classes == r.classes and explorer.colors == r.colors
+    assert explorer.summary["n_images"] == n
+    assert explorer.pooled == np.ascontiguousarray(r.confusion(), "<f8").tobytes()
+    assert explorer.losses == np.ascontiguousarray(r.losses, "<f8").tobytes()
+    expected = r.rank(
+        None if cell is None else cell[0],
+        None if cell is None else cell[1],
+        by=explorer.order,
+        loss_range=loss_range,
+    )
+    np.testing.assert_array_equal(explorer.shown_indices, expected.indices)
