@@ -4,6 +4,7 @@ from .adapters import InputError
 from .analysis import AnalysisError, analyze
 from .comparison import Comparison, ConfusionChange, compare
 from .exports import export, subset_dataset
+from .npz_reader import SaveFileError
 from .persist import load
 from .ranking import Ranking
 from .results import Confusion, Results
@@ -19,6 +20,7 @@ __all__ = [
     "InputError",
     "Ranking",
     "Results",
+    "SaveFileError",
     "SegExplorer",
     "SliceError",
     "TagError",
