@@ -143,7 +143,9 @@ class NpzReader:
             try:
                 with self._zip.open(info) as stream:
                     self._headers[name] = _read_header(stream)
-            except (ValueError, *_ZIP_ERRORS) as err:
+            except _ZIP_ERRORS as err:
+                raise FileProblem(f"{describe(name)} is damaged ({err})") from err
+            except ValueError as err:
                 # numpy's own text may advise allow_pickle=True: give ours, chain theirs
                 raise FileProblem(
                     f"{describe(name)} is not a readable array (damaged or oversized .npy header)"

@@ -51,7 +51,7 @@ def save_results(results: Results, path: Path) -> Path:
         savefile_meta.check(json.loads(text), results.n_images)
     except FileProblem as err:
         raise ValueError(f"cannot save {path}: {err}") from None
-    arrays: dict[str, NDArray[Any]] = {
+    arrays: dict[str, Any] = {  # Any: numpy's stubs type savez's **kwds as its own options
         "meta": np.frombuffer(text.encode(), dtype=np.uint8),
         "losses": results.losses,
         "nonfinite_pixels": results.nonfinite_pixels,

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from . import savefile_images, savefile_meta
 from .image_store import ImageStore
+from .metadata import plain_column
 from .npz_reader import FileProblem, NpzReader, Spec, describe
 from .results import Results
 from .savefile_meta import Meta
@@ -70,13 +71,13 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
     for part in ("boundary", "confident"):
         if part in sparse:
             _check_within(prefix + part, sparse[part], sparse["cm"], confident=part == "confident")
-    optional: dict[str, NDArray[Any]] = {}
+    fingerprints = sizes = indices = None
     if "fingerprints" in present:
-        optional["fingerprints"] = reader.read(prefix + "fingerprints", Spec("u", (n,), None, 8))
+        fingerprints = reader.read(prefix + "fingerprints", Spec("u", (n,), None, 8))
     if "image_sizes" in present:
-        optional["image_sizes"] = ints(prefix + "image_sizes", (n, 2), low=1)
+        sizes = ints(prefix + "image_sizes", (n, 2), low=1)
     if "dataset_indices" in present:
-        optional["dataset_indices"] = ints(prefix + "dataset_indices", (n,))
+        indices = ints(prefix + "dataset_indices", (n,))
     metadata = {
         column: _column(reader, f"{prefix}metadata_{k}", column, n)
         for k, column in enumerate(meta.columns)
@@ -94,8 +95,12 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         confidence=meta.confidence,
         metadata=metadata,
         tags=meta.tags,
-        **{SPARSE_PARTS[part]: counts for part, counts in sparse.items()},
-        **optional,
+        image_confusions=sparse["cm"],
+        boundary_confusions=sparse.get("boundary"),
+        confident_confusions=sparse.get("confident"),
+        fingerprints=fingerprints,
+        image_sizes=sizes,
+        dataset_indices=indices,
     )
 
 
@@ -224,7 +229,7 @@ def _images(reader: NpzReader, prefix: str, n: int, c: int) -> ImageStore:
 
 
 def _column(reader: NpzReader, name: str, column: str, n: int) -> NDArray[Any]:
-    """A metadata column: numbers, booleans or text, one per image."""
+    """A metadata column: numbers, booleans or text, one per image (``metadata.plain_column``)."""
     values = reader.read(name, Spec("biufU", (n,)))
     where = f"{describe(name)} (metadata column {column!r})"
     if values.dtype.kind == "b" and (values.view(np.uint8) > 1).any():
@@ -233,7 +238,10 @@ def _column(reader: NpzReader, name: str, column: str, n: int) -> NDArray[Any]:
         points = values.view(np.uint32)
         if ((points > 0x10FFFF) | ((points >= 0xD800) & (points <= 0xDFFF))).any():
             raise FileProblem(f"{where} holds text that is not valid Unicode")
-    return values
+    try:
+        return plain_column(column, values, n)
+    except (ValueError, TypeError) as err:
+        raise FileProblem(f"{describe(name)}: {err}") from None
 
 
 def _pointers(reader: NpzReader, name: str, n: int) -> NDArray[np.int64]:

@@ -65,7 +65,7 @@ def build_store(n_classes: int, arrays: dict[str, NDArray[np.generic]]) -> Image
     masks = [(i, part) for i in range(n_images) for part in _MASKS]
     pool = ThreadPoolExecutor(max_workers=DECODE_THREADS)
     try:  # map yields in order: the first bad mask in file order is the one reported
-        for _ in pool.map(lambda job: _check_mask_values(parts, *job, n_classes), masks):
+        for _ in pool.map(lambda job: _check_mask_values(parts, job[0], job[1], n_classes), masks):
             pass
     finally:
         pool.shutdown(cancel_futures=True)
@@ -112,7 +112,7 @@ def _check_mask_values(parts: dict[str, list[bytes]], i: int, part: str, n_class
     except Exception as err:  # Pillow raises many types on damaged data; all mean "damaged"
         raise FileProblem(f"{where} cannot be decoded ({type(err).__name__}: {err})") from err
     if mask is None:
-        raise FileProblem(f"{where} is a {mode} PNG; masks are 8- or 16-bit greyscale")
+        raise FileProblem(f"{where} is a PNG of mode {mode}; masks are 8- or 16-bit greyscale")
     if mask.shape != (h, w):
         raise FileProblem(f"{where} decodes to {mask.shape}, not its declared {h}×{w}")
     void = void_value(n_classes)
@@ -154,8 +154,8 @@ def _jpeg_size(blob: bytes, where: str) -> tuple[int, int]:
             height, width = struct.unpack(">HH", blob[pos + 5 : pos + 9])
             if blob[pos + 9] != 3 or height == 0 or width == 0:
                 raise FileProblem(
-                    f"{where} is a {width}×{height} JPEG with {blob[pos + 9]} channels; "
-                    "pictures are RGB"
+                    f"{where} is a {width}×{height} JPEG with {blob[pos + 9]} channel(s); "
+                    "pictures are RGB (3 channels)"
                 )
             return height, width
         elif marker in (0xD9, 0xDA):  # end of image or start of scan, before any frame

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .npz_reader import FileProblem
+from .tags import TagError, parse_tags
 
 FORMAT = "segwidget-results"
 VERSION = 2
@@ -65,7 +66,7 @@ def parse(raw: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise FileProblem(
             f"not a segwidget results file: its metadata (member 'meta') is not valid JSON "
-            f"({_SHORT_REPR.repr(str(err))[1:-1]})"
+            f"({str(err)[:120]})"
         ) from None
     if not isinstance(meta, dict):
         raise FileProblem(
@@ -197,23 +198,13 @@ def _confidence(value: Any) -> float | None:
 
 
 def _tags(tags: Any, n_images: int) -> dict[str, list[int]]:
-    if not isinstance(tags, dict):
-        raise FileProblem(f"meta['tags'] must map tag names to image lists, not {_show(tags)}")
-    _check_text("meta['tags']", list(tags))
-    for name, members in tags.items():
-        if not isinstance(members, list) or not all(type(i) is int for i in members):
-            raise FileProblem(
-                f"meta['tags'][{name!r}] must be a list of image indices, not {_show(members)}"
-            )
-        outside = [i for i in members if not 0 <= i < n_images]
-        if outside:
-            raise FileProblem(
-                f"meta['tags'][{name!r}] names image {outside[0]}, outside 0..{n_images - 1}"
-            )
-        if len(set(members)) != len(members):
-            twice = _first_repeat(members)
-            raise FileProblem(f"meta['tags'][{name!r}] names image {twice} twice")
-    return {name: list(members) for name, members in tags.items()}
+    """Tags by the rules of ``tags.parse_tags`` (repeated members merged), names valid text."""
+    try:
+        parsed = parse_tags(tags, n_images)
+    except TagError as err:
+        raise FileProblem(f"meta['tags']: {err}") from None
+    _check_text("meta['tags']", list(parsed))
+    return parsed
 
 
 def _names(keys: list[str] | tuple[str, ...]) -> str:

@@ -273,7 +273,7 @@ IMAGE_CASES = [
     pytest.param(
         _set("images_truth_ptr", lambda a: a["images_truth_ptr"] - 1),
         "'images_truth_ptr' starts at -1",
-        id="ptr-end-mismatch",
+        id="ptr-not-from-zero",
     ),
     pytest.param(
         _edit("images_truth_ptr", 2, 0),
@@ -305,7 +305,7 @@ IMAGE_CASES = [
     ),
     pytest.param(
         _blob("image", 0, lambda b: _jpeg(np.zeros((6, 8), np.uint8))),
-        "JPEG with 1 channels; pictures are RGB",
+        r"JPEG with 1 channel\(s\); pictures are RGB",
         id="picture-grey",
     ),
     pytest.param(
@@ -315,7 +315,7 @@ IMAGE_CASES = [
     ),
     pytest.param(
         _blob("truth", 0, lambda b: png(np.zeros((6, 8, 3), np.uint8))),
-        "is a RGB PNG; masks are 8- or 16-bit greyscale",
+        "is a PNG of mode RGB; masks are 8- or 16-bit greyscale",
         id="mask-rgb",
     ),
     pytest.param(

@@ -81,13 +81,20 @@ WRONG = [
     ("metadata-repeated", "metadata", ["a", "b", "a", "c"], "names 'a' .*twice"),
     ("metadata-fewer-names", "metadata", ["a", "b", "c"], r"unexpected member\(s\) 'metadata_3'"),
     ("metadata-more-names", "metadata", list("abcde"), "member 'metadata_4' is missing"),
-    ("tags-list", "tags", [[1, 2]], r"meta\['tags'\] must map tag names to image lists"),
-    ("tags-members-text", "tags", {"t": "1"}, r"meta\['tags'\]\['t'\] must be a list of image"),
-    ("tags-float-index", "tags", {"t": [1.0]}, "must be a list of image indices"),
-    ("tags-bool-index", "tags", {"t": [True]}, "must be a list of image indices"),
-    ("tags-index-too-large", "tags", {"t": [0, N]}, f"names image {N}, outside 0..{N - 1}"),
-    ("tags-negative-index", "tags", {"t": [-1]}, "names image -1, outside"),
-    ("tags-repeated-index", "tags", {"t": [2, 2]}, "names image 2 twice"),
+    (
+        "metadata-derived-name",
+        "metadata",
+        ["image:height", "b", "c", "d"],
+        "metadata column 'image:height': names starting with image:, pixels:, tag: are segwidget's",
+    ),
+    ("tags-list", "tags", [[1, 2]], r"meta\['tags'\]: tags are a dict of name -> image"),
+    ("tags-members-text", "tags", {"t": "1"}, "tag 't': give a list of image indices, not str"),
+    ("tags-float-index", "tags", {"t": [1.0]}, "tag 't': image indices must be integers"),
+    ("tags-bool-index", "tags", {"t": [True]}, "tag 't': image indices must be integers"),
+    ("tags-index-too-large", "tags", {"t": [0, N]}, rf"image indices \[{N}\] outside 0..{N - 1}"),
+    ("tags-negative-index", "tags", {"t": [-1]}, r"image indices \[-1\] outside"),
+    ("tags-blank-name", "tags", {" ": [1]}, "a tag name is a non-blank string"),
+    ("tags-long-name", "tags", {"x" * 201: [1]}, "tag name longer than 200 characters"),
     ("tags-lone-surrogate-name", "tags", {"\udc00": []}, "not valid Unicode"),
 ]
 
@@ -163,9 +170,9 @@ def test_a_valid_file_has_every_version_2_key(tmp_path: Path) -> None:
     [
         ({"classes": ["a", "a", "b", "c"]}, r"names 'a' .*twice"),
         ({"classes": ["a", "\ud800", "c", "d"]}, "not valid Unicode"),
-        ({"tags": {"t": [0, 0]}}, "names image 0 twice"),
+        ({"tags": {"t": [0, 99]}}, r"image indices \[99\] outside"),
     ],
-    ids=["repeated-class", "lone-surrogate", "repeated-tag-member"],
+    ids=["repeated-class", "lone-surrogate", "tag-member-outside"],
 )
 def test_save_refuses_what_load_would_refuse(tmp_path: Path, change, fragment: str) -> None:
     results = valid_results()
@@ -176,3 +183,10 @@ def test_save_refuses_what_load_would_refuse(tmp_path: Path, change, fragment: s
     ):
         results.save(tmp_path / "run")
     assert not (tmp_path / "run.npz").exists()
+
+
+def test_repeated_tag_members_are_merged_as_tags_are(tmp_path: Path) -> None:
+    """``tags.parse_tags`` decides what a tag is: members sorted and unique."""
+    arrays = valid_arrays(tmp_path)
+    set_meta(arrays, {**get_meta(arrays), "tags": {"t": [3, 0, 3]}})
+    assert segwidget.load(write(tmp_path / "tags.npz", arrays)).tags == {"t": [0, 3]}
