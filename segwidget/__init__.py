@@ -7,6 +7,7 @@ from .adapters import InputError
 from .analysis import AnalysisError, analyze, analyze_models
 from .comparison import Comparison, ConfusionChange, compare
 from .exports import export, subset_dataset
+from .npz_reader import SaveFileError
 from .persist import load
 from .ranking import Ranking
 from .results import Confusion, Results
@@ -28,6 +29,7 @@ __all__ = [
     "InputError",
     "Ranking",
     "Results",
+    "SaveFileError",
     "SegExplorer",
     "SliceError",
     "TagError",

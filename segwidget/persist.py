@@ -1,4 +1,8 @@
-"""Save and load ``Results`` as one ``.npz`` of plain arrays plus JSON metadata: no pickle."""
+"""Save and load ``Results`` as one ``.npz`` of plain arrays plus JSON metadata: no pickle.
+
+Loading trusts nothing in the file: ``savefile_checks`` checks every member (the format is
+described there and in ``savefile_meta``) before the ``Results`` is built.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .image_store import ImageStore
+from . import savefile_meta
+from .npz_reader import FileProblem, read_npz
 from .results import Results
-from .sparse import SparseConfusion
+from .savefile_checks import OPTIONAL_ARRAYS, SPARSE_PARTS, read_results
+from .savefile_meta import FORMAT, VERSION
 
 if TYPE_CHECKING:
     from .comparison import Comparison
-
-FORMAT = "segwidget-results"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)
-# optional per-image sparse counts, saved as <prefix>_ptr/_cell/_count
-SPARSE_PARTS = {"cm": "image_confusions", "boundary": "boundary_confusions",
-                "confident": "confident_confusions"}  # fmt: skip
-OPTIONAL_ARRAYS = ("fingerprints", "image_sizes", "dataset_indices")
 
 
 def npz_path(path: str | Path) -> Path:
@@ -48,8 +46,13 @@ def save_results(results: Results, path: Path) -> Path:
         "metadata": columns,
         "tags": {name: [int(i) for i in members] for name, members in results.tags.items()},
     }
-    arrays: dict[str, NDArray[Any]] = {
-        "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+    text = json.dumps(meta)
+    try:  # never write a file that load would refuse
+        savefile_meta.check(json.loads(text), results.n_images)
+    except FileProblem as err:
+        raise ValueError(f"cannot save {path}: {err}") from None
+    arrays: dict[str, Any] = {  # Any: numpy's stubs type savez's **kwds as its own options
+        "meta": np.frombuffer(text.encode(), dtype=np.uint8),
         "losses": results.losses,
         "nonfinite_pixels": results.nonfinite_pixels,
     }
@@ -79,7 +82,8 @@ def _plain_column(name: str, column: NDArray[Any]) -> NDArray[Any]:
 
 
 def load(path: str | Path) -> Results | Comparison:
-    """Read ``Results`` written by ``Results.save``, or a ``Comparison`` by ``Comparison.save``.
+    """Read ``Results`` written by ``Results.save`` (checking the whole file first), or a
+    ``Comparison`` by ``Comparison.save`` (a directory of two such files).
 
     Parameters
     ----------
@@ -91,47 +95,23 @@ def load(path: str | Path) -> Results | Comparison:
     -------
     Results or Comparison
         Equal to what was saved, images included when they were kept.
+
+    Raises
+    ------
+    SaveFileError
+        When the file is not a segwidget results file, is damaged, or is inconsistent
+        (the message names the file and the problem). Nothing in it is unpickled, and no
+        member is inflated beyond what its header and the image and class counts allow.
+    FileNotFoundError
+        When neither ``path`` nor ``path`` + ``.npz`` exists.
     """
     path = Path(path)
     if path.is_dir():
         from .comparison_persist import load_comparison
 
         return load_comparison(path)
-    if not path.exists() and npz_path(path).exists():
+    if not path.exists() and npz_path(path).is_file():
         path = npz_path(path)
-    with np.load(path, allow_pickle=False) as npz:
-        arrays = {name: npz[name] for name in npz.files}
-    try:
-        meta = json.loads(arrays["meta"].tobytes())
-    except (KeyError, ValueError) as err:
-        raise ValueError(f"{path} is not a segwidget results file (no readable metadata)") from err
-    if meta.get("format") != FORMAT or meta.get("version") not in READABLE_VERSIONS:
-        raise ValueError(
-            f"{path}: expected {FORMAT} version {VERSION}, "
-            f"found {meta.get('format')} version {meta.get('version')}"
-        )
-    n_classes = len(meta["classes"])
-    sparse = {
-        attribute: SparseConfusion(
-            n_classes, arrays[f"{prefix}_ptr"], arrays[f"{prefix}_cell"], arrays[f"{prefix}_count"]
-        )
-        for prefix, attribute in SPARSE_PARTS.items()
-        if f"{prefix}_ptr" in arrays
-    }
-    images = ImageStore.from_arrays(n_classes, arrays) if meta["has_images"] else None
-    columns = meta.get("metadata", [])
-    return Results(
-        classes=list(meta["classes"]),
-        losses=arrays["losses"],
-        images=images,
-        colors=list(meta["colors"]),
-        ignore_index=meta["ignore_index"],
-        partial=bool(meta["partial"]),
-        nonfinite_pixels=arrays["nonfinite_pixels"],
-        boundary_width=meta.get("boundary_width"),
-        confidence=meta.get("confidence"),
-        metadata={name: arrays[f"metadata_{k}"] for k, name in enumerate(columns)},
-        tags={name: list(members) for name, members in meta.get("tags", {}).items()},
-        **sparse,  # type: ignore[arg-type]
-        **{name: arrays[name] for name in OPTIONAL_ARRAYS if name in arrays},
-    )
+    if not path.exists():
+        raise FileNotFoundError(f"no segwidget results file at {path} (nor {npz_path(path)})")
+    return read_npz(path, read_results)
