@@ -107,7 +107,8 @@ def mean_row_normalized(
     Parameters
     ----------
     image, cell, count
-        One entry per nonzero per-image cell: image index, cell id ``t * C + p``, pixels.
+        One entry per nonzero per-image cell: image index, cell id ``t * C + p``, pixels;
+        sorted by image, then cell (as ``SparseConfusion`` keeps them).
     row_total
         For each entry, its image's pixel count in row ``t`` (``Σ_p cm_n[t, p]``).
     n_classes
@@ -119,7 +120,9 @@ def mean_row_normalized(
         weights=np.asarray(count) / np.asarray(row_total),
         minlength=n_classes * n_classes,
     ).reshape(n_classes, n_classes)
-    # an image contributes to row t once, whatever the number of its cells in that row
-    pairs = np.unique(np.asarray(image, dtype=np.int64) * n_classes + true)
-    present = np.bincount(pairs % n_classes, minlength=n_classes)
+    # an image contributes to row t once, whatever the number of its cells in that row; the
+    # entries come sorted by image, then cell, so an image's row t is one run of entries
+    pairs = np.asarray(image, dtype=np.int64) * n_classes + true
+    first = np.r_[True, pairs[1:] != pairs[:-1]] if pairs.size else np.zeros(0, dtype=bool)
+    present = np.bincount(true[first], minlength=n_classes)
     return _ratio(shares, present[:, None])

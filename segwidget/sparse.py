@@ -156,10 +156,17 @@ class SparseConfusion:
         )
 
     def entry_row_totals(self) -> NDArray[np.int64]:
-        """For each entry ``(n, t, p)``, its image's pixel count in row ``t``."""
-        c = self.n_classes
-        rows = self.per_image_class_totals("true")
-        return rows[self.entry_image, self.cell // c]
+        """For each entry ``(n, t, p)``, its image's pixel count in row ``t``.
+
+        Entries are sorted by image, then cell, so each image's row ``t`` is one run of
+        consecutive entries: summed per run, without a dense ``(N, C)`` array.
+        """
+        if self.cell.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        row = self.entry_image * self.n_classes + self.cell // self.n_classes
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        sums = np.add.reduceat(self.count, starts)
+        return np.repeat(sums, np.diff(np.r_[starts, row.size]))
 
     def cell_index(self) -> CellIndex:
         """The cell-major index (images within a cell in ascending order)."""
