@@ -91,6 +91,13 @@ class ImageStore:
             decode(self.parts[prefix + "prediction"][n], self.dtype),
         )
 
+    def encoded(self, n: int, thumbnail: bool = False) -> tuple[bytes, bytes, bytes]:
+        """Image ``n`` as stored: JPEG, truth PNG, prediction PNG (what the browser decodes)."""
+        if not 0 <= n < len(self):
+            raise IndexError(f"image index {n} out of range for {len(self)} stored images")
+        prefix = "thumb_" if thumbnail else ""
+        return tuple(self.parts[prefix + part][n] for part in ("image", "truth", "prediction"))  # type: ignore[return-value]
+
     def rgb(self, n: int) -> NDArray[np.uint8]:
         """Image ``n`` decoded to ``(H, W, 3)`` uint8."""
         return decode(self.view(n).image_jpeg).astype(np.uint8)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .image_store import ImageView
 from .results import Results
+from .sparse import SparseConfusion
 
 MAX_THUMBS_PER_REQUEST = 64
-MaskDtype = Literal["uint8", "uint16"]
+IMAGE_MIME = "image/jpeg"  # the store keeps every picture as JPEG
+PRELOADED_THUMBS = 32  # sent with the state: the gallery's first rows need no request
 
 
 @dataclass(frozen=True)
@@ -79,46 +80,57 @@ def parse_request(content: Any, n_images: int) -> Request | None:
 
 
 def thumbs_reply(
-    request: ThumbsRequest, views: list[ImageView], mask_dtype: MaskDtype
+    request: ThumbsRequest, stored: list[tuple[bytes, bytes, bytes]]
 ) -> tuple[dict[str, Any], list[bytes]]:
-    """Header and buffers: for item k, ``[3k]`` JPEG, ``[3k+1]`` truth, ``[3k+2]`` prediction."""
-    items = [
-        _item(index, view, mask_dtype) for index, view in zip(request.indices, views, strict=True)
-    ]
-    buffers = [part for view in views for part in _view_buffers(view)]
-    return {"kind": "thumbs", "request": request.request, "items": items}, buffers
+    """Header and buffers: item k has ``[3k]`` JPEG, ``[3k+1]`` truth and ``[3k+2]`` prediction PNG.
+
+    The bytes are the store's own: nothing is decoded or re-encoded on the way.
+    """
+    items = [_item(index, parts) for index, parts in zip(request.indices, stored, strict=True)]
+    buffers = [part for parts in stored for part in parts]
+    content = {"kind": "thumbs", "request": request.request, "image_mime": IMAGE_MIME}
+    return {**content, "items": items}, buffers
 
 
 def detail_reply(
-    request: DetailRequest, view: ImageView, mask_dtype: MaskDtype, loss: float, cm: NDArray
+    request: DetailRequest, stored: tuple[bytes, bytes, bytes], loss: float, cm: SparseConfusion
 ) -> tuple[dict[str, Any], list[bytes]]:
-    """Header and buffers ``[JPEG, truth, prediction, float64 C×C confusion]``."""
+    """Header and buffers ``[JPEG, truth PNG, prediction PNG, int32 cells, int32 counts]``.
+
+    The image's confusion travels sparse: its nonzero cells ``t * C + p`` and their pixels.
+    """
     content = {
         "kind": "detail",
         "request": request.request,
+        "image_mime": IMAGE_MIME,
         "loss": _finite_or_none(loss),
-        **_item(request.index, view, mask_dtype),
+        **_item(request.index, stored),
     }
-    return content, [*_view_buffers(view), _f64(cm)]
+    return content, [*stored, _i32(cm.cell), _i32(cm.count)]
 
 
-def _item(index: int, view: ImageView, mask_dtype: MaskDtype) -> dict[str, Any]:
-    return {
-        "index": index,
-        "width": view.width,
-        "height": view.height,
-        "mask_dtype": mask_dtype,
-        "image_mime": "image/jpeg",
-    }
+def _item(index: int, stored: tuple[bytes, bytes, bytes]) -> dict[str, Any]:
+    width, height = png_size(stored[1])
+    return {"index": index, "width": width, "height": height}
 
 
-def _view_buffers(view: ImageView) -> list[bytes]:
-    little = view.truth.dtype.newbyteorder("<")
-    return [
-        view.image_jpeg,
-        view.truth.astype(little).tobytes(),
-        view.prediction.astype(little).tobytes(),
-    ]
+def pack_thumbs(indices: list[int], stored: list[tuple[bytes, bytes, bytes]]) -> bytes:
+    """Thumbnails packed into one buffer (the ``preload`` trait; PROTOCOL.md).
+
+    Little-endian uint32 ``count``, then per thumbnail ``index, width, height`` and the byte
+    lengths of its JPEG, truth PNG and prediction PNG, then all those bytes in that order.
+    """
+    header = [len(indices)]
+    for index, parts in zip(indices, stored, strict=True):
+        header += [index, *png_size(parts[1]), *(len(part) for part in parts)]
+    return np.array(header, dtype="<u4").tobytes() + b"".join(p for parts in stored for p in parts)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header (the IHDR chunk), without decoding it."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def is_index(value: Any, size: int) -> bool:

@@ -1,13 +1,17 @@
-"""Write ``js/tests/fixtures/ranking.json``: a real ``Results`` and its ``Results.rank`` answers.
+"""Write the front end's fixtures from Python, so both sides are held to one answer.
 
-The front end's ranking tests replay these cases, so Python and TypeScript rank alike.
-``tests/test_js_fixtures.py`` fails when the committed file drifts from this script.
+``js/tests/fixtures/ranking.json``: a real ``Results``, its ``Results.rank`` answers and the
+heatmap's focus classes (``class_focus.focus_classes``); ``js/tests/fixtures/masks.json``:
+class-index masks as the image store encodes them (PNG), with their values, for the
+browser's PNG decoder. ``tests/test_js_fixtures.py`` fails when a committed file drifts
+from this script.
 
 Run: ``python tests/make_js_fixtures.py``
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from pathlib import Path
@@ -16,8 +20,12 @@ import numpy as np
 import torch
 
 import segwidget
+from segwidget.class_focus import focus_classes
+from segwidget.imaging import encode_png
 
-FIXTURE = Path(__file__).parent.parent / "js" / "tests" / "fixtures" / "ranking.json"
+FIXTURES = Path(__file__).parent.parent / "js" / "tests" / "fixtures"
+FIXTURE = FIXTURES / "ranking.json"
+MASKS = FIXTURES / "masks.json"
 N_CLASSES = 6  # class 5 never appears: absent rows and columns
 N_IMAGES = 48
 
@@ -91,14 +99,93 @@ def fixture() -> dict:
             [results.class_index(c.true), results.class_index(c.pred)]
             for c in results.most_confused(k=results.n_classes**2)
         ],
+        "focus": _focus_cases(results.confusion()),
     }
+
+
+def _focus_cases(fixture_pooled: np.ndarray) -> list[dict]:
+    """``focus_classes`` on the fixture's matrix and on a sparse 40-class one, for many k."""
+    rng = np.random.default_rng(3)
+    big = rng.integers(0, 50, (40, 40)) * (rng.random((40, 40)) < 0.08)
+    big[np.arange(40), np.arange(40)] = rng.integers(0, 5000, 40)
+    big[[3, 17]] = 0  # classes absent from truth
+    big[:, 17] = 0  # ...and from prediction
+    return [
+        {
+            "pooled": m.reshape(-1).tolist(),
+            "C": int(m.shape[0]),
+            "k": k,
+            "classes": focus_classes(m, k),
+        }
+        for m in (fixture_pooled, big)
+        for k in (0, 1, 2, 3, 5, 10, 20, 38, 40, 41)
+        if k <= m.shape[0] + 1
+    ]
+
+
+def masks() -> list[dict]:
+    """Masks as ``ImageStore`` writes them: 8-bit (void 255) and 16-bit, odd sizes, noisy rows."""
+    rng = np.random.default_rng(4)
+    smooth = np.repeat(np.arange(12, dtype=np.uint8), 5).reshape(6, 10)
+    noisy = rng.integers(0, 9, (33, 47), dtype=np.uint8)
+    noisy[5:9] = 255
+    wide = rng.integers(0, 300, (3, 301)).astype(np.uint16)
+    wide[0, :7] = 65535
+    cases = [
+        smooth,
+        noisy,
+        wide,
+        np.full((1, 1), 7, np.uint8),
+        np.array([[1, 2], [3, 4]], np.uint16),
+    ]
+    return [
+        {
+            "png": base64.b64encode(encode_png(m)).decode(),
+            "width": int(m.shape[1]),
+            "height": int(m.shape[0]),
+            "dtype": m.dtype.name,
+            "values": m.reshape(-1).tolist(),
+        }
+        for m in cases
+    ]
 
 
 def render() -> str:
     return json.dumps(fixture(), indent=None, separators=(",", ":")) + "\n"
 
 
+def packed() -> dict:
+    """``protocol.pack_thumbs`` of two stored images, with what the browser must unpack."""
+    from segwidget.image_store import ImageStore
+    from segwidget.protocol import pack_thumbs
+
+    store = ImageStore(3)
+    for k in range(2):
+        truth = np.full((5, 7), k, np.uint8)
+        store.add(np.full((5, 7, 3), 40 * k, np.uint8), truth, (truth + 1) % 3)
+    indices = [9, 4]
+    parts = [store.encoded(i, thumbnail=True) for i in (1, 0)]
+    return {
+        "data": base64.b64encode(pack_thumbs(indices, parts)).decode(),
+        "items": [
+            {
+                "index": i,
+                "width": 7,
+                "height": 5,
+                "parts": [base64.b64encode(part).decode() for part in p],
+            }
+            for i, p in zip(indices, parts, strict=True)
+        ],
+    }
+
+
+def render_masks() -> str:
+    content = {"masks": masks(), "pack": packed()}
+    return json.dumps(content, indent=None, separators=(",", ":")) + "\n"
+
+
 if __name__ == "__main__":
-    FIXTURE.parent.mkdir(parents=True, exist_ok=True)
+    FIXTURES.mkdir(parents=True, exist_ok=True)
     FIXTURE.write_text(render())
-    print(f"wrote {FIXTURE}")
+    MASKS.write_text(render_masks())
+    print(f"wrote {FIXTURE} and {MASKS}")

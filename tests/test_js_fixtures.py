@@ -11,6 +11,12 @@ def test_committed_fixture_matches_python_ranking() -> None:
     )
 
 
+def test_committed_mask_fixture_matches_the_image_store_encoder() -> None:
+    assert make_js_fixtures.MASKS.read_text() == make_js_fixtures.render_masks(), (
+        "js/tests/fixtures/masks.json is stale: run `python tests/make_js_fixtures.py`"
+    )
+
+
 def test_fixture_covers_every_kind_of_selection() -> None:
     cases = make_js_fixtures.fixture()["cases"]
     kinds = {

@@ -134,28 +134,83 @@ def test_thumbs_request_answered_with_the_stored_bytes(explorer: SegExplorer, se
     explorer._on_message(explorer, {"kind": "thumbs", "request": 7, "indices": [3, 0]}, [])
     content, buffers = sent[-1]
     assert content["kind"] == "thumbs" and content["request"] == 7
+    assert content["image_mime"] == "image/jpeg"
     assert [item["index"] for item in content["items"]] == [3, 0]
     store = explorer.results.images
     for k, i in enumerate([3, 0]):
         view = store.view(i, thumbnail=True)
         item = content["items"][k]
-        assert (item["width"], item["height"], item["mask_dtype"]) == (32, 24, "uint8")
-        assert bytes(buffers[3 * k]) == view.image_jpeg
-        truth = np.frombuffer(buffers[3 * k + 1], np.uint8).reshape(24, 32)
-        np.testing.assert_array_equal(truth, view.truth)
-        pred = np.frombuffer(buffers[3 * k + 2], np.uint8).reshape(24, 32)
-        np.testing.assert_array_equal(pred, view.prediction)
+        assert (item["width"], item["height"]) == (32, 24)
+        # exactly the store's bytes: the JPEG and the two PNG masks, nothing re-encoded
+        parts = [bytes(b) for b in buffers[3 * k : 3 * k + 3]]
+        assert parts == [
+            store.parts[f"thumb_{name}"][i] for name in ("image", "truth", "prediction")
+        ]
+        np.testing.assert_array_equal(decode(parts[1]), view.truth)
+        np.testing.assert_array_equal(decode(parts[2]), view.prediction)
     # image 0 of batch 0 has void rows: they travel as 255
-    assert (np.frombuffer(buffers[4], np.uint8).reshape(24, 32)[:3] == 255).all()
+    assert (decode(bytes(buffers[4]))[:3] == 255).all()
+    assert sum(len(b) for b in buffers) == sum(
+        len(store.parts[f"thumb_{name}"][i])
+        for i in (3, 0)
+        for name in ("image", "truth", "prediction")
+    )
 
 
-def test_detail_request_answered(explorer: SegExplorer, sent: list) -> None:
+def test_detail_request_answered_with_sparse_integer_confusion(
+    explorer: SegExplorer, sent: list
+) -> None:
     explorer._on_message(explorer, {"kind": "detail", "request": 1, "index": 5}, [])
     content, buffers = sent[-1]
     assert content["index"] == 5 and content["loss"] == pytest.approx(explorer.results.losses[5])
     assert decode(buffers[0]).shape == (24, 32, 3)
-    cm = np.frombuffer(buffers[3], "<f8").reshape(len(CLASSES), len(CLASSES))
-    np.testing.assert_array_equal(cm, explorer.image_confusion(5))
+    cells = np.frombuffer(buffers[3], "<i4")
+    counts = np.frombuffer(buffers[4], "<i4")
+    dense = np.zeros(len(CLASSES) ** 2, np.int64)
+    dense[cells] = counts
+    np.testing.assert_array_equal(dense.reshape(len(CLASSES), -1), explorer.image_confusion(5))
+    assert (counts > 0).all() and len(buffers[3]) < 8 * len(CLASSES) ** 2
+
+
+def _unpack(data: bytes) -> list[tuple[int, int, int, list[bytes]]]:
+    """PROTOCOL.md's packed thumbnails, read field by field."""
+    count = int.from_bytes(data[:4], "little")
+    fields = np.frombuffer(data[4 : 4 + 24 * count], "<u4").reshape(count, 6)
+    at, out = 4 + 24 * count, []
+    for index, width, height, *lengths in fields.tolist():
+        parts = []
+        for n in lengths:
+            parts.append(data[at : at + n])
+            at += n
+        out.append((index, width, height, parts))
+    assert at == len(data)
+    return out
+
+
+def test_state_preloads_the_first_thumbnails_as_stored(explorer: SegExplorer) -> None:
+    items = _unpack(explorer.preload)
+    first = explorer.results.rank().indices[:32]
+    assert [index for index, *_ in items] == first.tolist()
+    parts = explorer.results.images.parts
+    for index, width, height, blobs in items:
+        assert (width, height) == (32, 24)
+        assert blobs == [parts[f"thumb_{n}"][index] for n in ("image", "truth", "prediction")]
+
+
+def test_visible_classes_by_name_or_index_and_focus(explorer: SegExplorer) -> None:
+    assert explorer.visible_classes == [] and explorer.auto_focus
+    explorer.visible_classes = ["car", 0]
+    assert explorer.visible_classes == [2, 0]
+    assert not explorer.auto_focus  # a choice was made: the browser keeps it
+    for bad in (["car", "car"], ["lorry"], [99], [True]):
+        with pytest.raises(traitlets.TraitError):
+            explorer.visible_classes = bad
+    assert explorer.visible_classes == [2, 0]
+    focused = explorer.focus(2)
+    assert focused == explorer.visible_classes and len(focused) == 2
+    top = explorer.most_confused(1)[0]  # two classes: the most confused pair's
+    assert focused == sorted(CLASSES.index(name) for name in (top.true, top.pred))
+    explorer.visible_classes = []
 
 
 @pytest.mark.parametrize(

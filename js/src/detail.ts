@@ -4,10 +4,12 @@
 import { type RGB, ramp, type Theme, toHex } from "./colors";
 import { fmtInt, fmtNum, fmtPct, h } from "./format";
 import { type Layer, paint } from "./paint";
-import { type Cell, type DetailReply, type DetailRequest, voidValue } from "./protocol";
-import { closeImage, decodeImage, PENDING_MS } from "./thumbs";
+import type { Cell, DetailReply, DetailRequest } from "./protocol";
+import { voidValue } from "./protocol";
+import { closeImage, decodeEncoded, PENDING_MS, type Thumb } from "./thumbs";
 
-export type Loaded = Omit<DetailReply, "image"> & { image: CanvasImageSource | null };
+/** A decoded detail reply: the picture, both masks, the loss and the image's sparse confusion. */
+export type Loaded = Thumb & Pick<DetailReply, "loss" | "cells" | "counts">;
 
 /** Detail requests and a small cache of answers, so that previous/next is instant when revisited. */
 export class DetailStore {
@@ -40,10 +42,10 @@ export class DetailStore {
 
   async receive(reply: DetailReply): Promise<void> {
     if (reply.request <= this.stale) return;
-    const image = await decodeImage(reply.image);
+    const decoded = await decodeEncoded(reply);
     if (this.closed || reply.request <= this.stale) return;
     this.asked.delete(reply.index);
-    this.cache.set(reply.index, { ...reply, image });
+    this.cache.set(reply.index, { ...decoded, loss: reply.loss, cells: reply.cells, counts: reply.counts });
     for (const [n, d] of this.cache) {
       if (this.cache.size <= this.capacity) break;
       this.cache.delete(n);
@@ -175,7 +177,8 @@ export class Detail {
     this.el.classList.toggle("sw-loading", !d);
     if (!d) return;
     for (const [layer, canvas] of this.canvases) paint(canvas, d, layer, input.cell, input.palette, opacity);
-    this.stats.replaceChildren(confusionTable(d, input), iouTable(d, input));
+    const cm = denseConfusion(d.cells, d.counts, input.classes.length);
+    this.stats.replaceChildren(confusionTable(cm, input), iouTable(cm, input));
   }
 
   focus(): void {
@@ -184,7 +187,7 @@ export class Detail {
 
   private onHover(canvas: HTMLCanvasElement, e: MouseEvent): void {
     const d = this.input?.loaded;
-    if (!d || !this.input) return;
+    if (!d?.truth || !d.pred || !this.input) return;
     const r = canvas.getBoundingClientRect();
     const i = pixelAt(e.clientX - r.left, e.clientY - r.top, r.width, r.height, d.width, d.height);
     if (i === null) return;
@@ -214,6 +217,15 @@ export class Detail {
   }
 }
 
+/** The image's dense C×C counts from its nonzero cells (cells outside the matrix are dropped). */
+export function denseConfusion(cells: Int32Array, counts: Int32Array, C: number): Float64Array {
+  const cm = new Float64Array(C * C);
+  cells.forEach((k, j) => {
+    if (k >= 0 && k < C * C) cm[k] = counts[j];
+  });
+  return cm;
+}
+
 /** Classes present in the image (truth or prediction), by pixels desc. */
 export function presentClasses(cm: Float64Array, C: number): { c: number; row: number; col: number }[] {
   const out = [];
@@ -231,9 +243,9 @@ export function presentClasses(cm: Float64Array, C: number): { c: number; row: n
 
 const MAX_MATRIX = 12;
 
-function confusionTable(d: Loaded, input: DetailInput): HTMLElement {
+function confusionTable(cm: Float64Array, input: DetailInput): HTMLElement {
   const C = input.classes.length;
-  const shown = presentClasses(d.confusion, C).slice(0, MAX_MATRIX);
+  const shown = presentClasses(cm, C).slice(0, MAX_MATRIX);
   const box = h("div", "sw-mini");
   box.append(h("div", "sw-mini-title", "this image's confusion (rows true, columns predicted; colour = share of row)"));
   const table = h("table", "sw-mini-cm");
@@ -245,7 +257,7 @@ function confusionTable(d: Loaded, input: DetailInput): HTMLElement {
     const tr = h("tr");
     tr.append(classHeader(input, r.c));
     for (const { c } of shown) {
-      const v = d.confusion[r.c * C + c];
+      const v = cm[r.c * C + c];
       const td = h("td", "", v > 0 ? fmtInt(v) : "");
       const share = r.row > 0 ? v / r.row : 0;
       if (v > 0) {
@@ -268,10 +280,10 @@ function classHeader(input: DetailInput, c: number): HTMLElement {
   return th;
 }
 
-function iouTable(d: Loaded, input: DetailInput): HTMLElement {
+function iouTable(cm: Float64Array, input: DetailInput): HTMLElement {
   const C = input.classes.length;
-  const rows = presentClasses(d.confusion, C).map(({ c, row, col }) => {
-    const tp = d.confusion[c * C + c];
+  const rows = presentClasses(cm, C).map(({ c, row, col }) => {
+    const tp = cm[c * C + c];
     return { c, iou: tp / (row + col - tp), row };
   });
   rows.sort((a, b) => a.iou - b.iou || a.c - b.c);

@@ -4,9 +4,9 @@
 import type { RGB } from "./colors";
 import { fmtInt, fmtNum, fmtScore, h } from "./format";
 import { layerOf, paint } from "./paint";
-import type { Cell, Overlay } from "./protocol";
+import type { Cell, LossRange, Order, Overlay } from "./protocol";
 import type { Ranked, RankKind } from "./ranking";
-import type { ThumbStore } from "./thumbs";
+import { MAX_PER_MESSAGE, type ThumbStore } from "./thumbs";
 import {
   columnsFor,
   type GridGeometry,
@@ -40,9 +40,17 @@ const MIN_TILE = 132;
 const GAP = 8;
 const CAPTION = 34;
 
+/**
+ * Thumbnails fetched ahead of the viewport in the scroll direction (data only: no DOM): two full messages,
+ * so that a request a visible tile waits for is rarely short of 32.
+ */
+const PREFETCH = 2 * MAX_PER_MESSAGE;
+
 interface Tile {
   el: HTMLDivElement;
   canvas: HTMLCanvasElement;
+  head: HTMLDivElement;
+  loss: HTMLDivElement;
   index: number;
 }
 
@@ -54,11 +62,15 @@ export class Gallery {
   readonly viewport = h("div", "sw-gallery-viewport");
   private readonly sizer = h("div", "sw-gallery-sizer");
   private readonly empty = h("div", "sw-empty", "No image matches this selection.");
+  /** Tiles in the DOM, by rank; tiles that scrolled away wait in `spare` to show another rank. */
   private readonly tiles = new Map<number, Tile>();
+  private readonly spare: Tile[] = [];
   private input: GalleryInput | null = null;
   private geometry: GridGeometry = { columns: 1, rowHeight: MIN_TILE + CAPTION + GAP, colWidth: MIN_TILE + GAP };
   private cursor = -1;
   private frame = 0;
+  private lastScrollTop = 0;
+  private direction: 1 | -1 = 1;
 
   constructor(
     private readonly store: ThumbStore,
@@ -78,7 +90,7 @@ export class Gallery {
     this.viewport.addEventListener("click", this.onClick);
   }
 
-  /** Show `input`: a new list rebuilds the tiles, a new look (overlay, opacity) only repaints them. */
+  /** Show `input`: a new list re-labels the tiles in place, a new look (overlay, opacity) only repaints them. */
   update(input: GalleryInput, resetScroll: boolean): void {
     const sameList = this.input?.ranked === input.ranked && this.input.kind === input.kind;
     this.input = input;
@@ -93,24 +105,29 @@ export class Gallery {
     this.empty.hidden = count > 0;
     if (resetScroll) {
       this.viewport.scrollTop = 0;
+      this.lastScrollTop = 0;
+      this.direction = 1;
       this.cursor = -1;
     }
     this.cursor = Math.min(this.cursor, count - 1);
+    for (const [rank, tile] of this.tiles) this.release(rank, tile);
     this.layout();
   }
 
-  /** Width changed: recompute columns and redraw. */
+  /** Width changed: recompute columns and move the tiles. */
   layout(): void {
     const width = this.viewport.clientWidth || 600;
     const columns = columnsFor(width, MIN_TILE, GAP);
     const colWidth = (width + GAP) / columns;
-    this.geometry = { columns, colWidth, rowHeight: colWidth - GAP + CAPTION + GAP };
+    const next = { columns, colWidth, rowHeight: colWidth - GAP + CAPTION + GAP };
+    const moved = next.columns !== this.geometry.columns || next.colWidth !== this.geometry.colWidth;
+    this.geometry = next;
     this.sizer.style.height = `${totalHeight(this.input?.ranked.indices.length ?? 0, this.geometry)}px`;
-    this.clearTiles();
+    if (moved) for (const [rank, tile] of this.tiles) this.place(tile, rank);
     this.renderWindow();
   }
 
-  /** Thumbnails arrived: paint the visible tiles showing them. */
+  /** Thumbnails arrived: paint the tiles showing them. */
   refresh(indices: readonly number[]): void {
     const arrived = new Set(indices);
     for (const tile of this.tiles.values()) if (arrived.has(tile.index)) this.paintTile(tile);
@@ -134,59 +151,81 @@ export class Gallery {
     });
   };
 
-  private clearTiles(): void {
-    for (const tile of this.tiles.values()) tile.el.remove();
-    this.tiles.clear();
-  }
-
-  /** Create the tiles of the visible window, drop the others, and ask for missing thumbnails. */
+  /** Show the tiles of the visible rows, and ask for what they and the next rows in the scroll direction need. */
   private renderWindow(): void {
     const input = this.input;
     if (!input) return;
     const count = input.ranked.indices.length;
     const vp = this.viewport;
-    const { start, end } = visibleRange(vp.scrollTop, vp.clientHeight || 400, count, this.geometry, 2);
-    for (const [rank, tile] of this.tiles) {
-      if (rank < start || rank >= end) {
-        tile.el.remove();
-        this.tiles.delete(rank);
-      }
-    }
+    const top = vp.scrollTop;
+    if (top !== this.lastScrollTop) this.direction = top > this.lastScrollTop ? 1 : -1;
+    this.lastScrollTop = top;
+    // Only what intersects the viewport gets a tile: thumbnails ahead are fetched as data, without DOM.
+    const { start, end } = visibleRange(top, vp.clientHeight || 400, count, this.geometry);
+    for (const [rank, tile] of this.tiles) if (rank < start || rank >= end) this.release(rank, tile);
     for (let rank = start; rank < end; rank++) {
-      const tile = this.tiles.get(rank) ?? this.createTile(rank, input);
+      const tile = this.tiles.get(rank) ?? this.attach(rank);
       tile.el.classList.toggle("sw-cursor", rank === this.cursor);
     }
-    this.store.want(Array.from(input.ranked.indices.subarray(start, end)));
+    const ranks = input.ranked.indices;
+    const ahead =
+      this.direction > 0
+        ? ranks.subarray(end, Math.min(count, end + PREFETCH))
+        : ranks.subarray(Math.max(0, start - PREFETCH), start).reverse();
+    this.store.want(ranks.subarray(start, end), ahead);
   }
 
-  private createTile(rank: number, input: GalleryInput): Tile {
+  private release(rank: number, tile: Tile): void {
+    tile.el.remove();
+    this.tiles.delete(rank);
+    this.spare.push(tile);
+  }
+
+  /** A tile for `rank`: a spare one re-labelled, or a new one. */
+  private attach(rank: number): Tile {
+    const tile = this.spare.pop() ?? this.createTile();
+    this.tiles.set(rank, tile);
+    this.label(tile, rank);
+    this.place(tile, rank);
+    this.sizer.append(tile.el);
+    this.paintTile(tile);
+    return tile;
+  }
+
+  private createTile(): Tile {
+    const el = h("div", "sw-thumb");
+    el.dataset.testid = "segwidget-thumb";
+    el.setAttribute("role", "option");
+    const canvas = h("canvas", "sw-thumb-canvas");
+    const head = h("div");
+    const loss = h("div", "sw-dim");
+    const caption = h("div", "sw-caption");
+    caption.append(head, loss);
+    el.append(canvas, caption);
+    return { el, canvas, head, loss, index: -1 };
+  }
+
+  private label(tile: Tile, rank: number): void {
+    const input = this.input as GalleryInput;
     const index = input.ranked.indices[rank];
     const score = input.ranked.scores[rank];
-    const el = h("div", "sw-thumb");
-    Object.assign(el.dataset, {
-      testid: "segwidget-thumb",
-      index: String(index),
-      rank: String(rank),
-      score: String(score),
-    });
-    el.setAttribute("role", "option");
-    const { x, y } = tilePosition(rank, this.geometry);
-    const side = this.geometry.colWidth - GAP;
-    Object.assign(el.style, { left: `${x}px`, top: `${y}px`, width: `${side}px` });
-    const canvas = h("canvas", "sw-thumb-canvas");
-    canvas.style.height = `${side}px`;
+    tile.index = index;
+    Object.assign(tile.el.dataset, { index: String(index), rank: String(rank), score: String(score) });
     // Line 1: index and ranking score; line 2: the loss, unless that is the score.
     const head = `#${index} · ${fmtScore(input.kind, score)}`;
     const loss = input.kind === "loss" ? "" : `loss ${fmtNum(input.losses[index])}`;
-    const caption = h("div", "sw-caption");
-    caption.append(h("div", "", head), h("div", "sw-dim", loss));
-    el.title = loss ? `${head} · ${loss}` : head;
-    el.append(canvas, caption);
-    this.sizer.append(el);
-    const tile = { el, canvas, index };
-    this.tiles.set(rank, tile);
-    this.paintTile(tile);
-    return tile;
+    tile.head.textContent = head;
+    tile.loss.textContent = loss;
+    tile.el.title = loss ? `${head} · ${loss}` : head;
+    tile.el.classList.remove("sw-loaded");
+    tile.canvas.width = 0; // blank until its thumbnail is painted
+  }
+
+  private place(tile: Tile, rank: number): void {
+    const { x, y } = tilePosition(rank, this.geometry);
+    const side = this.geometry.colWidth - GAP;
+    Object.assign(tile.el.style, { left: `${x}px`, top: `${y}px`, width: `${side}px` });
+    tile.canvas.style.height = `${side}px`;
   }
 
   private paintTile(tile: Tile): void {
@@ -230,6 +269,22 @@ export class Gallery {
     this.viewport.removeEventListener("scroll", this.schedule);
     this.viewport.removeEventListener("keydown", this.onKey);
     this.viewport.removeEventListener("click", this.onClick);
-    this.clearTiles();
+    for (const [rank, tile] of this.tiles) this.release(rank, tile);
+    this.spare.length = 0;
   }
+}
+
+/** What the gallery shows, e.g. "true road predicted sidewalk, by share of true pixels · loss in [a, b]". */
+export function galleryTitle(
+  classes: readonly string[],
+  cell: Cell | null,
+  order: Order,
+  range: LossRange | null,
+): string {
+  const filter = range ? ` · loss in [${fmtNum(range[0])}, ${fmtNum(range[1])}]` : "";
+  if (cell === null) return `all images, highest loss first${filter}`;
+  const [t, p] = cell;
+  if (t === p) return `with ${classes[t]} in truth or prediction, lowest IoU first${filter}`;
+  const by = order === "pixels" ? "pixel count" : "share of true pixels";
+  return `true ${classes[t]} predicted ${classes[p]}, by ${by}${filter}`;
 }

@@ -9,8 +9,9 @@ export interface Paintable {
   width: number;
   height: number;
   dtype: MaskDtype;
-  truth: Mask;
-  pred: Mask;
+  /** null when the mask could not be decoded: the image is shown alone. */
+  truth: Mask | null;
+  pred: Mask | null;
   image: CanvasImageSource | null;
 }
 
@@ -20,11 +21,12 @@ export function layerOf(overlay: Overlay): Layer {
 
 /** RGBA pixels of a layer's mask at `opacity`; null for the bare image. */
 export function layerPixels(src: Paintable, layer: Layer, cell: Cell | null, pal: readonly RGB[], opacity: number) {
-  if (layer === "image") return null;
+  const { truth, pred } = src;
+  if (layer === "image" || truth === null || pred === null) return null;
   const out = new Uint8ClampedArray(4 * src.width * src.height);
   const v = voidValue(src.dtype);
-  if (layer === "pair") return pairMask(src.truth, src.pred, cell, v, opacity, out);
-  return colorMask(layer === "truth" ? src.truth : src.pred, pal, v, opacity, out);
+  if (layer === "pair") return pairMask(truth, pred, cell, v, opacity, out);
+  return colorMask(layer === "truth" ? truth : pred, pal, v, opacity, out);
 }
 
 /** Draw the image and the layer over it into `canvas`, sized to the source's pixels. */

@@ -43,6 +43,23 @@ export interface State {
   hide_diagonal: boolean;
   overlay: Overlay;
   loss_range: LossRange | null;
+  /** The heatmap's classes in display order; empty = all. */
+  visible_classes: number[];
+  zoom: number;
+  /** Set by the kernel: on first display, focus the heatmap on the most confused classes if C is large. */
+  auto_focus: boolean;
+  /** The first thumbnails, packed (unpackThumbs): the gallery's first rows need no request. */
+  preload: unknown;
+}
+
+/** The view's header controls, each one synced trait. */
+export interface Controls {
+  normalize: Normalize;
+  log_scale: boolean;
+  hide_diagonal: boolean;
+  order: Order;
+  overlay: Overlay;
+  zoom: number;
 }
 
 type Callback = (...args: never[]) => void;
@@ -101,22 +118,6 @@ export function int32s(value: unknown, what = "int32"): Int32Array {
   }
   const a = aligned(bytes, 4);
   return new Int32Array(a.buffer, a.byteOffset, n);
-}
-
-/** A class-index mask of `length` pixels in `dtype`. */
-export function mask(value: unknown, dtype: MaskDtype, length: number): Mask {
-  const bytes = asBytes(value);
-  if (dtype === "uint8") {
-    if (bytes.byteLength !== length) throw new Error(`mask: ${bytes.byteLength} bytes, want ${length}`);
-    return bytes;
-  }
-  if (bytes.byteLength !== length * 2) throw new Error(`mask: ${bytes.byteLength} bytes, want ${length * 2}`);
-  if (!LITTLE_ENDIAN) {
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return Uint16Array.from({ length }, (_, i) => dv.getUint16(i * 2, true));
-  }
-  const a = aligned(bytes, 2);
-  return new Uint16Array(a.buffer, a.byteOffset, length);
 }
 
 /** The mask value of void (ignored) truth pixels. */
@@ -209,62 +210,75 @@ export interface DetailRequest {
   index: number;
 }
 
-/** Split indices into "thumbs" requests of at most 64, numbering them from `nextId`. */
-export function thumbsRequests(indices: readonly number[], nextId: () => number): ThumbsRequest[] {
-  const out: ThumbsRequest[] = [];
-  for (let i = 0; i < indices.length; i += MAX_THUMBS_PER_REQUEST) {
-    out.push({ kind: "thumbs", request: nextId(), indices: indices.slice(i, i + MAX_THUMBS_PER_REQUEST) });
-  }
-  return out;
-}
-
-export interface Picture {
+/** One image as the kernel stores it: encoded picture and PNG class-index masks (decoded in png.ts). */
+export interface Encoded {
   index: number;
   width: number;
   height: number;
-  dtype: MaskDtype;
   image: Blob;
-  truth: Mask;
-  pred: Mask;
+  truth: Uint8Array;
+  pred: Uint8Array;
 }
 
 export interface ThumbsReply {
   kind: "thumbs";
   request: number;
-  items: Picture[];
+  items: Encoded[];
 }
 
-export interface DetailReply extends Picture {
+export interface DetailReply extends Encoded {
   kind: "detail";
   request: number;
   loss: number;
-  /** This image's float64[C*C] confusion counts. */
-  confusion: Float64Array;
+  /** This image's nonzero confusion cells t*C+p and their pixel counts. */
+  cells: Int32Array;
+  counts: Int32Array;
 }
 
 interface ItemHeader {
   index: number;
   width: number;
   height: number;
-  mask_dtype: MaskDtype;
-  image_mime: string;
 }
 
-function picture(h: ItemHeader, image: unknown, truth: unknown, pred: unknown): Picture {
+function encoded(h: ItemHeader, mime: unknown, image: unknown, truth: unknown, pred: unknown): Encoded {
   const { index, width, height } = h;
   if (![index, width, height].every(Number.isInteger)) throw new Error("picture: bad header");
-  const dtype = oneOf(h.mask_dtype, ["uint8", "uint16"] as const, "uint8");
-  const n = width * height;
+  // Copies: the kernel's buffers may be views into a larger message buffer that is reused.
   return {
     index,
     width,
     height,
-    dtype,
-    // Copy: the kernel's buffers may be views into a larger message buffer.
-    image: new Blob([asBytes(image).slice()], { type: String(h.image_mime) }),
-    truth: mask(truth, dtype, n),
-    pred: mask(pred, dtype, n),
+    image: new Blob([asBytes(image).slice()], { type: String(mime) }),
+    truth: asBytes(truth).slice(),
+    pred: asBytes(pred).slice(),
   };
+}
+
+/**
+ * Thumbnails packed in one buffer (Python's protocol.pack_thumbs): uint32 count, then per thumbnail index,
+ * width, height and the byte lengths of its JPEG, truth PNG and prediction PNG, then those bytes. Throws when
+ * the lengths do not add up.
+ */
+export function unpackThumbs(value: unknown): Encoded[] {
+  const bytes = asBytes(value);
+  if (bytes.length === 0) return [];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = dv.getUint32(0, true);
+  let at = 4 + 24 * count;
+  if (at > bytes.length) throw new Error("preload: truncated header");
+  const out: Encoded[] = [];
+  for (let k = 0; k < count; k++) {
+    const field = (i: number) => dv.getUint32(4 + 24 * k + 4 * i, true);
+    const parts = [field(3), field(4), field(5)].map((n) => {
+      if (at + n > bytes.length) throw new Error("preload: truncated data");
+      at += n;
+      return bytes.slice(at - n, at);
+    });
+    const image = new Blob([parts[0]], { type: "image/jpeg" });
+    out.push({ index: field(0), width: field(1), height: field(2), image, truth: parts[1], pred: parts[2] });
+  }
+  return out;
 }
 
 /** Decode a kernel → browser message; null for anything that is not a well-formed reply. */
@@ -273,14 +287,17 @@ export function decodeReply(content: unknown, buffers: readonly unknown[] = []):
   const msg = content as Record<string, unknown>;
   if (msg.kind === "thumbs" && Array.isArray(msg.items)) {
     const items = (msg.items as ItemHeader[]).map((h, k) =>
-      picture(h, buffers[3 * k], buffers[3 * k + 1], buffers[3 * k + 2]),
+      encoded(h, msg.image_mime, buffers[3 * k], buffers[3 * k + 1], buffers[3 * k + 2]),
     );
     return { kind: "thumbs", request: Number(msg.request), items };
   }
   if (msg.kind === "detail") {
-    const p = picture(msg as unknown as ItemHeader, buffers[0], buffers[1], buffers[2]);
+    const p = encoded(msg as unknown as ItemHeader, msg.image_mime, buffers[0], buffers[1], buffers[2]);
     const loss = msg.loss === null || msg.loss === undefined ? Number.NaN : Number(msg.loss);
-    return { ...p, kind: "detail", request: Number(msg.request), loss, confusion: float64s(buffers[3], "confusion") };
+    const cells = int32s(buffers[3], "cells").slice();
+    const counts = int32s(buffers[4], "counts").slice();
+    if (cells.length !== counts.length) throw new Error("detail: cells and counts differ in length");
+    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts };
   }
   return null;
 }

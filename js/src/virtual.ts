@@ -16,18 +16,17 @@ export function totalHeight(count: number, g: GridGeometry): number {
   return Math.ceil(count / g.columns) * g.rowHeight;
 }
 
-/** Ranks [start, end) of the rows intersecting the viewport, plus `overscan` rows either side. */
+/** Ranks [start, end) of the rows intersecting the viewport. */
 export function visibleRange(
   scrollTop: number,
   viewportHeight: number,
   count: number,
   g: GridGeometry,
-  overscan = 1,
 ): { start: number; end: number } {
   if (count <= 0 || g.rowHeight <= 0) return { start: 0, end: 0 };
   const rows = Math.ceil(count / g.columns);
-  const first = Math.max(0, Math.floor(scrollTop / g.rowHeight) - overscan);
-  const last = Math.min(rows, Math.ceil((scrollTop + viewportHeight) / g.rowHeight) + overscan);
+  const first = Math.max(0, Math.floor(scrollTop / g.rowHeight));
+  const last = Math.min(rows, Math.ceil((scrollTop + viewportHeight) / g.rowHeight));
   return { start: Math.min(count, first * g.columns), end: Math.min(count, last * g.columns) };
 }
 

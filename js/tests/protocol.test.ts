@@ -5,14 +5,14 @@ import {
   float64s,
   int32s,
   lossRangeOf,
-  MAX_THUMBS_PER_REQUEST,
   type Model,
-  mask,
   oneOf,
   readData,
-  thumbsRequests,
-  voidValue,
+  unpackThumbs,
 } from "../src/protocol";
+import fixture from "./fixtures/masks.json";
+
+const pack = fixture.pack;
 
 /** `values` written little-endian at byte `offset` of a larger buffer, as a DataView on that slice. */
 function view(kind: "f64" | "i32" | "u16", values: number[], offset: number): DataView {
@@ -54,14 +54,6 @@ describe("binary decoding", () => {
   it("rejects lengths that are not a multiple of the width", () => {
     expect(() => float64s(new Uint8Array(12))).toThrow(/multiple of 8/);
   });
-
-  it("masks: uint8 and (unaligned) uint16, length checked", () => {
-    expect(Array.from(mask(Uint8Array.from([1, 255]), "uint8", 2))).toEqual([1, 255]);
-    expect(Array.from(mask(view("u16", [3, 65535, 300], 1), "uint16", 3))).toEqual([3, 65535, 300]);
-    expect(() => mask(new Uint8Array(3), "uint8", 4)).toThrow();
-    expect(voidValue("uint8")).toBe(255);
-    expect(voidValue("uint16")).toBe(65535);
-  });
 });
 
 describe("trait values", () => {
@@ -102,67 +94,69 @@ describe("trait values", () => {
 });
 
 describe("messages", () => {
-  it("splits thumbnail requests into at most 64 indices, numbered", () => {
-    let id = 10;
-    const reqs = thumbsRequests(
-      Array.from({ length: 130 }, (_, i) => i),
-      () => ++id,
-    );
-    expect(reqs.map((r) => r.indices.length)).toEqual([MAX_THUMBS_PER_REQUEST, MAX_THUMBS_PER_REQUEST, 2]);
-    expect(MAX_THUMBS_PER_REQUEST).toBe(64);
-    expect(reqs.map((r) => r.request)).toEqual([11, 12, 13]);
-    expect(reqs[0]).toMatchObject({ kind: "thumbs" });
-    expect(reqs[2].indices).toEqual([128, 129]);
-    expect(thumbsRequests([], () => 0)).toEqual([]);
-  });
-
-  it("decodes a thumbs reply: buffers 3k, 3k+1, 3k+2", async () => {
+  it("decodes a thumbs reply: the stored bytes of item k in buffers 3k, 3k+1, 3k+2", async () => {
     const items = [
-      { index: 4, width: 2, height: 1, mask_dtype: "uint8", image_mime: "image/png" },
-      { index: 9, width: 1, height: 2, mask_dtype: "uint16", image_mime: "image/jpeg" },
+      { index: 4, width: 2, height: 1 },
+      { index: 9, width: 1, height: 2 },
     ];
     const buffers = [
       new DataView(Uint8Array.from([137, 80]).buffer),
-      new DataView(Uint8Array.from([0, 1]).buffer),
-      new DataView(Uint8Array.from([1, 1]).buffer),
+      new DataView(Uint8Array.from([1, 2, 3]).buffer),
+      new DataView(Uint8Array.from([4]).buffer),
       new DataView(Uint8Array.from([255, 216, 255]).buffer),
-      view("u16", [2, 65535], 1),
-      view("u16", [2, 3], 0),
+      new DataView(Uint8Array.from([9, 9, 5, 6, 7]).buffer, 2, 2), // a view into a larger buffer
+      Uint8Array.from([8]),
     ];
-    const r = decodeReply({ kind: "thumbs", request: 3, items }, buffers);
-    expect(r?.kind).toBe("thumbs");
-    if (r?.kind !== "thumbs") return;
+    const r = decodeReply({ kind: "thumbs", request: 3, image_mime: "image/png", items }, buffers);
+    if (r?.kind !== "thumbs") throw new Error("not a thumbs reply");
     expect(r.request).toBe(3);
-    expect(r.items.map((x) => x.index)).toEqual([4, 9]);
-    expect(Array.from(r.items[1].truth)).toEqual([2, 65535]);
-    expect(r.items[1].pred).toBeInstanceOf(Uint16Array);
-    expect(r.items[0].image.type).toBe("image/png");
+    expect(r.items.map((x) => [x.index, x.width, x.height])).toEqual([
+      [4, 2, 1],
+      [9, 1, 2],
+    ]);
+    expect(Array.from(r.items[0].truth)).toEqual([1, 2, 3]);
+    expect(Array.from(r.items[1].truth)).toEqual([5, 6]);
+    expect(r.items[1].truth.byteOffset).toBe(0); // copied out of the message's buffer
+    expect(Array.from(r.items[1].pred)).toEqual([8]);
+    expect(r.items.map((x) => x.image.type)).toEqual(["image/png", "image/png"]);
     expect(new Uint8Array(await r.items[1].image.arrayBuffer())).toEqual(Uint8Array.from([255, 216, 255]));
   });
 
-  it("decodes a detail reply with its float64 confusion; null loss is NaN", () => {
-    const content = {
-      kind: "detail",
-      request: 7,
-      index: 2,
-      width: 2,
-      height: 2,
-      mask_dtype: "uint8",
-      image_mime: "image/jpeg",
-      loss: null,
-    };
-    const buffers = [new Uint8Array(5), new Uint8Array(4), new Uint8Array(4), view("f64", [1, 2, 3, 4], 4)];
+  it("decodes a detail reply with its sparse int32 confusion; null loss is NaN", () => {
+    const content = { kind: "detail", request: 7, index: 2, width: 2, height: 2, image_mime: "image/jpeg", loss: null };
+    const buffers = [
+      new Uint8Array(5),
+      new Uint8Array(4),
+      new Uint8Array(4),
+      view("i32", [1, 5], 4),
+      view("i32", [30, 2], 0),
+    ];
     const r = decodeReply(content, buffers);
     if (r?.kind !== "detail") throw new Error("not a detail reply");
     expect(r.index).toBe(2);
     expect(r.loss).toBeNaN();
-    expect(Array.from(r.confusion)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(r.cells)).toEqual([1, 5]);
+    expect(Array.from(r.counts)).toEqual([30, 2]);
+    expect(() => decodeReply(content, [...buffers.slice(0, 4), view("i32", [1], 0)])).toThrow(/differ/);
   });
 
-  it("ignores unknown messages and rejects truncated masks", () => {
+  it("unpacks the thumbnails packed by Python's protocol.pack_thumbs", async () => {
+    const b64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+    const items = unpackThumbs(b64(pack.data));
+    expect(items.map((x) => [x.index, x.width, x.height])).toEqual(pack.items.map((x) => [x.index, x.width, x.height]));
+    for (const [k, want] of pack.items.entries()) {
+      expect(new Uint8Array(await items[k].image.arrayBuffer())).toEqual(b64(want.parts[0]));
+      expect(items[k].truth).toEqual(b64(want.parts[1]));
+      expect(items[k].pred).toEqual(b64(want.parts[2]));
+    }
+    expect(unpackThumbs(new Uint8Array(0))).toEqual([]);
+    expect(() => unpackThumbs(b64(pack.data).slice(0, 40))).toThrow(/truncated/);
+  });
+
+  it("ignores unknown messages and rejects bad headers", () => {
     expect(decodeReply({ kind: "other" })).toBeNull();
     expect(decodeReply(null)).toBeNull();
-    const items = [{ index: 0, width: 4, height: 4, mask_dtype: "uint8", image_mime: "image/png" }];
+    const items = [{ index: "0", width: 4, height: 4 }];
     expect(() => decodeReply({ kind: "thumbs", request: 1, items }, [new Uint8Array(1), new Uint8Array(3)])).toThrow();
   });
 });

@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
-import type { Picture, ThumbsRequest } from "../src/protocol";
-import { ThumbStore } from "../src/thumbs";
+import type { Encoded, ThumbsRequest } from "../src/protocol";
+import { MAX_PER_MESSAGE, MIN_PER_MESSAGE, ThumbStore } from "../src/thumbs";
+import fixture from "./fixtures/masks.json";
 
-function picture(index: number): Picture {
-  return {
-    index,
-    width: 1,
-    height: 1,
-    dtype: "uint8",
-    image: new Blob([new Uint8Array(1)], { type: "image/png" }),
-    truth: Uint8Array.from([0]),
-    pred: Uint8Array.from([1]),
-  };
+const masks = fixture.masks;
+
+// A 1×1 mask of class 7, as the kernel's store encodes it.
+const onePixel = masks.find((m) => m.width === 1 && m.height === 1);
+const png = Uint8Array.from(atob(onePixel?.png ?? ""), (ch) => ch.charCodeAt(0));
+
+function encoded(index: number): Encoded {
+  const image = new Blob([new Uint8Array(1)], { type: "image/jpeg" });
+  return { index, width: 1, height: 1, image, truth: png, pred: png.slice(0, 10) };
 }
 
-function store(capacity = 100) {
+function store(capacity = 1000) {
   const sent: ThumbsRequest[] = [];
   const ready: number[][] = [];
   let id = 0;
@@ -24,59 +24,103 @@ function store(capacity = 100) {
     (ix) => ready.push(ix),
     capacity,
   );
-  return { s, sent, ready };
+  const answer = (r: ThumbsRequest) => s.receive({ kind: "thumbs", request: r.request, items: r.indices.map(encoded) });
+  return { s, sent, ready, answer };
 }
 
-describe("thumbnail store", () => {
-  it("batches at most 64 per message and never asks twice while pending", () => {
+const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+
+describe("thumbnail requests", () => {
+  it("sends visible thumbnails first, at most 64 per message and two messages in flight", () => {
     const { s, sent } = store();
-    s.want(
-      Array.from({ length: 100 }, (_, i) => i),
-      0,
-    );
-    s.want([5, 99, 100], 1000);
-    expect(sent.map((r) => r.indices.length)).toEqual([64, 36, 1]);
-    expect(sent[2].indices).toEqual([100]);
-    expect(new Set(sent.map((r) => r.request)).size).toBe(3);
+    s.want(range(0, 12), range(12, 200), 0);
+    expect(sent.map((r) => r.indices.length)).toEqual([MAX_PER_MESSAGE, MAX_PER_MESSAGE]);
+    expect(sent[0].indices.slice(0, 12)).toEqual(range(0, 12));
+    expect(new Set(sent.flatMap((r) => r.indices)).size).toBe(128);
   });
 
-  it("asks again after an unanswered request times out", () => {
+  it("never sends fewer than 32 unless a visible tile waits for them", () => {
     const { s, sent } = store();
-    s.want([1], 0);
-    s.want([1], 60_000);
-    expect(sent.length).toBe(2);
+    s.want([], range(0, MIN_PER_MESSAGE - 1), 0);
+    expect(sent).toEqual([]); // only prefetch, and too little of it: wait for more
+    s.want([5], range(6, 10), 0);
+    expect(sent.map((r) => r.indices)).toEqual([[5, 6, 7, 8, 9]]); // a visible tile: send now
   });
 
-  it("caches replies, reports them, and evicts the least recently used", async () => {
-    const { s, sent, ready } = store(2);
-    await s.receive({ kind: "thumbs", request: 1, items: [picture(1), picture(2)] });
-    expect(ready).toEqual([[1, 2]]);
+  it("cancels what scrolled away before it was sent, and asks again once answered", async () => {
+    const { s, sent, answer } = store();
+    s.want(range(0, 10), range(10, 300), 0);
+    expect(sent.length).toBe(2); // 0..127 in flight, 128..299 queued
+    s.want(range(1000, 1010), range(1010, 1100), 1);
+    await answer(sent[0]);
+    const third = sent[2].indices;
+    expect(third.slice(0, 10)).toEqual(range(1000, 1010)); // the old queue (128..299) was dropped
+    expect(third.some((n) => n >= 128 && n < 300)).toBe(false);
+    await answer(sent[1]);
+    expect(sent.flatMap((r) => r.indices).filter((n) => n >= 128 && n < 300)).toEqual([]);
+  });
+
+  it("does not ask for cached or pending thumbnails, and asks again after a timeout", async () => {
+    const { s, sent, ready, answer } = store();
+    s.want(range(0, 40), [], 0);
+    s.want(range(0, 40), [], 10);
+    expect(sent.length).toBe(1);
+    await answer(sent[0]);
+    expect(ready.flat().sort((a, b) => a - b)).toEqual(range(0, 40)); // each reported once decoded
+    s.want(range(0, 40), [], 20);
+    expect(sent.length).toBe(1);
+    s.want([500], [], 30);
+    s.want([500], [], 60_000); // unanswered for a minute: asked again
+    expect(sent.filter((r) => r.indices.includes(500)).length).toBe(2);
+  });
+
+  it("decodes the stored PNG masks; an undecodable mask is left out, not fatal", async () => {
+    const { s, sent, answer } = store();
+    s.want([3], [], 0);
+    await answer(sent[0]);
+    const t = s.get(3);
+    expect(Array.from(t?.truth ?? [])).toEqual([7]);
+    expect(t?.pred).toBeNull(); // a truncated PNG
+  });
+
+  it("keeps the most recently used within its capacity", async () => {
+    const { s, sent, answer } = store(2);
+    s.want([1, 2], [], 0);
+    await answer(sent[0]);
     s.get(1); // 1 is now more recent than 2
-    await s.receive({ kind: "thumbs", request: 2, items: [picture(3)] });
+    s.want([3], [], 0);
+    await answer(sent[1]);
     expect(s.get(2)).toBeUndefined();
-    expect(s.get(1)?.truth[0]).toBe(0);
-    s.want([1, 3], 0);
-    expect(sent.length).toBe(0);
+    expect(s.get(1)).toBeDefined();
+  });
+
+  it("prefetches a hovered cell's first thumbnails only when nothing else waits", async () => {
+    const { s, sent, answer } = store();
+    s.prefetch([7, 8, 7]);
+    expect(sent.map((r) => r.indices)).toEqual([[7, 8]]);
+    s.want(range(0, 10), range(10, 200), 0);
+    const before = sent.length;
+    s.prefetch([900]); // two requests in flight and a queue: not now
+    expect(sent.length).toBe(before);
+    await answer(sent[0]);
+    expect(sent.flatMap((r) => r.indices)).not.toContain(900);
   });
 
   it("forgets everything on new data and ignores answers to older requests", async () => {
     const { s, sent, ready } = store();
-    s.want([1, 2], 0);
-    await s.receive({ kind: "thumbs", request: 1, items: [picture(1)] });
+    s.want([1, 2], [], 0);
     s.clear(1);
+    await s.receive({ kind: "thumbs", request: 1, items: [encoded(1)] });
     expect(s.get(1)).toBeUndefined();
-    await s.receive({ kind: "thumbs", request: 1, items: [picture(2)] });
-    expect(s.get(2)).toBeUndefined();
-    s.want([1], 0);
-    expect(sent.at(-1)?.request).toBe(2);
-    await s.receive({ kind: "thumbs", request: 2, items: [picture(1)] });
-    expect(ready).toEqual([[1], [1]]);
+    expect(ready).toEqual([]);
+    s.want([1], [], 0);
+    expect(sent.at(-1)).toEqual({ kind: "thumbs", request: 2, indices: [1] });
   });
 
   it("ignores replies after close", async () => {
     const { s, ready } = store();
     s.close();
-    await s.receive({ kind: "thumbs", request: 1, items: [picture(1)] });
+    await s.receive({ kind: "thumbs", request: 1, items: [encoded(1)] });
     expect(ready).toEqual([]);
   });
 });
