@@ -6,7 +6,7 @@ import logging
 import math
 import numbers
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import ipywidgets as widgets
@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from . import protocol
 from .analysis import analyze
 from .browser_input import CommMessage, describe_error, place_buffers, read_comm_message, summarize
+from .class_focus import focus_classes
 from .ranking import ORDERS, Ranking
 from .results import ClassRef, Results
 
@@ -46,7 +47,7 @@ _DELEGATED = (
 # only the count of views is the browser's to report.
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
-     "cell_count", "_esm", "_css", "_anywidget_id"}
+     "cell_count", "preload", "_esm", "_css", "_anywidget_id"}
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
@@ -65,8 +66,11 @@ class SegExplorer(anywidget.AnyWidget):
     Notes
     -----
     ``selected_cell`` (``[true, pred]`` or ``None``; names or indices may be assigned),
-    ``selected_image``, ``order``, ``normalize``, ``overlay`` and ``loss_range`` are synced
-    with the browser both ways; ``shown_indices`` follows them and can be observed.
+    ``selected_image``, ``order``, ``normalize``, ``overlay``, ``loss_range``,
+    ``visible_classes`` (the heatmap's classes in display order, names or indices; empty
+    for all) and ``zoom`` are synced with the browser both ways; ``shown_indices`` follows
+    them and can be observed. With many classes, the first display focuses the heatmap on
+    the most confused classes that fit (``visible_classes`` then says which).
     """
 
     _esm = _STATIC / "widget.js"
@@ -81,6 +85,7 @@ class SegExplorer(anywidget.AnyWidget):
     cell_ptr = traitlets.Bytes().tag(sync=True)
     cell_image = traitlets.Bytes().tag(sync=True)
     cell_count = traitlets.Bytes().tag(sync=True)
+    preload = traitlets.Bytes().tag(sync=True)  # the first thumbnails: no request for the first row
 
     selected_cell = traitlets.Any(None, allow_none=True).tag(sync=True)
     selected_image = traitlets.Any(None, allow_none=True).tag(sync=True)
@@ -90,6 +95,9 @@ class SegExplorer(anywidget.AnyWidget):
     hide_diagonal = traitlets.Bool(False).tag(sync=True)
     overlay = traitlets.Enum(("none", "prediction", "truth", "pair"), "prediction").tag(sync=True)
     loss_range = traitlets.Any(None, allow_none=True).tag(sync=True)
+    visible_classes = traitlets.List().tag(sync=True)
+    zoom = traitlets.Enum((1, 2, 4, 8), 1).tag(sync=True)
+    auto_focus = traitlets.Bool(False).tag(sync=True)
 
     shown_indices = traitlets.Any(read_only=True)  # numpy int64, the gallery's order; not synced
 
@@ -149,15 +157,26 @@ class SegExplorer(anywidget.AnyWidget):
             self.selected_cell = None
             self.selected_image = None
             self.loss_range = None
+            self.visible_classes = []
+            self.auto_focus = True  # the browser knows its width: it picks how many fit
             self.classes = list(results.classes)
             self.colors = list(results.colors)
             self.summary = protocol.summary(results)
             for name, data in protocol.state_arrays(results).items():
                 setattr(self, name, data)
+            self.preload = self._first_thumbnails(results)
         self._refresh_shown()
         if self._charts is not None:
             self._charts.rebuild()
         return results
+
+    @staticmethod
+    def _first_thumbnails(results: Results) -> bytes:
+        """The thumbnails of the gallery's first rows with nothing selected (highest loss)."""
+        if results.images is None:
+            return b""
+        first = results.rank().indices[: protocol.PRELOADED_THUMBS].tolist()
+        return protocol.pack_thumbs(first, [results.images.encoded(i, True) for i in first])
 
     # -- display ----------------------------------------------------------------------------
     @property
@@ -240,6 +259,28 @@ class SegExplorer(anywidget.AnyWidget):
         if lo > hi:
             raise traitlets.TraitError(f"loss_range needs lo <= hi; got {summarize(value)}")
         return [lo, hi]
+
+    @traitlets.validate("visible_classes")
+    def _valid_visible(self, proposal: dict[str, Any]) -> list[int]:
+        value = proposal["value"]
+        if not isinstance(value, list | tuple):
+            raise traitlets.TraitError(f"visible_classes must be a list of classes; got {value!r}")
+        try:
+            indices = [self.results.class_index(c) for c in value]
+        except (KeyError, IndexError, TypeError) as err:
+            raise traitlets.TraitError(f"visible_classes: {err}") from err
+        if len(set(indices)) != len(indices):
+            raise traitlets.TraitError("visible_classes must not repeat a class")
+        return indices
+
+    @traitlets.observe("visible_classes")
+    def _on_visible(self, _change: dict[str, Any]) -> None:
+        self.auto_focus = False  # a choice was made: keep it
+
+    def focus(self, k: int) -> list[int]:
+        """Show the ``k`` most confused classes in the heatmap (``visible_classes``)."""
+        self.visible_classes = focus_classes(self.results.confusion(), k)
+        return self.visible_classes
 
     @traitlets.observe("selected_cell", "order", "loss_range")
     def _on_selection(self, _change: dict[str, Any]) -> None:
@@ -334,20 +375,14 @@ class SegExplorer(anywidget.AnyWidget):
         if results.images is None:
             log.info("segwidget: these results kept no images; nothing to send")
             return
-        # ImageStore masks are uint8 or uint16 (imaging.mask_dtype)
-        dtype = cast(protocol.MaskDtype, results.images.dtype.__name__)
         if isinstance(request, protocol.ThumbsRequest):
-            views = [results.images.view(i, thumbnail=True) for i in request.indices]
-            self.send(*protocol.thumbs_reply(request, views, dtype))
+            stored = [results.images.encoded(i, thumbnail=True) for i in request.indices]
+            self.send(*protocol.thumbs_reply(request, stored))
         else:
             i = request.index
-            view = results.images.view(i)
+            cm = results.image_confusions.take(np.array([i]))
             reply = protocol.detail_reply(
-                request,
-                view,
-                dtype,
-                results.losses[i],
-                results.image_confusion(i),
+                request, results.images.encoded(i), float(results.losses[i]), cm
             )
             self.send(*reply)
 

@@ -9,8 +9,20 @@ export function fmtInt(v: number): string {
   return Number.isFinite(v) ? INT.format(v) : "–";
 }
 
+/**
+ * A share as a percentage with one decimal, or with as many significant digits as it takes for a nonzero
+ * share not to read "0.0%" and for a share below one not to read "100.0%".
+ */
 export function fmtPct(v: number | null | undefined, digits = 1): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(100 * v).toFixed(digits)}%`;
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  const pct = 100 * v;
+  const fixed = pct.toFixed(digits);
+  if (pct !== 0 && Math.abs(pct) < 10 ** -digits) return `${pct.toPrecision(2)}%`;
+  if (v < 1 && Number(fixed) >= 100) {
+    const missing = -Math.floor(Math.log10(100 - pct)); // digits until the first non-9
+    return `${pct.toFixed(Math.min(8, Math.max(digits + 1, missing)))}%`;
+  }
+  return `${fixed}%`;
 }
 
 /** 3 significant digits, switching to exponent form for very small or large values. */

@@ -1,18 +1,13 @@
-// Summary numbers and the controls of the view; every control mirrors one synced trait (or the local zoom).
+// Summary numbers and the controls of the view; every control mirrors one synced trait, named by its
+// data-name (the DOM contract), and shows the trait's value.
 
+import { ClassControls, type ClassControlsInput } from "./classcontrols";
 import { fmtInt, fmtNum, fmtPct, h, labelled, select } from "./format";
-import type { Normalize, Order, Overlay, Summary } from "./protocol";
-
-export interface Controls {
-  normalize: Normalize;
-  log_scale: boolean;
-  hide_diagonal: boolean;
-  order: Order;
-  overlay: Overlay;
-}
+import type { Controls, Normalize, Order, Overlay, Summary } from "./protocol";
 
 export interface HeaderEvents {
   set<K extends keyof Controls>(key: K, value: Controls[K]): void;
+  visible(classes: number[]): void;
   zoom(value: number): void;
 }
 
@@ -37,22 +32,30 @@ export class Header {
     ["truth", "truth"],
     ["pair", "selected pair"],
   ]);
-  private readonly zoom = select("heatmap size", [
-    ["1", "fit"],
-    ["2", "2×"],
-    ["4", "4×"],
-  ]);
+  private readonly classes: ClassControls;
 
   constructor(events: HeaderEvents) {
     this.log.type = "checkbox";
     this.hideDiagonal.type = "checkbox";
+    this.classes = new ClassControls({ visible: events.visible, zoom: events.zoom });
+    const named: [HTMLElement, string][] = [
+      [this.normalize, "normalize"],
+      [this.log, "log_scale"],
+      [this.hideDiagonal, "hide_diagonal"],
+      [this.order, "order"],
+      [this.overlay, "overlay"],
+    ];
+    for (const [control, name] of named) {
+      control.dataset.testid = "segwidget-control";
+      control.dataset.name = name;
+    }
     const controls = h("div", "sw-controls");
     controls.append(
       labelled("colour", this.normalize),
       labelled("log scale", this.log),
       labelled("hide diagonal", this.hideDiagonal),
-      labelled("size", this.zoom),
-      labelled("order", this.order),
+      this.classes.el,
+      labelled("gallery order", this.order),
       labelled("overlay", this.overlay),
     );
     this.el.append(this.stats, controls);
@@ -61,10 +64,10 @@ export class Header {
     this.hideDiagonal.addEventListener("change", () => events.set("hide_diagonal", this.hideDiagonal.checked));
     this.order.addEventListener("change", () => events.set("order", this.order.value as Order));
     this.overlay.addEventListener("change", () => events.set("overlay", this.overlay.value as Overlay));
-    this.zoom.addEventListener("change", () => events.zoom(Number(this.zoom.value)));
   }
 
-  update(summary: Summary | null, c: Controls): void {
+  update(summary: Summary | null, c: Controls, classes: ClassControlsInput | null): void {
+    if (classes) this.classes.update(classes);
     this.stats.replaceChildren(...summaryItems(summary));
     this.normalize.value = c.normalize;
     this.log.checked = c.log_scale;

@@ -1,22 +1,26 @@
-// The confusion heatmap on a HiDPI canvas: rows = true class, columns = predicted class, labels on both axes,
-// a colour legend and a hover tooltip. Geometry and hit-testing live in layout.ts.
+// The confusion heatmap on a HiDPI canvas: rows = true class, columns = predicted class, in the order of the
+// shown classes. The canvas is a window that pans in whole cells under fixed label margins (layout.ts). Two
+// layers: the base (cells and labels, redrawn when values, order, size or pan change) and marks on top
+// (hover, highlight, selection), redrawn alone when only those change.
 
-import { type RGB, ramp, type Scale, scalePosition, scaleValue, type Theme } from "./colors";
-import { fmtInt, fmtPct, fmtValue, h, NORMALIZE_LABELS } from "./format";
-import { abbreviate, computeLayout, type Hit, hitTest, type Layout, labelSpace } from "./layout";
+import type { Scale, Theme } from "./colors";
+import { h } from "./format";
+import { cellImage, drawLabels, drawLegend, drawPanBars, fontFamily, themeColors } from "./heatmap-draw";
+import { computeLayout, drawnCols, drawnRows, type Hit, hitTest, type Layout, pannable, revealPan } from "./layout";
 import type { Cell, Normalize } from "./protocol";
-import { cssVar } from "./theme";
 
 export interface HeatmapInput {
   classes: string[];
+  /** The classes shown as rows and columns, in order. */
+  order: readonly number[];
   values: Float64Array;
   scale: Scale;
   normalize: Normalize;
   theme: Theme;
   hideDiagonal: boolean;
+  zoom: number;
   selected: Cell | null;
   highlight: number | null;
-  zoom: number;
   /** Tooltip lines for cell (t, p). */
   describe: (t: number, p: number) => string[];
 }
@@ -24,20 +28,30 @@ export interface HeatmapInput {
 export interface HeatmapEvents {
   /** A cell or class was clicked: (t,p), (c,c), or null to clear. */
   select(cell: Cell | null): void;
+  /** The pointer rests on cell (t, p): a chance to fetch what a click would show. */
+  hover?(cell: Cell): void;
 }
+
+const DRAG_THRESHOLD = 4;
 
 export class Heatmap {
   readonly el = h("div", "sw-heatmap");
   readonly canvas = h("canvas", "sw-heatmap-canvas");
   readonly scroller = h("div", "sw-heatmap-scroll");
+  private readonly note = h("div", "sw-axis-note");
   private readonly tooltip = h("div", "sw-tooltip");
   private readonly legend = h("canvas", "sw-legend-canvas");
   private readonly legendTitle = h("div", "sw-legend-title");
   private input: HeatmapInput | null = null;
   private layout: Layout | null = null;
+  private pan = { row: 0, col: 0 };
   private hover: Hit = null;
   private base: HTMLCanvasElement | null = null;
+  private cells: HTMLCanvasElement | null = null;
   private width = 0;
+  private labelWidths = new Map<number, number>();
+  private drag: { x: number; y: number; pan: { row: number; col: number }; moved: boolean } | null = null;
+  private wheel = { x: 0, y: 0 };
 
   constructor(private readonly events: HeatmapEvents) {
     this.canvas.dataset.testid = "segwidget-heatmap";
@@ -49,94 +63,148 @@ export class Heatmap {
     legend.append(this.legendTitle, this.legend);
     // The tooltip lives outside the scroller so that its overflow does not clip it.
     this.tooltip.hidden = true;
-    this.el.append(
-      h("div", "sw-axis-note", "rows: true class · columns: predicted class"),
-      this.scroller,
-      legend,
-      this.tooltip,
-    );
+    this.el.append(this.note, this.scroller, legend, this.tooltip);
     this.canvas.addEventListener("mousemove", this.onMove);
     this.canvas.addEventListener("mouseleave", this.onLeave);
+    this.canvas.addEventListener("mousedown", this.onDown);
     this.canvas.addEventListener("click", this.onClick);
     this.canvas.addEventListener("keydown", this.onKey);
+    this.canvas.addEventListener("wheel", this.onWheel, { passive: false });
+    window.addEventListener("mouseup", this.onUp);
   }
 
+  /** Show `input`; only what changed is redrawn (a new selection moves the outline and nothing else). */
   update(input: HeatmapInput): void {
+    const old = this.input;
     this.input = input;
-    this.render();
+    const relayout =
+      !old || old.classes !== input.classes || old.order !== input.order || old.zoom !== input.zoom || !this.layout;
+    const recolour =
+      relayout ||
+      old.values !== input.values ||
+      old.scale !== input.scale ||
+      old.theme !== input.theme ||
+      old.hideDiagonal !== input.hideDiagonal;
+    if (old?.classes !== input.classes) this.labelWidths.clear();
+    if (relayout) this.layoutAndDraw();
+    else if (recolour) {
+      this.cells = null;
+      this.drawBase();
+      this.drawLegend();
+    }
+    const sel = input.selected;
+    const moved = sel && (old?.selected?.[0] !== sel[0] || old?.selected?.[1] !== sel[1]);
+    if (moved && this.layout && !relayout) {
+      const next = revealPan(this.layout, sel[0], sel[1]);
+      if (next.row !== this.layout.firstRow || next.col !== this.layout.firstCol) {
+        this.setPan(next);
+        return;
+      }
+    }
+    this.drawMarks();
   }
 
   /** Redraw when the available width changed (not when only the height did: that is our own canvas). */
   resized(): void {
-    if ((this.scroller.clientWidth || 480) !== this.width) this.render();
+    if ((this.scroller.clientWidth || 480) !== this.width) this.layoutAndDraw();
   }
 
-  /** Recompute the layout (width or DPR changed) and redraw everything. */
+  /** Recompute the layout (width, zoom, order or DPR changed) and redraw everything. */
   render(): void {
+    this.layoutAndDraw();
+  }
+
+  private layoutAndDraw(): void {
     const input = this.input;
     if (!input) return;
-    const ctx = this.canvas.getContext("2d");
-    const width = this.scroller.clientWidth || 480;
-    this.width = width;
-    const measure = (font: number) => {
-      if (!ctx) return 60;
-      ctx.font = `${font}px ${fontFamily(this.el)}`;
-      return Math.max(0, ...input.classes.map((c) => ctx.measureText(c).width));
-    };
-    const L = computeLayout(input.classes.length, width, input.zoom, measure);
+    this.width = this.scroller.clientWidth || 480;
+    const measure = (font: number) => this.labelWidth(font);
+    let L = computeLayout(input.order, this.width, input.zoom, measure, this.pan);
+    if (input.selected)
+      L = computeLayout(input.order, this.width, input.zoom, measure, revealPan(L, ...input.selected));
     this.layout = L;
-    const ds = this.canvas.dataset;
-    ds.classes = String(L.C);
-    ds.originX = String(L.originX);
-    ds.originY = String(L.originY);
-    ds.cellSize = String(L.cell);
+    this.pan = { row: L.firstRow, col: L.firstCol };
     const dpr = window.devicePixelRatio || 1;
     this.canvas.style.width = `${L.width}px`;
     this.canvas.style.height = `${L.height}px`;
     this.canvas.width = Math.round(L.width * dpr);
     this.canvas.height = Math.round(L.height * dpr);
-    this.base = this.drawBase(input, L, dpr);
-    this.drawOverlay();
-    this.drawLegend(input, dpr);
+    this.cells = null;
+    this.drawBase();
+    this.drawMarks();
+    this.drawLegend();
   }
 
-  private drawBase(input: HeatmapInput, L: Layout, dpr: number): HTMLCanvasElement | null {
-    const base = document.createElement("canvas");
+  /** The longest label's width at `font`, measured once per set of class names and font. */
+  private labelWidth(font: number): number {
+    const known = this.labelWidths.get(font);
+    if (known !== undefined) return known;
+    const ctx = this.canvas.getContext("2d");
+    let widest = 60;
+    if (ctx && this.input) {
+      ctx.font = `${font}px ${fontFamily(this.el)}`;
+      widest = Math.max(0, ...this.input.order.map((c) => ctx.measureText(this.input?.classes[c] ?? "").width));
+    }
+    this.labelWidths.set(font, widest);
+    return widest;
+  }
+
+  private setPan(pan: { row: number; col: number }): void {
+    const L = this.layout;
+    if (!L) return;
+    const next = computeLayout(L.order, this.width, this.input?.zoom ?? 1, (f) => this.labelWidth(f), pan);
+    if (next.firstRow === L.firstRow && next.firstCol === L.firstCol) return;
+    this.layout = next;
+    this.pan = { row: next.firstRow, col: next.firstCol };
+    this.drawBase();
+    this.drawMarks();
+  }
+
+  private drawBase(): void {
+    const { input, layout: L } = this;
+    if (!input || !L) return;
+    const ds = this.canvas.dataset;
+    ds.classes = String(input.classes.length);
+    ds.rows = JSON.stringify(drawnRows(L));
+    ds.cols = JSON.stringify(drawnCols(L));
+    ds.originX = String(L.originX);
+    ds.originY = String(L.originY);
+    ds.cellSize = String(L.cell);
+    const n = L.order.length;
+    this.note.textContent =
+      pannable(L) && n > 0
+        ? `rows: true class ${L.firstRow + 1}–${L.firstRow + L.nRows} of ${n} · columns: predicted ` +
+          `${L.firstCol + 1}–${L.firstCol + L.nCols} · drag or scroll to pan`
+        : "rows: true class · columns: predicted class";
+    const base = this.base ?? document.createElement("canvas");
+    this.base = base;
     base.width = this.canvas.width;
     base.height = this.canvas.height;
     const ctx = base.getContext("2d");
-    if (!ctx) return null;
+    if (!ctx) return;
+    const dpr = this.canvas.width / L.width;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, L.width, L.height);
     const colors = themeColors(this.el, input.theme);
+    this.cells ??= cellImage(input, colors);
     // One source pixel per cell: scale up with hard edges.
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(cellImage(input, colors), L.originX, L.originY, L.C * L.cell, L.C * L.cell);
-    this.drawLabels(ctx, input, L, colors.fg);
-    return base;
+    ctx.drawImage(
+      this.cells,
+      L.firstCol,
+      L.firstRow,
+      L.nCols,
+      L.nRows,
+      L.originX,
+      L.originY,
+      L.nCols * L.cell,
+      L.nRows * L.cell,
+    );
+    drawLabels(ctx, input, L, colors.fg, this.el);
   }
 
-  private drawLabels(ctx: CanvasRenderingContext2D, input: HeatmapInput, L: Layout, fg: string): void {
-    ctx.font = `${L.font}px ${fontFamily(this.el)}`;
-    ctx.fillStyle = fg;
-    ctx.textBaseline = "middle";
-    const max = labelSpace(L);
-    const measure = (s: string) => ctx.measureText(s).width;
-    for (let c = 0; c < L.C; c += L.labelStep) {
-      const text = abbreviate(input.classes[c], max, measure);
-      const mid = (c + 0.5) * L.cell;
-      ctx.textAlign = "right";
-      ctx.fillText(text, L.originX - 4, L.originY + mid);
-      ctx.save();
-      ctx.translate(L.originX + mid, L.originY - 4);
-      ctx.rotate(-Math.PI / 2);
-      ctx.textAlign = "left";
-      ctx.fillText(text, 0, 0);
-      ctx.restore();
-    }
-  }
-
-  /** The base layer plus hover, highlight and selection marks; cheap enough for every mouse move. */
-  private drawOverlay(): void {
+  /** The base layer plus hover, highlight, selection and pan marks; cheap enough for every mouse move. */
+  private drawMarks(): void {
     const { input, layout: L, base } = this;
     const ctx = this.canvas.getContext("2d");
     if (!ctx || !input || !L || !base) return;
@@ -146,48 +214,36 @@ export class Heatmap {
     ctx.drawImage(base, 0, 0);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const colors = themeColors(this.el, input.theme);
-    const side = L.C * L.cell;
-    const band = (t: number | null, p: number | null, color: string) => {
+    const rows = drawnRows(L);
+    const cols = drawnCols(L);
+    const band = (c: number | null, color: string, asRow: boolean, asCol: boolean) => {
       ctx.fillStyle = color;
-      if (t !== null) ctx.fillRect(0, L.originY + t * L.cell, L.originX + side, L.cell);
-      if (p !== null) ctx.fillRect(L.originX + p * L.cell, 0, L.cell, L.originY + side);
+      const r = c === null ? -1 : rows.indexOf(c);
+      const k = c === null ? -1 : cols.indexOf(c);
+      if (asRow && r >= 0) ctx.fillRect(0, L.originY + r * L.cell, L.originX + L.nCols * L.cell, L.cell);
+      if (asCol && k >= 0) ctx.fillRect(L.originX + k * L.cell, 0, L.cell, L.originY + L.nRows * L.cell);
     };
-    if (input.highlight !== null) band(input.highlight, input.highlight, colors.highlight);
+    if (input.highlight !== null) band(input.highlight, colors.highlight, true, true);
     const hv = this.hover;
-    if (hv?.kind === "cell") band(hv.t, hv.p, colors.hover);
-    if (hv?.kind === "row" || hv?.kind === "col") band(hv.c, hv.c, colors.hover);
-    if (input.selected) {
-      const [t, p] = input.selected;
-      ctx.lineWidth = 2;
-      ctx.strokeStyle = colors.select;
-      ctx.strokeRect(L.originX + p * L.cell - 1, L.originY + t * L.cell - 1, L.cell + 2, L.cell + 2);
+    if (hv?.kind === "cell") {
+      band(hv.t, colors.hover, true, false);
+      band(hv.p, colors.hover, false, true);
     }
+    if (hv?.kind === "row" || hv?.kind === "col") band(hv.c, colors.hover, true, true);
+    if (input.selected) {
+      const r = rows.indexOf(input.selected[0]);
+      const k = cols.indexOf(input.selected[1]);
+      if (r >= 0 && k >= 0) {
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = colors.select;
+        ctx.strokeRect(L.originX + k * L.cell - 1, L.originY + r * L.cell - 1, L.cell + 2, L.cell + 2);
+      }
+    }
+    if (pannable(L)) drawPanBars(ctx, L, colors.fg);
   }
 
-  private drawLegend(input: HeatmapInput, dpr: number): void {
-    const log = input.scale.log ? ", log scale" : "";
-    this.legendTitle.textContent = `${NORMALIZE_LABELS[input.normalize]}${log}`;
-    const W = 220;
-    const H = 30;
-    this.legend.style.width = `${W}px`;
-    this.legend.style.height = `${H}px`;
-    this.legend.width = W * dpr;
-    this.legend.height = H * dpr;
-    const ctx = this.legend.getContext("2d");
-    if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const bar = W - 20;
-    for (let x = 0; x < bar; x++) {
-      ctx.fillStyle = rgb(ramp(input.theme, x / (bar - 1)));
-      ctx.fillRect(10 + x, 0, 1, 12);
-    }
-    ctx.font = `10px ${fontFamily(this.el)}`;
-    ctx.fillStyle = themeColors(this.el, input.theme).fg;
-    ctx.textBaseline = "top";
-    for (const x of [0, 0.5, 1]) {
-      ctx.textAlign = x === 0 ? "left" : x === 1 ? "right" : "center";
-      ctx.fillText(fmtValue(scaleValue(input.scale, x), input.normalize), 10 + x * bar, 16);
-    }
+  private drawLegend(): void {
+    if (this.input) drawLegend(this.legend, this.legendTitle, this.input, this.el);
   }
 
   /** Show the tooltip near the pointer (client coordinates), on the side with room for it. */
@@ -210,31 +266,74 @@ export class Heatmap {
     this.tooltip.style.top = `${clientY - box.top + 14}px`;
   }
 
-  private readonly onMove = (e: MouseEvent) => {
-    if (!this.layout) return;
+  private hitAt(e: MouseEvent): Hit {
+    if (!this.layout) return null;
     const r = this.canvas.getBoundingClientRect();
-    const hit = hitTest(this.layout, e.clientX - r.left, e.clientY - r.top);
+    return hitTest(this.layout, e.clientX - r.left, e.clientY - r.top);
+  }
+
+  private readonly onMove = (e: MouseEvent) => {
+    const L = this.layout;
+    if (!L) return;
+    if (this.drag) {
+      const dx = e.clientX - this.drag.x;
+      const dy = e.clientY - this.drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > DRAG_THRESHOLD) this.drag.moved = true;
+      if (this.drag.moved) {
+        this.setPan({ row: this.drag.pan.row - dy / L.cell, col: this.drag.pan.col - dx / L.cell });
+        return;
+      }
+    }
+    const hit = this.hitAt(e);
     if (JSON.stringify(hit) !== JSON.stringify(this.hover)) {
       this.hover = hit;
-      this.drawOverlay();
+      this.drawMarks();
+      if (hit?.kind === "cell") this.events.hover?.([hit.t, hit.p]);
     }
-    this.canvas.style.cursor = hit ? "pointer" : "default";
+    this.canvas.style.cursor = hit ? "pointer" : pannable(L) ? "grab" : "default";
     this.showTooltip(hit, e.clientX, e.clientY);
   };
 
   private readonly onLeave = () => {
     this.hover = null;
     this.tooltip.hidden = true;
-    this.drawOverlay();
+    this.drawMarks();
+  };
+
+  private readonly onDown = (e: MouseEvent) => {
+    if (e.button !== 0 || !this.layout || !pannable(this.layout)) return;
+    this.drag = { x: e.clientX, y: e.clientY, pan: { ...this.pan }, moved: false };
+  };
+
+  private readonly onUp = () => {
+    // A drag that moved is not a click; the click event that follows it checks `moved`.
+    if (this.drag && !this.drag.moved) this.drag = null;
   };
 
   private readonly onClick = (e: MouseEvent) => {
-    if (!this.layout) return;
-    const r = this.canvas.getBoundingClientRect();
-    const hit = hitTest(this.layout, e.clientX - r.left, e.clientY - r.top);
+    if (this.drag?.moved) {
+      this.drag = null;
+      return;
+    }
+    this.drag = null;
+    const hit = this.hitAt(e);
     if (hit === null) return;
-    const cell: Cell = hit.kind === "cell" ? [hit.t, hit.p] : [hit.c, hit.c];
-    this.toggle(cell);
+    this.toggle(hit.kind === "cell" ? [hit.t, hit.p] : [hit.c, hit.c]);
+  };
+
+  private readonly onWheel = (e: WheelEvent) => {
+    const L = this.layout;
+    if (!L || !pannable(L)) return; // the page scrolls as usual
+    e.preventDefault();
+    const unit = e.deltaMode === 1 ? L.cell : e.deltaMode === 2 ? L.nRows * L.cell : 1;
+    const [dx, dy] = e.shiftKey && e.deltaX === 0 ? [e.deltaY, 0] : [e.deltaX, e.deltaY];
+    this.wheel.x += dx * unit;
+    this.wheel.y += dy * unit;
+    const cols = Math.trunc(this.wheel.x / L.cell);
+    const rows = Math.trunc(this.wheel.y / L.cell);
+    this.wheel.x -= cols * L.cell;
+    this.wheel.y -= rows * L.cell;
+    if (rows !== 0 || cols !== 0) this.setPan({ row: L.firstRow + rows, col: L.firstCol + cols });
   };
 
   /** Select `cell`, or clear when it is the current selection. */
@@ -243,97 +342,35 @@ export class Heatmap {
     this.events.select(sel && sel[0] === cell[0] && sel[1] === cell[1] ? null : cell);
   }
 
-  /** Arrows move the selected cell; Enter on nothing selects (0,0). */
+  /** Arrows move the selected cell through the shown classes; with nothing selected, select the first. */
   private readonly onKey = (e: KeyboardEvent) => {
-    const C = this.layout?.C ?? 0;
-    const [t, p] = this.input?.selected ?? [0, 0];
-    const moves: Record<string, Cell> = {
-      ArrowUp: [t - 1, p],
-      ArrowDown: [t + 1, p],
-      ArrowLeft: [t, p - 1],
-      ArrowRight: [t, p + 1],
+    const order = this.layout?.order ?? [];
+    const steps: Record<string, [number, number]> = {
+      ArrowUp: [-1, 0],
+      ArrowDown: [1, 0],
+      ArrowLeft: [0, -1],
+      ArrowRight: [0, 1],
     };
-    const next = moves[e.key];
-    if (!next || C === 0) return;
+    const step = steps[e.key];
+    if (!step || order.length === 0) return;
     e.preventDefault();
     e.stopPropagation();
-    const clamp = (v: number) => Math.min(C - 1, Math.max(0, v));
-    this.events.select(this.input?.selected ? [clamp(next[0]), clamp(next[1])] : [0, 0]);
+    const sel = this.input?.selected;
+    const at = (c: number) => Math.max(0, order.indexOf(c));
+    const clamp = (v: number) => Math.min(order.length - 1, Math.max(0, v));
+    const next: Cell = sel
+      ? [order[clamp(at(sel[0]) + step[0])], order[clamp(at(sel[1]) + step[1])]]
+      : [order[0], order[0]];
+    this.events.select(next);
   };
 
   destroy(): void {
     this.canvas.removeEventListener("mousemove", this.onMove);
     this.canvas.removeEventListener("mouseleave", this.onLeave);
+    this.canvas.removeEventListener("mousedown", this.onDown);
     this.canvas.removeEventListener("click", this.onClick);
     this.canvas.removeEventListener("keydown", this.onKey);
+    this.canvas.removeEventListener("wheel", this.onWheel);
+    window.removeEventListener("mouseup", this.onUp);
   }
-}
-
-/** One pixel per cell, scaled up by the caller with smoothing off. */
-function cellImage(input: HeatmapInput, colors: ThemeColors): HTMLCanvasElement {
-  const C = input.classes.length;
-  const img = document.createElement("canvas");
-  img.width = Math.max(1, C);
-  img.height = Math.max(1, C);
-  const ctx = img.getContext("2d");
-  if (!ctx || C === 0) return img;
-  const data = ctx.createImageData(C, C);
-  input.values.forEach((v, k) => {
-    const diag = k % (C + 1) === 0;
-    const x = scalePosition(input.scale, v);
-    const c = input.hideDiagonal && diag ? colors.hidden : Number.isNaN(x) ? colors.empty : ramp(input.theme, x);
-    data.data.set([c[0], c[1], c[2], 255], 4 * k);
-  });
-  ctx.putImageData(data, 0, 0);
-  return img;
-}
-
-interface ThemeColors {
-  fg: string;
-  hover: string;
-  highlight: string;
-  select: string;
-  empty: RGB;
-  hidden: RGB;
-}
-
-function themeColors(el: Element, theme: Theme): ThemeColors {
-  const light = theme === "light";
-  return {
-    fg: cssVar(el, "--sw-fg", light ? "#222" : "#ddd"),
-    hover: light ? "rgba(0,0,0,0.07)" : "rgba(255,255,255,0.09)",
-    highlight: light ? "rgba(255,170,0,0.22)" : "rgba(255,190,60,0.22)",
-    select: light ? "#e0115f" : "#ff4fa0",
-    empty: light ? [246, 246, 246] : [34, 34, 38],
-    hidden: light ? [210, 210, 210] : [70, 70, 76],
-  };
-}
-
-function fontFamily(el: Element): string {
-  return cssVar(el, "--sw-font", "system-ui, -apple-system, 'Segoe UI', sans-serif");
-}
-
-function rgb([r, g, b]: RGB): string {
-  return `rgb(${r},${g},${b})`;
-}
-
-/** Tooltip lines for a cell: names, the value under every normalisation, pixels, images. */
-export function describeCell(
-  classes: readonly string[],
-  values: Record<Normalize, number>,
-  images: number,
-  t: number,
-  p: number,
-): string[] {
-  return [
-    `${classes[t]} → ${classes[p]}`,
-    `true: ${classes[t]}`,
-    `predicted: ${classes[p]}`,
-    `share of true: ${fmtPct(values.true)}`,
-    `share of predicted: ${fmtPct(values.pred)}`,
-    `per-image mean: ${fmtPct(values.mean)}`,
-    `pixels: ${fmtInt(values.none)}`,
-    `images: ${fmtInt(images)}`,
-    t === p ? "click: images with this class, lowest IoU first" : "click: images with this confusion",
-  ];
 }

@@ -1,4 +1,5 @@
-// Light or dark, following the host: JupyterLab's body data attribute, VS Code's body classes, else the OS.
+// The host's look: light or dark (JupyterLab's body data attribute, VS Code's body classes, else the OS),
+// and the device pixel ratio canvases are drawn for.
 
 import type { Theme } from "./colors";
 
@@ -40,4 +41,20 @@ export function watchTheme(onChange: (theme: Theme) => void, doc: Document = doc
 export function cssVar(el: Element, name: string, fallback: string): string {
   const v = getComputedStyle(el).getPropertyValue(name).trim();
   return v || fallback;
+}
+
+/** Redraw canvases when the device pixel ratio changes (zoom, moving to another screen). */
+export function watchDpr(onChange: () => void): () => void {
+  let mq: MediaQueryList | undefined;
+  const listen = () => {
+    mq?.removeEventListener?.("change", changed);
+    mq = window.matchMedia?.(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    mq?.addEventListener?.("change", changed);
+  };
+  const changed = () => {
+    listen();
+    onChange();
+  };
+  listen();
+  return () => mq?.removeEventListener?.("change", changed);
 }

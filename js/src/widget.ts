@@ -1,54 +1,28 @@
 // anywidget entry: builds the view, keeps it in step with the synced traits, and routes custom messages.
 // The model is the single source of truth: UI actions set traits, and change handlers redraw.
 
+import { displayClasses, focusClasses } from "./classview";
 import { cellValues, normalizeMatrix, palette, type RGB, type Scale, scaleFor } from "./colors";
 import { Detail, DetailStore } from "./detail";
-import { fmtNum, h } from "./format";
-import { Gallery } from "./gallery";
+import { h } from "./format";
+import { Gallery, galleryTitle } from "./gallery";
 import { Header } from "./header";
-import { describeCell, Heatmap } from "./heatmap";
+import { Heatmap } from "./heatmap";
+import { describeCell } from "./heatmap-draw";
 import { Pairs } from "./pairs";
-import {
-  type Cell,
-  cellOf,
-  type Data,
-  decodeReply,
-  lossRangeOf,
-  type Model,
-  NORMALIZES,
-  ORDERS,
-  OVERLAYS,
-  oneOf,
-  readData,
-  type State,
-} from "./protocol";
-import { imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./ranking";
-import { detectTheme, watchTheme } from "./theme";
-import { ThumbStore } from "./thumbs";
+import { type Cell, cellOf, type Data, decodeReply, lossRangeOf, type Model, readData, type State } from "./protocol";
+import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./ranking";
+import { detectTheme, watchDpr, watchTheme } from "./theme";
+import { MAX_PER_MESSAGE, ThumbStore } from "./thumbs";
+import { type Part, preloaded, readControls, TRIGGERS, visibleClasses } from "./traits";
 
-type Part = "data" | "values" | "rank" | "heatmap" | "gallery" | "detail" | "header" | "side" | "scroll";
-
-const TRIGGERS: Record<string, Part[]> = {
-  classes: ["data"],
-  colors: ["data"],
-  pooled: ["data"],
-  mean_cm: ["data"],
-  losses: ["data"],
-  cell_ptr: ["data"],
-  cell_image: ["data"],
-  cell_count: ["data"],
-  summary: ["header"],
-  normalize: ["values", "header"],
-  log_scale: ["values", "header"],
-  hide_diagonal: ["values", "header"],
-  selected_cell: ["rank", "scroll", "heatmap", "side"],
-  order: ["rank", "scroll", "header"],
-  loss_range: ["rank", "scroll"],
-  overlay: ["gallery", "header"],
-  selected_image: ["detail"],
-};
+/** Cells at least this wide (CSS px) when the heatmap focuses on the most confused classes by itself. */
+const AUTO_FOCUS_CELL = 12;
+/** The pointer rests this long on a cell before its first thumbnails are fetched. */
+const HOVER_PREFETCH_MS = 120;
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
+  performance.mark("segwidget:render"); // for benchmarks: where the page's time goes
   const root = h("div", "segwidget");
   root.dataset.testid = "segwidget";
   // JupyterLab leaves keys pressed inside the widget to the widget.
@@ -60,8 +34,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   let values: Float64Array = new Float64Array(0);
   let scale: Scale = { lo: 0, hi: 1, log: false };
   let ranked: Ranked = { indices: new Int32Array(0), scores: new Float64Array(0) };
-  let zoom = 1;
+  let order: readonly number[] = [];
+  let confused: Confusion[] = [];
   let opacity = 0.5;
+  let hoverTimer = 0;
   let highlight: number | null = null;
   let focusDetail = false;
   let requestId = 0;
@@ -71,7 +47,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const selected = (): Cell | null => cellOf(model.get("selected_cell"), data?.C ?? 0);
   const setTrait = <K extends keyof State>(key: K, value: State[K]) => {
     model.set(key, value);
-    model.save_changes();
+    // After the redraw this change queues (a microtask), so its thumbnail requests reach the kernel
+    // before the kernel's own work on the change (re-ranking, the charts).
+    queueMicrotask(() => model.save_changes());
   };
 
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
@@ -80,14 +58,28 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   });
   const header = new Header({
     set: (key, value) => setTrait(key, value as never),
-    zoom: (z) => {
-      zoom = z;
-      invalidate("heatmap");
+    visible: (classes) => setTrait("visible_classes", classes),
+    zoom: (z) => setTrait("zoom", z),
+  });
+  const heatmap = new Heatmap({
+    select: (cell) => setTrait("selected_cell", cell),
+    hover: (cell) => {
+      // What a click would show: its first thumbnails, fetched while the pointer rests.
+      clearTimeout(hoverTimer);
+      hoverTimer = window.setTimeout(() => {
+        if (!data) return;
+        const next = rank(data, data.losses, cell, readControls(model).order, lossRangeOf(model.get("loss_range")));
+        thumbs.prefetch(next.indices.subarray(0, MAX_PER_MESSAGE));
+      }, HOVER_PREFETCH_MS);
     },
   });
-  const heatmap = new Heatmap({ select: (cell) => setTrait("selected_cell", cell) });
   const pairs = new Pairs({
-    select: (cell) => setTrait("selected_cell", cell),
+    select: (cell) => {
+      // A pair or class chosen from the list is drawn even when the heatmap shows other classes.
+      const missing = [...new Set(cell)].filter((c) => !order.includes(c));
+      if (missing.length > 0 && visibleClasses(model).length > 0) setTrait("visible_classes", [...order, ...missing]);
+      setTrait("selected_cell", cell);
+    },
     highlight: (c) => {
       highlight = c;
       invalidate("heatmap");
@@ -144,17 +136,35 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   function flush(): void {
     queued = false;
-    const has = (p: Part) => dirty.has(p);
+    // Parts invalidated while drawing (a trait set by the view itself) wait for the next flush.
+    const parts = new Set(dirty);
+    dirty.clear();
+    const has = (p: Part) => parts.has(p);
     if (has("data")) {
       loadData();
       // The same indices may now be other images.
       thumbs.clear(requestId);
       details.clear(requestId);
-      for (const p of ["values", "rank", "scroll", "heatmap", "gallery", "detail", "header", "side"] as Part[]) {
-        dirty.add(p);
+      void thumbs.preload(preloaded(model));
+      for (const p of [
+        "values",
+        "classes",
+        "rank",
+        "scroll",
+        "heatmap",
+        "gallery",
+        "detail",
+        "header",
+        "side",
+      ] as Part[]) {
+        parts.add(p);
       }
     }
     if (has("values")) computeValues();
+    if (has("classes")) {
+      computeOrder();
+      parts.add("header");
+    }
     if (has("rank")) computeRanking();
     const cell = selected();
     if (cell) {
@@ -167,21 +177,27 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     if (has("header")) {
       const summary = model.get("summary") ?? null;
       thumbs.enabled = details.enabled = summary?.has_images !== false;
-      header.update(summary, controls());
+      const classes = data && {
+        C: data.C,
+        pooled: data.pooled,
+        visible: visibleClasses(model),
+        zoom: readControls(model).zoom,
+      };
+      header.update(summary, readControls(model), classes);
     }
     if (data) {
-      if (has("heatmap") || has("values")) drawHeatmap(cell);
+      if (has("heatmap") || has("values") || has("classes")) drawHeatmap(cell);
       if (has("side")) drawSide(cell);
       if (has("gallery") || has("rank")) drawGallery(cell);
       if (has("detail") || has("rank")) drawDetail(cell);
     }
-    dirty.clear();
   }
 
   function loadData(): void {
     try {
       data = readData(model);
       pal = palette(data.colors, data.C);
+      confused = mostConfused(data.pooled, data.C);
       error.hidden = true;
     } catch (e) {
       // Traits may arrive one by one; wait for a consistent set.
@@ -191,33 +207,43 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     }
   }
 
-  function controls() {
-    return {
-      normalize: oneOf(model.get("normalize"), NORMALIZES, "true"),
-      log_scale: Boolean(model.get("log_scale")),
-      hide_diagonal: Boolean(model.get("hide_diagonal")),
-      order: oneOf(model.get("order"), ORDERS, "share"),
-      overlay: oneOf(model.get("overlay"), OVERLAYS, "none"),
-    };
+  function computeOrder(): void {
+    if (!data) return;
+    if (model.get("auto_focus") && visibleClasses(model).length === 0) autoFocus(data);
+    order = displayClasses(visibleClasses(model), data.C);
+  }
+
+  /**
+   * Large C: show the most confused classes, as many as fit in cells of AUTO_FOCUS_CELL px, once per data. It
+   * waits for the heatmap to have a width (a view is rendered before it is attached to the page).
+   */
+  function autoFocus(d: Data): void {
+    const width = heatmap.scroller.clientWidth;
+    if (width === 0) return;
+    const k = Math.max(8, Math.floor((width - 140) / AUTO_FOCUS_CELL));
+    if (k < d.C) model.set("visible_classes", focusClasses(d.pooled, d.C, k));
+    model.set("auto_focus", false);
+    model.save_changes();
   }
 
   function computeValues(): void {
     if (!data) return;
-    const c = controls();
+    const c = readControls(model);
     values = normalizeMatrix(data.pooled, data.meanCm, data.C, c.normalize);
     scale = scaleFor(values, data.C, c.log_scale, c.hide_diagonal);
   }
 
   function computeRanking(): void {
     if (!data) return;
-    ranked = rank(data, data.losses, selected(), controls().order, lossRangeOf(model.get("loss_range")));
+    ranked = rank(data, data.losses, selected(), readControls(model).order, lossRangeOf(model.get("loss_range")));
   }
 
   function drawHeatmap(cell: Cell | null): void {
     const d = data as Data;
-    const c = controls();
+    const c = readControls(model);
     heatmap.update({
       classes: d.classes,
+      order,
       values,
       scale,
       normalize: c.normalize,
@@ -225,7 +251,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       hideDiagonal: c.hide_diagonal,
       selected: cell,
       highlight,
-      zoom,
+      zoom: c.zoom,
       describe: (t, p) =>
         describeCell(d.classes, cellValues(d.pooled, d.meanCm, d.C, t, p), imagesWithCell(d, t * d.C + p), t, p),
     });
@@ -233,12 +259,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   function drawSide(cell: Cell | null): void {
     const d = data as Data;
-    pairs.update(d.classes, pal, mostConfused(d.pooled, d.C), cell);
+    pairs.update(d.classes, pal, confused, cell);
   }
 
   function drawGallery(cell: Cell | null): void {
     const d = data as Data;
-    const c = controls();
+    const c = readControls(model);
     gallery.update(
       {
         ranked,
@@ -248,21 +274,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         cell,
         palette: pal,
         opacity,
-        title: listTitle(d, cell, c.order),
+        title: galleryTitle(d.classes, cell, c.order, lossRangeOf(model.get("loss_range"))),
         filtered: lossRangeOf(model.get("loss_range")) !== null,
       },
       dirty.has("scroll"),
     );
-  }
-
-  function listTitle(d: Data, cell: Cell | null, order: string): string {
-    const range = lossRangeOf(model.get("loss_range"));
-    const filter = range ? ` · loss in [${fmtNum(range[0])}, ${fmtNum(range[1])}]` : "";
-    if (cell === null) return `all images, highest loss first${filter}`;
-    const [t, p] = cell;
-    if (t === p) return `with ${d.classes[t]} in truth or prediction, lowest IoU first${filter}`;
-    const by = order === "pixels" ? "pixel count" : "share of true pixels";
-    return `true ${d.classes[t]} predicted ${d.classes[p]}, by ${by}${filter}`;
   }
 
   function drawDetail(cell: Cell | null): void {
@@ -331,6 +347,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       ? new ResizeObserver((entries) => {
           for (const e of entries) {
             if (e.target === gallery.viewport) gallery.layout();
+            else if (model.get("auto_focus")) invalidate("classes");
             else heatmap.resized();
           }
         })
@@ -345,6 +362,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   dirty.add("data");
   flush();
+  performance.mark("segwidget:drawn");
 
   return () => {
     for (const [event, cb] of handlers) model.off(event, cb);
@@ -353,6 +371,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     observer?.disconnect();
     unwatchDpr();
     unwatchTheme();
+    clearTimeout(hoverTimer);
     heatmap.destroy();
     gallery.destroy();
     detail.destroy();
@@ -360,22 +379,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     details.close();
     root.remove();
   };
-}
-
-/** Redraw canvases when the device pixel ratio changes (zoom, moving to another screen). */
-function watchDpr(onChange: () => void): () => void {
-  let mq: MediaQueryList | undefined;
-  const listen = () => {
-    mq?.removeEventListener?.("change", changed);
-    mq = window.matchMedia?.(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
-    mq?.addEventListener?.("change", changed);
-  };
-  const changed = () => {
-    listen();
-    onChange();
-  };
-  listen();
-  return () => mq?.removeEventListener?.("change", changed);
 }
 
 export default { render };

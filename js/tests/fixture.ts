@@ -44,3 +44,13 @@ export function pooled(): Float64Array {
   }
   return out;
 }
+
+export interface FocusCase {
+  pooled: number[];
+  C: number;
+  k: number;
+  classes: number[];
+}
+
+/** Python's class_focus.focus_classes on two matrices, for many k. */
+export const focusCases = (json as unknown as { focus: FocusCase[] }).focus;

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { cellCenter, computeLayout, type Layout } from "../src/layout";
+import { focusClasses, orderOf } from "../src/classview";
 import type { Model } from "../src/protocol";
 import { rank } from "../src/ranking";
 import widget from "../src/widget";
@@ -66,6 +66,9 @@ function fixtureModel(): FakeModel {
     hide_diagonal: false,
     overlay: "prediction",
     loss_range: null,
+    visible_classes: [],
+    zoom: 1,
+    auto_focus: false,
   });
 }
 
@@ -91,10 +94,17 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function layoutOf(canvas: HTMLElement): Layout {
+/** Cell (t, p)'s centre from the DOM contract alone: origin + (cols.indexOf(p)+0.5, rows.indexOf(t)+0.5)·size. */
+function centre(canvas: HTMLElement, t: number, p: number): { x: number; y: number } {
   const d = canvas.dataset;
-  const L = computeLayout(Number(d.classes), 480, 1, () => 0);
-  return { ...L, originX: Number(d.originX), originY: Number(d.originY), cell: Number(d.cellSize) };
+  const rows = JSON.parse(d.rows ?? "[]") as number[];
+  const cols = JSON.parse(d.cols ?? "[]") as number[];
+  if (!rows.includes(t) || !cols.includes(p)) throw new Error(`cell ${t},${p} is not drawn`);
+  const size = Number(d.cellSize);
+  return {
+    x: Number(d.originX) + (cols.indexOf(p) + 0.5) * size,
+    y: Number(d.originY) + (rows.indexOf(t) + 0.5) * size,
+  };
 }
 
 describe("widget DOM contract", () => {
@@ -139,11 +149,11 @@ describe("widget DOM contract", () => {
 
   it("a click on a cell selects it, re-ranks the gallery, and a second click clears", async () => {
     const canvas = q('[data-testid="segwidget-heatmap"]');
-    const { x, y } = cellCenter(layoutOf(canvas), 0, 1);
+    const { x, y } = centre(canvas, 0, 1);
     canvas.dispatchEvent(new MouseEvent("click", { clientX: x, clientY: y, bubbles: true }));
     expect(model.state.selected_cell).toEqual([0, 1]);
-    expect(model.saves).toBe(1);
     await tick();
+    expect(model.saves).toBe(1); // saved after the redraw it causes
     const root = q('[data-testid="segwidget"]');
     expect(root.dataset.selectedTrue).toBe("0");
     expect(root.dataset.selectedPred).toBe("1");
@@ -159,8 +169,7 @@ describe("widget DOM contract", () => {
 
   it("a click on a row label selects the class", () => {
     const canvas = q('[data-testid="segwidget-heatmap"]');
-    const L = layoutOf(canvas);
-    const { y } = cellCenter(L, 2, 0);
+    const { y } = centre(canvas, 2, 0);
     canvas.dispatchEvent(new MouseEvent("click", { clientX: 1, clientY: y, bubbles: true }));
     expect(model.state.selected_cell).toEqual([2, 2]);
   });
@@ -237,6 +246,80 @@ describe("widget DOM contract", () => {
     await tick();
     expect(model.sent).toEqual([]);
     expect(q(".sw-detail-title").textContent).toContain("kept no images");
+  });
+
+  it("draws the classes of visible_classes, in its order, and follows it from Python", async () => {
+    const canvas = q('[data-testid="segwidget-heatmap"]');
+    expect(JSON.parse(canvas.dataset.rows ?? "")).toEqual([...Array(index.C).keys()]);
+    model.set("visible_classes", [3, 0, 1]);
+    await tick();
+    expect(JSON.parse(canvas.dataset.rows ?? "")).toEqual([3, 0, 1]);
+    expect(JSON.parse(canvas.dataset.cols ?? "")).toEqual([3, 0, 1]);
+    const { x, y } = centre(canvas, 0, 1);
+    canvas.dispatchEvent(new MouseEvent("click", { clientX: x, clientY: y, bubbles: true }));
+    expect(model.state.selected_cell).toEqual([0, 1]);
+    const order = el.querySelector<HTMLSelectElement>('[data-name="visible_classes"][data-action="order"]');
+    expect(order?.value).toBe(orderOf([3, 0, 1], pooled(), index.C)); // its state is read from the list
+    if (!order) return;
+    order.value = "index";
+    order.dispatchEvent(new Event("change"));
+    expect(model.state.visible_classes).toEqual([0, 1, 3]);
+  });
+
+  it("labels every header control with the trait it sets", () => {
+    const names = [...el.querySelectorAll<HTMLElement>('[data-testid="segwidget-control"]')].map((c) => c.dataset.name);
+    for (const trait of ["normalize", "log_scale", "hide_diagonal", "order", "overlay", "visible_classes", "zoom"]) {
+      expect(names).toContain(trait);
+    }
+    const zoom = el.querySelector<HTMLSelectElement>('[data-name="zoom"]');
+    if (!zoom) throw new Error("no zoom control");
+    zoom.value = "4";
+    zoom.dispatchEvent(new Event("change"));
+    expect(model.state.zoom).toBe(4);
+  });
+
+  it("re-labels the same tiles when the ranking changes, never recreating them", async () => {
+    const before = [...el.querySelectorAll('[data-testid="segwidget-thumb"]')];
+    model.set("selected_cell", [0, 1]);
+    await tick();
+    const after = [...el.querySelectorAll<HTMLElement>('[data-testid="segwidget-thumb"]')];
+    const expected = rank(index, losses, [0, 1], "share");
+    expect(after.length).toBe(Math.min(before.length, expected.indices.length));
+    for (const tile of after) {
+      expect(before).toContain(tile);
+      expect(Number(tile.dataset.index)).toBe(expected.indices[Number(tile.dataset.rank)]);
+    }
+  });
+
+  it("with many classes, focuses once on as many of the most confused as fit, then keeps the choice", async () => {
+    cleanup();
+    const C = 60;
+    const big = new Float64Array(C * C);
+    for (let c = 0; c < C; c++) big[c * C + c] = 1000;
+    for (let c = 0; c < C; c++) big[c * C + ((c * 7 + 3) % C)] += 10 + c; // one confusion per class
+    const width = vi.spyOn(HTMLElement.prototype, "clientWidth", "get").mockReturnValue(400);
+    model = fixtureModel();
+    Object.assign(model.state, {
+      classes: Array.from({ length: C }, (_, c) => `c${c}`),
+      colors: Array.from({ length: C }, () => "#336699"),
+      pooled: dv(big),
+      mean_cm: dv(new Float64Array(0)),
+      losses: dv(new Float64Array(0)),
+      cell_ptr: dv(new Int32Array(C * C + 1)),
+      cell_image: dv(new Int32Array(0)),
+      cell_count: dv(new Int32Array(0)),
+      auto_focus: true,
+    });
+    cleanup = widget.render({ model: model as unknown as Model, el });
+    await tick();
+    const k = Math.floor((400 - 140) / 12);
+    expect(model.state.visible_classes).toEqual(focusClasses(big, C, k));
+    expect(model.state.auto_focus).toBe(false);
+    expect(JSON.parse(q('[data-testid="segwidget-heatmap"]').dataset.rows ?? "")).toEqual(focusClasses(big, C, k));
+    model.set("visible_classes", []); // "all" chosen later: not focused again
+    await tick();
+    expect(model.state.visible_classes).toEqual([]);
+    width.mockRestore();
   });
 
   it("cleanup removes every listener and the DOM", () => {

@@ -1,0 +1,68 @@
+// The synced traits as the view reads them (Python: segwidget/widget.py), and which part of the view each one
+// invalidates when it changes.
+
+import { type Controls, type Encoded, type Model, NORMALIZES, ORDERS, OVERLAYS, oneOf, unpackThumbs } from "./protocol";
+
+export type Part =
+  | "data"
+  | "values"
+  | "classes"
+  | "rank"
+  | "heatmap"
+  | "gallery"
+  | "detail"
+  | "header"
+  | "side"
+  | "scroll";
+
+/** For each trait, the parts of the view its change invalidates. */
+export const TRIGGERS: Record<string, Part[]> = {
+  classes: ["data"],
+  colors: ["data"],
+  pooled: ["data"],
+  mean_cm: ["data"],
+  losses: ["data"],
+  cell_ptr: ["data"],
+  cell_image: ["data"],
+  cell_count: ["data"],
+  preload: ["data"],
+  summary: ["header"],
+  normalize: ["values", "header"],
+  log_scale: ["values", "header"],
+  hide_diagonal: ["values", "header"],
+  selected_cell: ["rank", "scroll", "heatmap", "side"],
+  order: ["rank", "scroll", "header"],
+  loss_range: ["rank", "scroll"],
+  overlay: ["gallery", "header"],
+  selected_image: ["detail"],
+  visible_classes: ["classes"],
+  auto_focus: ["classes"],
+  zoom: ["heatmap", "header"],
+};
+
+/** The header's controls, each a synced trait (unknown values fall back to the default). */
+export function readControls(model: Model): Controls {
+  return {
+    normalize: oneOf(model.get("normalize"), NORMALIZES, "true"),
+    log_scale: Boolean(model.get("log_scale")),
+    hide_diagonal: Boolean(model.get("hide_diagonal")),
+    order: oneOf(model.get("order"), ORDERS, "share"),
+    overlay: oneOf(model.get("overlay"), OVERLAYS, "none"),
+    zoom: Number(model.get("zoom")) || 1,
+  };
+}
+
+/** The heatmap's classes in display order as set (empty = all). */
+export function visibleClasses(model: Model): number[] {
+  const v = model.get("visible_classes");
+  return Array.isArray(v) ? v : [];
+}
+
+/** The thumbnails that came with the state (none if the buffer is malformed: they are asked for instead). */
+export function preloaded(model: Model): Encoded[] {
+  try {
+    return unpackThumbs(model.get("preload"));
+  } catch {
+    return [];
+  }
+}
