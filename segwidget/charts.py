@@ -27,8 +27,10 @@ _ALL_COLOR = "#9aa0a6"
 _MATCH_COLOR = "#e8710a"
 _FIGURE_LAYOUT = {"width": "100%", "min_width": "280px", "height": "260px"}
 _MARGIN = {"top": 36, "bottom": 44, "left": 48, "right": 12}
-_BAR_HEIGHT = 18  # px per class in the IoU chart, up to its maximum height
-_MAX_CLASS_TICKS = 30  # beyond this, label every k-th bar only: names would overlap
+_BAR_HEIGHT = 18  # px per bar in the IoU chart: room for an 11 px label on every bar
+_CHART_MARGIN = 80  # px above and below the bars (title, axis)
+_SCROLL_HEIGHT = "560px"  # the IoU chart scrolls beyond this
+_BAR_COUNTS = (25, 50)  # offered when there are more classes than the smallest
 
 
 def loss_bins(losses: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -57,17 +59,23 @@ class Charts:
         self._edges = np.array([0.0, 1.0])
         self._syncing = False  # set while the charts echo explorer state, to ignore their events
         self.sort = widgets.ToggleButtons(
-            options=[("worst IoU first", "iou"), ("class order", "class")],
+            options=[("worst first", "iou"), ("best first", "best"), ("class order", "class")],
             value="iou",
             style={"button_width": "auto"},
         )
+        self.count = widgets.Dropdown(description="bars", layout=widgets.Layout(width="150px"))
         self.iou_figure, self.iou_bars = self._iou_figure()
+        self.iou_scroll = widgets.Box(
+            [self.iou_figure],
+            layout=widgets.Layout(max_height=_SCROLL_HEIGHT, overflow="auto", width="100%"),
+        )
         self.loss_figure, self.loss_bars, self.match_bars, self.brush = self._loss_figure()
         self.widget = widgets.VBox(
-            [self.sort, self.iou_figure, self.loss_figure],
+            [widgets.HBox([self.sort, self.count]), self.iou_scroll, self.loss_figure],
             layout=widgets.Layout(flex="1 1 320px", min_width="280px", max_width="560px"),
         )
         self.sort.observe(lambda _: self._draw_iou(), "value")
+        self.count.observe(lambda _: self._draw_iou(), "value")
         self.iou_bars.observe(self._on_bar_click, "selected")
         self.brush.observe(self._on_brush, ["brushing", "selected"])
         explorer.observe(self._on_explorer, ["selected_cell", "loss_range"])
@@ -115,6 +123,11 @@ class Charts:
 
     def rebuild(self) -> None:
         """Redraw both charts from the explorer's current ``Results``."""
+        n_classes = self.explorer.results.n_classes
+        counts = [k for k in _BAR_COUNTS if k < n_classes]
+        self.count.options = [(f"{k}", k) for k in counts] + [(f"all {n_classes}", n_classes)]
+        self.count.value = counts[0] if counts else n_classes
+        self.count.layout.display = "" if counts else "none"
         self._edges = loss_bins(self.explorer.results.losses)
         self._syncing = True
         try:
@@ -131,15 +144,18 @@ class Charts:
     def _draw_iou(self) -> None:
         results = self.explorer.results
         iou = metrics.iou(results.confusion())
-        if self.sort.value == "iou":  # worst first; absent classes (NaN) last
-            order = np.lexsort((np.arange(iou.size), np.nan_to_num(iou, nan=np.inf)))
-        else:
-            order = np.arange(iou.size)
+        classes = np.arange(iou.size)
+        if self.sort.value == "class":
+            order = classes
+        else:  # by IoU, worst (or best) first; absent classes (NaN) last either way
+            key = np.nan_to_num(-iou if self.sort.value == "best" else iou, nan=np.inf)
+            order = np.lexsort((classes, key))
+        order = order[: self.count.value or iou.size]
         self._class_order = order
         labels = [results.classes[c] + (" (absent)" if np.isnan(iou[c]) else "") for c in order]
-        step = -(-len(labels) // _MAX_CLASS_TICKS)  # ceil division
-        self.iou_figure.axes[0].tick_values = labels[::step]
-        self.iou_figure.layout.height = f"{min(80 + _BAR_HEIGHT * len(labels), 560)}px"
+        # every drawn bar keeps its label: the chart grows and scrolls instead of thinning them
+        self.iou_figure.axes[0].tick_values = labels
+        self.iou_figure.layout.height = f"{_CHART_MARGIN + _BAR_HEIGHT * len(labels)}px"
         with self.iou_bars.hold_sync():
             self.iou_bars.x = labels
             self.iou_bars.y = np.nan_to_num(iou[order], nan=0.0)
@@ -149,7 +165,7 @@ class Charts:
     def _highlight(self) -> None:
         """Full opacity for the selected classes (both classes of a cell), dim for the rest."""
         cell = self.explorer.selected_cell
-        chosen = set(cell) if cell is not None else set(range(len(self._class_order)))
+        chosen = set(cell) if cell is not None else set(self._class_order.tolist())
         self.iou_bars.opacities = [1.0 if c in chosen else _DIM for c in self._class_order]
 
     def _draw_matching(self) -> None:

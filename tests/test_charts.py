@@ -117,16 +117,27 @@ def test_display_is_one_box_with_the_explorer_and_the_charts(explorer: SegExplor
     view = explorer.view
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
     assert view.children[0] is explorer
-    assert explorer.charts.iou_figure in view.children[1].children
+    assert explorer.charts.iou_scroll in view.children[1].children
+    assert explorer.charts.iou_scroll.children == (explorer.charts.iou_figure,)
     assert view.layout.flex_flow == "row wrap"
 
 
-def test_many_classes_label_every_kth_bar_only() -> None:
+def test_many_classes_draw_the_worst_n_bars_each_labelled() -> None:
     classes = [f"class {c}" for c in range(150)]
     model = torch.nn.Conv2d(3, 150, 1)
     y = torch.arange(150).repeat_interleave(4).view(1, 24, 25).expand(2, -1, -1)
     explorer = SegExplorer(model, [(torch.rand(2, 3, 24, 25), y)], classes, progress=False)
-    axis = explorer.charts.iou_figure.axes[0]
-    assert len(explorer.charts.iou_bars.x) == 150
-    assert 0 < len(axis.tick_values) <= 30
-    assert set(axis.tick_values) <= set(explorer.charts.iou_bars.x)
+    charts = explorer.charts
+    axis = charts.iou_figure.axes[0]
+    iou = metrics.iou(explorer.results.confusion())
+    worst = np.lexsort((np.arange(150), np.nan_to_num(iou, nan=np.inf)))
+    assert charts.count.value == 25
+    assert list(charts.iou_bars.x) == [classes[c] for c in worst[:25]]
+    assert list(axis.tick_values) == list(charts.iou_bars.x)  # every drawn bar labelled
+    charts.sort.value = "best"
+    best = np.lexsort((np.arange(150), np.nan_to_num(-iou, nan=np.inf)))
+    assert list(charts.iou_bars.x) == [classes[c] for c in best[:25]]
+    charts.count.value = 150  # all: a taller chart in a scrolling box, still every label
+    assert len(charts.iou_bars.x) == 150 == len(axis.tick_values)
+    assert int(charts.iou_figure.layout.height.removesuffix("px")) >= 150 * 18
+    assert charts.iou_scroll.layout.overflow == "auto"
