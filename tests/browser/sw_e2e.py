@@ -95,3 +95,102 @@ def synthetic(n_images: int, classes: list[str], side: int = 12, seed: int = 0) 
     losses = rng.gamma(2.0, 0.3, n_images)
     assert all(math.isfinite(v) for v in losses)
     return Results(list(classes), losses, sparse, store, palette(n_classes))
+
+
+ADE20K = [
+    "wall", "building", "sky", "floor", "tree", "ceiling", "road", "bed", "windowpane", "grass",
+    "cabinet", "sidewalk", "person", "earth", "door", "table", "mountain", "plant", "curtain",
+    "chair", "car", "water", "painting", "sofa", "shelf", "house", "sea", "mirror", "rug",
+    "field", "armchair", "seat", "fence", "desk", "rock", "wardrobe", "lamp", "bathtub",
+    "railing", "cushion", "base", "box", "column", "signboard", "chest of drawers", "counter",
+    "sand", "sink", "skyscraper", "fireplace", "refrigerator", "grandstand", "path", "stairs",
+    "runway", "case", "pool table", "pillow", "screen door", "stairway", "river", "bridge",
+    "bookcase", "blind", "coffee table", "toilet", "flower", "book", "hill", "bench",
+    "countertop", "stove", "palm", "kitchen island", "computer", "swivel chair", "boat", "bar",
+    "arcade machine", "hovel", "bus", "towel", "light", "truck", "tower", "chandelier", "awning",
+    "streetlight", "booth", "television receiver", "airplane", "dirt track", "apparel", "pole",
+    "land", "bannister", "escalator", "ottoman", "bottle", "buffet", "poster", "stage", "van",
+    "ship", "fountain", "conveyer belt", "canopy", "washer", "plaything", "swimming pool",
+    "stool", "barrel", "basket", "waterfall", "tent", "bag", "minibike", "cradle", "oven", "ball",
+    "food", "step", "tank", "trade name", "microwave", "pot", "animal", "bicycle", "lake",
+    "dishwasher", "screen", "blanket", "sculpture", "hood", "sconce", "vase", "traffic light",
+    "tray", "ashcan", "fan", "pier", "crt screen", "plate", "monitor", "bulletin board", "shower",
+    "radiator", "glass", "clock", "flag",
+]  # fmt: skip
+
+
+def ade_like(n_images: int, absent: int = 8, side: int = 16, seed: int = 0) -> Results:
+    """``Results`` shaped like ADE20K's: 150 classes of Zipf-like frequency, the last
+    ``absent`` never present, each image holding a few classes, and errors concentrated on
+    a couple of confusable neighbours per class (so the matrix is sparse, as real ones are).
+    """
+    rng = np.random.default_rng(seed)
+    n_classes = len(ADE20K)
+    present = n_classes - absent
+    weight = 1.0 / np.arange(1, present + 1)
+    weight /= weight.sum()
+    step = np.arange(present)
+    partners = np.stack([(step + 1) % present, (step * 7 + 3) % present])
+    store = ImageStore(n_classes)
+    ptr, cells, counts = [0], [], []
+    yy, xx = np.mgrid[0:side, 0:side]
+    for _ in range(n_images):
+        here = rng.choice(present, size=int(rng.integers(3, 9)), replace=False, p=weight)
+        truth = here[(yy * len(here)) // side].astype(np.int64)
+        wrong = rng.random(truth.shape) < rng.uniform(0.02, 0.3)
+        pred = np.where(wrong, partners[rng.integers(0, 2, truth.shape), truth], truth)
+        cell, count = np.unique(truth * n_classes + pred, return_counts=True)
+        cells.append(cell)
+        counts.append(count)
+        ptr.append(ptr[-1] + cell.size)
+        rgb = np.stack([xx * 15, yy * 15, np.full_like(xx, int(rng.integers(0, 255)))], axis=-1)
+        store.add(rgb.astype(np.uint8), truth, pred)
+    sparse = SparseConfusion(
+        n_classes,
+        np.array(ptr, dtype=np.int64),
+        np.concatenate(cells).astype(np.int64),
+        np.concatenate(counts).astype(np.int64),
+    )
+    losses = rng.gamma(2.0, 0.3, n_images)
+    return Results(list(ADE20K), losses, sparse, store, palette(n_classes))
+
+
+class WireRecorder:
+    """Counts what an explorer sends to the browser: thumbnail messages, thumbnails, and bytes
+    (the JSON header and the binary buffers)."""
+
+    def __init__(self, explorer: Any) -> None:
+        self.explorer = explorer
+        self.reset()
+        self._send = explorer.send
+        explorer.send = self._record
+
+    def reset(self) -> None:
+        """Count from now on."""
+        self.messages = 0
+        self.thumbnails: list[int] = []
+        self.buffer_bytes = 0
+
+    def _record(self, content: Any, buffers: Any = None) -> None:
+        if isinstance(content, dict) and content.get("kind") == "thumbs":
+            self.messages += 1
+            self.thumbnails += [item["index"] for item in content["items"]]
+            header = len(json.dumps(content, separators=(",", ":")))
+            self.buffer_bytes += header + sum(len(b) for b in buffers or [])
+        self._send(content, buffers)
+
+    def report(self) -> dict[str, Any]:
+        """What was sent, against the store's own bytes (JPEG + two PNGs) for those images."""
+        parts = self.explorer.results.images.parts
+        stored = sum(
+            len(parts[f"thumb_{name}"][i])
+            for i in self.thumbnails
+            for name in ("image", "truth", "prediction")
+        )
+        return {
+            "messages": self.messages,
+            "thumbnails": len(self.thumbnails),
+            "distinct": len(set(self.thumbnails)),
+            "wire_bytes": self.buffer_bytes,
+            "stored_bytes": stored,
+        }
