@@ -124,10 +124,10 @@ class Charts:
     def rebuild(self) -> None:
         """Redraw both charts from the explorer's current ``Results``."""
         n_classes = self.explorer.results.n_classes
-        counts = [k for k in _BAR_COUNTS if k < n_classes]
-        self.count.options = [(f"{k}", k) for k in counts] + [(f"all {n_classes}", n_classes)]
-        self.count.value = counts[0] if counts else n_classes
-        self.count.layout.display = "" if counts else "none"
+        sizes = [k for k in _BAR_COUNTS if k < n_classes]
+        self.count.options = [(f"{k}", k) for k in sizes] + [(f"all {n_classes}", n_classes)]
+        self.count.value = sizes[0] if sizes else n_classes
+        self.count.layout.display = "" if sizes else "none"
         self._edges = loss_bins(self.explorer.results.losses)
         self._syncing = True
         try:

@@ -95,7 +95,7 @@ class SegExplorer(anywidget.AnyWidget):
     hide_diagonal = traitlets.Bool(False).tag(sync=True)
     overlay = traitlets.Enum(("none", "prediction", "truth", "pair"), "prediction").tag(sync=True)
     loss_range = traitlets.Any(None, allow_none=True).tag(sync=True)
-    visible_classes = traitlets.List().tag(sync=True)
+    visible_classes: traitlets.List[int] = traitlets.List().tag(sync=True)
     zoom = traitlets.Enum((1, 2, 4, 8), 1).tag(sync=True)
     auto_focus = traitlets.Bool(False).tag(sync=True)
 
@@ -275,11 +275,11 @@ class SegExplorer(anywidget.AnyWidget):
 
     @traitlets.observe("visible_classes")
     def _on_visible(self, _change: dict[str, Any]) -> None:
-        self.auto_focus = False  # a choice was made: keep it
+        self.auto_focus = False  # a choice was made (in Python, or the browser's own): keep it
 
     def focus(self, k: int) -> list[int]:
         """Show the ``k`` most confused classes in the heatmap (``visible_classes``)."""
-        self.visible_classes = focus_classes(self.results.confusion(), k)
+        self.visible_classes = focus_classes(self.results.counts().pooled, k)
         return self.visible_classes
 
     @traitlets.observe("selected_cell", "order", "loss_range")
@@ -352,6 +352,13 @@ class SegExplorer(anywidget.AnyWidget):
         if not state:
             return
         try:
+            # Every value is validated before any is set: inside set_state's hold, traitlets
+            # rolls back only values that compared unequal, so a refused False would stay
+            # where 0 was (False == 0).
+            traits = self.traits()
+            for name, value in state.items():
+                from_json = self.trait_metadata(name, "from_json", self._trait_from_json)
+                traits[name]._validate(self, from_json(value, self))
             super().set_state(state)
         except Exception as err:  # a browser message must never raise into the kernel
             log.warning(

@@ -103,6 +103,10 @@ def assert_consistent(explorer: SegExplorer) -> None:
     assert explorer.normalize in ("true", "pred", "none", "mean")
     assert explorer.overlay in ("none", "prediction", "truth", "pair")
     assert type(explorer.log_scale) is bool and type(explorer.hide_diagonal) is bool
+    visible = explorer.visible_classes
+    assert all(type(v) is int and 0 <= v < c for v in visible), visible
+    assert len(set(visible)) == len(visible), visible
+    assert explorer.zoom in (1, 2, 4, 8) and type(explorer.auto_focus) is bool
     assert explorer.classes == r.classes and explorer.colors == r.colors
     assert explorer.summary["n_images"] == n
     assert explorer.pooled == np.ascontiguousarray(r.confusion(), "<f8").tobytes()

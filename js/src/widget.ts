@@ -52,13 +52,19 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     queueMicrotask(() => model.save_changes());
   };
 
+  /** A choice of classes ends the automatic focus too (the same update carries both). */
+  const setVisible = (classes: number[]) => {
+    model.set("auto_focus", false);
+    setTrait("visible_classes", classes);
+  };
+
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
   const details = new DetailStore(send, nextId, (index) => {
     if (index === model.get("selected_image")) invalidate("detail");
   });
   const header = new Header({
     set: (key, value) => setTrait(key, value as never),
-    visible: (classes) => setTrait("visible_classes", classes),
+    visible: (classes) => setVisible(classes),
     zoom: (z) => setTrait("zoom", z),
   });
   const heatmap = new Heatmap({
@@ -77,7 +83,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     select: (cell) => {
       // A pair or class chosen from the list is drawn even when the heatmap shows other classes.
       const missing = [...new Set(cell)].filter((c) => !order.includes(c));
-      if (missing.length > 0 && visibleClasses(model).length > 0) setTrait("visible_classes", [...order, ...missing]);
+      if (missing.length > 0 && visibleClasses(model).length > 0) setVisible([...order, ...missing]);
       setTrait("selected_cell", cell);
     },
     highlight: (c) => {

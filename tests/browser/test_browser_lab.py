@@ -247,3 +247,6 @@ def test_follows_jupyterlab_dark_theme(lab: Lab) -> None:
     assert luminance(dark) < 0.2, f"dark theme background {dark}"
     assert_painted(lab.heatmap, "heatmap, dark", min_colors=len(lab.classes))
     shot(lab.nb.cell(1), "lab-09-dark-theme")
+    lab.nb.command("apputils:change-theme", {"theme": "JupyterLab Light"})  # for later modules
+    lab.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+    expect(lab.root).to_have_attribute("data-theme", "light", timeout=WAIT)

@@ -111,9 +111,11 @@ def test_clicking_a_focused_cell_ranks_like_results_rank(big: Big) -> None:
 
 def test_zoom_then_pan_then_click_still_ranks_like_results_rank(big: Big) -> None:
     lab = big.lab
-    lab.nb.run("scale.visible_classes = []")  # all 150: 2-3 px cells at fit
+    lab.nb.run("scale.visible_classes = []")  # all 150: 2 px cells at fit, as many as fit
     lab.page.wait_for_function(
-        "(c) => JSON.parse(c.dataset.rows || '[]').length === 150", arg=big.heatmap.element_handle()
+        "(c) => { const rows = JSON.parse(c.dataset.rows || '[]');"
+        " return rows.length > 60 && rows.every((r, i) => r === i); }",
+        arg=big.heatmap.element_handle(),
     )
     fit = float(big.heatmap.get_attribute("data-cell-size"))
     zoom = big.root.locator('[data-testid="segwidget-control"][data-name="zoom"]')
