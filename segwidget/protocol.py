@@ -88,7 +88,7 @@ def thumbs_reply(
     """
     items = [_item(index, parts) for index, parts in zip(request.indices, stored, strict=True)]
     buffers = [part for parts in stored for part in parts]
-    content = {"kind": "thumbs", "request": request.request, "image_mime": IMAGE_MIME}
+    content = {"kind": "thumbs", "request": request.request, "image_mime": IMAGE_MIME, "parts": 3}
     return {**content, "items": items}, buffers
 
 
@@ -103,6 +103,7 @@ def detail_reply(
         "kind": "detail",
         "request": request.request,
         "image_mime": IMAGE_MIME,
+        "parts": 3,
         "loss": _finite_or_none(loss),
         **_item(request.index, stored),
     }

@@ -218,6 +218,8 @@ export interface Encoded {
   image: Blob;
   truth: Uint8Array;
   pred: Uint8Array;
+  /** Further per-image parts a feature adds after these three (a reply's `parts` says how many in all). */
+  extra: Uint8Array[];
 }
 
 export interface ThumbsReply {
@@ -241,7 +243,7 @@ interface ItemHeader {
   height: number;
 }
 
-function encoded(h: ItemHeader, mime: unknown, image: unknown, truth: unknown, pred: unknown): Encoded {
+function encoded(h: ItemHeader, mime: unknown, [image, truth, pred, ...extra]: readonly unknown[]): Encoded {
   const { index, width, height } = h;
   if (![index, width, height].every(Number.isInteger)) throw new Error("picture: bad header");
   // Copies: the kernel's buffers may be views into a larger message buffer that is reused.
@@ -252,7 +254,14 @@ function encoded(h: ItemHeader, mime: unknown, image: unknown, truth: unknown, p
     image: new Blob([asBytes(image).slice()], { type: String(mime) }),
     truth: asBytes(truth).slice(),
     pred: asBytes(pred).slice(),
+    extra: extra.map((part) => asBytes(part).slice()),
   };
+}
+
+/** Buffers per image in a reply: the JPEG, two masks, and any parts a feature adds (at least 3). */
+function partsOf(msg: Record<string, unknown>): number {
+  const n = msg.parts;
+  return Number.isInteger(n) && (n as number) >= 3 && (n as number) <= 16 ? (n as number) : 3;
 }
 
 /**
@@ -276,7 +285,7 @@ export function unpackThumbs(value: unknown): Encoded[] {
       return bytes.slice(at - n, at);
     });
     const image = new Blob([parts[0]], { type: "image/jpeg" });
-    out.push({ index: field(0), width: field(1), height: field(2), image, truth: parts[1], pred: parts[2] });
+    out.push({ index: field(0), width: field(1), height: field(2), image, truth: parts[1], pred: parts[2], extra: [] });
   }
   return out;
 }
@@ -286,16 +295,18 @@ export function decodeReply(content: unknown, buffers: readonly unknown[] = []):
   if (typeof content !== "object" || content === null) return null;
   const msg = content as Record<string, unknown>;
   if (msg.kind === "thumbs" && Array.isArray(msg.items)) {
+    const n = partsOf(msg);
     const items = (msg.items as ItemHeader[]).map((h, k) =>
-      encoded(h, msg.image_mime, buffers[3 * k], buffers[3 * k + 1], buffers[3 * k + 2]),
+      encoded(h, msg.image_mime, buffers.slice(n * k, n * k + n)),
     );
     return { kind: "thumbs", request: Number(msg.request), items };
   }
   if (msg.kind === "detail") {
-    const p = encoded(msg as unknown as ItemHeader, msg.image_mime, buffers[0], buffers[1], buffers[2]);
+    const n = partsOf(msg);
+    const p = encoded(msg as unknown as ItemHeader, msg.image_mime, buffers.slice(0, n));
     const loss = msg.loss === null || msg.loss === undefined ? Number.NaN : Number(msg.loss);
-    const cells = int32s(buffers[3], "cells").slice();
-    const counts = int32s(buffers[4], "counts").slice();
+    const cells = int32s(buffers[n], "cells").slice();
+    const counts = int32s(buffers[n + 1], "counts").slice();
     if (cells.length !== counts.length) throw new Error("detail: cells and counts differ in length");
     return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts };
   }

@@ -5,6 +5,7 @@ import { type Controls, type Encoded, type Model, NORMALIZES, ORDERS, OVERLAYS, 
 
 export type Part =
   | "data"
+  | "counts"
   | "values"
   | "classes"
   | "rank"

@@ -3,6 +3,7 @@
 
 import { displayClasses, focusClasses } from "./classview";
 import { cellValues, normalizeMatrix, palette, type RGB, type Scale, scaleFor } from "./colors";
+import { activeCounts, type Counts } from "./counts";
 import { Detail, DetailStore } from "./detail";
 import { h } from "./format";
 import { Gallery, galleryTitle } from "./gallery";
@@ -30,6 +31,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   el.append(root);
 
   let data: Data | null = null;
+  let counts: Counts | null = null;
   let pal: RGB[] = [];
   let values: Float64Array = new Float64Array(0);
   let scale: Scale = { lo: 0, hi: 1, log: false };
@@ -73,8 +75,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       // What a click would show: its first thumbnails, fetched while the pointer rests.
       clearTimeout(hoverTimer);
       hoverTimer = window.setTimeout(() => {
-        if (!data) return;
-        const next = rank(data, data.losses, cell, readControls(model).order, lossRangeOf(model.get("loss_range")));
+        if (!counts) return;
+        const next = rank(counts, counts.losses, cell, readControls(model).order, lossRangeOf(model.get("loss_range")));
         thumbs.prefetch(next.indices.subarray(0, MAX_PER_MESSAGE));
       }, HOVER_PREFETCH_MS);
     },
@@ -153,6 +155,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       details.clear(requestId);
       void thumbs.preload(preloaded(model));
       for (const p of [
+        "counts",
         "values",
         "classes",
         "rank",
@@ -165,6 +168,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       ] as Part[]) {
         parts.add(p);
       }
+    }
+    if (has("counts")) {
+      computeCounts();
+      for (const p of ["values", "rank", "heatmap", "side", "header"] as Part[]) parts.add(p);
     }
     if (has("values")) computeValues();
     if (has("classes")) {
@@ -203,7 +210,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     try {
       data = readData(model);
       pal = palette(data.colors, data.C);
-      confused = mostConfused(data.pooled, data.C);
       error.hidden = true;
     } catch (e) {
       // Traits may arrive one by one; wait for a consistent set.
@@ -232,20 +238,26 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     model.save_changes();
   }
 
+  function computeCounts(): void {
+    counts = data && activeCounts(data);
+    confused = counts ? mostConfused(counts.pooled, counts.C) : [];
+  }
+
   function computeValues(): void {
-    if (!data) return;
+    if (!counts) return;
     const c = readControls(model);
-    values = normalizeMatrix(data.pooled, data.meanCm, data.C, c.normalize);
-    scale = scaleFor(values, data.C, c.log_scale, c.hide_diagonal);
+    values = normalizeMatrix(counts.pooled, counts.meanCm, counts.C, c.normalize);
+    scale = scaleFor(values, counts.C, c.log_scale, c.hide_diagonal);
   }
 
   function computeRanking(): void {
-    if (!data) return;
-    ranked = rank(data, data.losses, selected(), readControls(model).order, lossRangeOf(model.get("loss_range")));
+    if (!counts) return;
+    ranked = rank(counts, counts.losses, selected(), readControls(model).order, lossRangeOf(model.get("loss_range")));
   }
 
   function drawHeatmap(cell: Cell | null): void {
     const d = data as Data;
+    const k = counts as Counts;
     const c = readControls(model);
     heatmap.update({
       classes: d.classes,
@@ -259,7 +271,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       highlight,
       zoom: c.zoom,
       describe: (t, p) =>
-        describeCell(d.classes, cellValues(d.pooled, d.meanCm, d.C, t, p), imagesWithCell(d, t * d.C + p), t, p),
+        describeCell(d.classes, cellValues(k.pooled, k.meanCm, k.C, t, p), imagesWithCell(k, t * k.C + p), t, p),
     });
   }
 
@@ -275,7 +287,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       {
         ranked,
         kind: rankKind(cell, c.order),
-        losses: d.losses,
+        losses: (counts as Counts).losses,
         overlay: c.overlay,
         cell,
         palette: pal,

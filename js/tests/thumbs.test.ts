@@ -11,7 +11,7 @@ const png = Uint8Array.from(atob(onePixel?.png ?? ""), (ch) => ch.charCodeAt(0))
 
 function encoded(index: number): Encoded {
   const image = new Blob([new Uint8Array(1)], { type: "image/jpeg" });
-  return { index, width: 1, height: 1, image, truth: png, pred: png.slice(0, 10) };
+  return { index, width: 1, height: 1, image, truth: png, pred: png.slice(0, 10), extra: [] };
 }
 
 function store(capacity = 1000) {

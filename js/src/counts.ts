@@ -1,0 +1,17 @@
+// The numbers the view shows: a cell-major sparse index with its pooled matrix, per-image mean matrix and
+// losses. By default the whole pass's; a feature that shows other counts (a region of the image, a slice of
+// the images, another model) derives a Counts of the same shape here, and every view reads only this.
+
+import type { Data, SparseIndex } from "./protocol";
+
+export interface Counts extends SparseIndex {
+  pooled: Float64Array;
+  /** fastai's per-image mean matrix (empty when unknown). */
+  meanCm: Float64Array;
+  losses: Float64Array;
+}
+
+/** The counts to show for the decoded state. */
+export function activeCounts(data: Data): Counts {
+  return data;
+}
