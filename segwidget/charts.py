@@ -1,8 +1,9 @@
 """bqplot charts linked to a ``SegExplorer``: per-class IoU bars and the per-image loss histogram.
 
 All linking lives here and goes through the explorer's traitlets (``selected_cell``,
-``loss_range``) and ``Results``' own methods, so the charts never re-implement a number
-or a ranking rule.
+``loss_range``, ``slice``) and ``Results``' own methods, so the charts never re-implement a
+number or a ranking rule. With a slice, the IoU bars are the slice's and the histogram
+highlights the slice's images.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class Charts:
         self.count.observe(lambda _: self._draw_iou(), "value")
         self.iou_bars.observe(self._on_bar_click, "selected")
         self.brush.observe(self._on_brush, ["brushing", "selected"])
-        explorer.observe(self._on_explorer, ["selected_cell", "loss_range"])
+        explorer.observe(self._on_explorer, ["selected_cell", "loss_range", "slice", "tags"])
         self.rebuild()
 
     # -- building ---------------------------------------------------------------------------
@@ -142,8 +143,8 @@ class Charts:
 
     # -- drawing ----------------------------------------------------------------------------
     def _draw_iou(self) -> None:
-        results = self.explorer.results
-        iou = metrics.iou(results.confusion())
+        results, spec = self.explorer.results, self.explorer.slice
+        iou = metrics.iou((results.where(spec) if spec else results).confusion())
         classes = np.arange(iou.size)
         if self.sort.value == "class":
             order = classes
@@ -169,20 +170,25 @@ class Charts:
         self.iou_bars.opacities = [1.0 if c in chosen else _DIM for c in self._class_order]
 
     def _draw_matching(self) -> None:
-        """The selected cell's images over the whole distribution (empty with no selection)."""
+        """The selected cell's images in the slice over the whole distribution (empty with
+        neither a selection nor a slice)."""
         explorer = self.explorer
         cell = explorer.selected_cell
         centers = (self._edges[:-1] + self._edges[1:]) / 2
         counts = np.zeros(centers.size, dtype=np.int64)
-        if cell is not None:
-            matching = explorer.results.rank(cell[0], cell[1], by=explorer.order).indices
-            counts, _ = np.histogram(explorer.results.losses[matching], bins=self._edges)
+        if cell is not None or explorer.slice:
+            true, pred = (None, None) if cell is None else (cell[0], cell[1])
+            ranked = explorer._in_slice(explorer.results.rank(true, pred, by=explorer.order))
+            counts, _ = np.histogram(explorer.results.losses[ranked.indices], bins=self._edges)
         self.match_bars.x, self.match_bars.y = centers, counts
 
     # -- events -----------------------------------------------------------------------------
     def _on_explorer(self, change: dict[str, Any]) -> None:
         if change["name"] == "selected_cell":
             self._highlight()
+            self._draw_matching()
+        elif change["name"] in ("slice", "tags"):
+            self._draw_iou()
             self._draw_matching()
         elif change["new"] is None and self.brush.selected is not None:
             self._syncing = True  # loss_range cleared from elsewhere: clear the brush too

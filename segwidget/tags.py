@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .browser_input import summarize
+
 if TYPE_CHECKING:
     from .results import Results
 
@@ -49,7 +51,10 @@ def members(indices: Any, n_images: int, name: str) -> list[int]:
         raise TagError(f"tag {name!r}: give a list of image indices, not {type(indices).__name__}")
     bad = [i for i in values if not 0 <= i < n_images]
     if bad:
-        raise TagError(f"tag {name!r}: image indices {bad[:5]} outside 0..{n_images - 1}")
+        # summarize: an int over 4300 digits cannot be printed (repr raises ValueError)
+        raise TagError(
+            f"tag {name!r}: image indices {summarize(bad[:5])} outside 0..{n_images - 1}"
+        )
     return sorted(set(values))
 
 

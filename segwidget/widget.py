@@ -21,6 +21,7 @@ from .browser_input import CommMessage, describe_error, place_buffers, read_comm
 from .class_focus import focus_classes
 from .ranking import ORDERS, Ranking
 from .results import ClassRef, Results
+from .slice_widget import SliceTraits
 
 if TYPE_CHECKING:
     from .charts import Charts
@@ -47,11 +48,11 @@ _DELEGATED = (
 # only the count of views is the browser's to report.
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
-     "cell_count", "preload", "_esm", "_css", "_anywidget_id"}
+     "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
-class SegExplorer(anywidget.AnyWidget):
+class SegExplorer(SliceTraits, anywidget.AnyWidget):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
     Parameters
@@ -70,7 +71,9 @@ class SegExplorer(anywidget.AnyWidget):
     ``visible_classes`` (the heatmap's classes in display order, names or indices; empty
     for all) and ``zoom`` are synced with the browser both ways; ``shown_indices`` follows
     them and can be observed. With many classes, the first display focuses the heatmap on
-    the most confused classes that fit (``visible_classes`` then says which).
+    the most confused classes that fit (``visible_classes`` then says which). Slices and
+    tags (``slice``, ``tags``, ``picked_images``, ``tag``, ``export``, ``subset``):
+    ``segwidget.slice_widget``.
     """
 
     _esm = _STATIC / "widget.js"
@@ -153,6 +156,8 @@ class SegExplorer(anywidget.AnyWidget):
             results = analyze(model, dl, classes, **settings)
             self._dl, self._analyze_kwargs = dl, settings
         with self.hold_sync():
+            if self.slice:  # cleared while the old results are shown: it names their columns
+                self.slice = {}
             self._results = results
             self.selected_cell = None
             self.selected_image = None
@@ -165,6 +170,7 @@ class SegExplorer(anywidget.AnyWidget):
             for name, data in protocol.state_arrays(results).items():
                 setattr(self, name, data)
             self.preload = self._first_thumbnails(results)
+            self._reset_slices(results)
         self._refresh_shown()
         if self._charts is not None:
             self._charts.rebuild()
@@ -291,10 +297,13 @@ class SegExplorer(anywidget.AnyWidget):
         self.set_trait("shown_indices", ranked.indices)
 
     def ranking(self) -> Ranking:
-        """The gallery's images and scores for the current selection, order and loss range."""
+        """The gallery's images and scores for the current slice, selection, order and loss
+        range."""
         cell = self.selected_cell
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
-        return self.results.rank(true, pred, by=self.order, loss_range=self.loss_range)
+        return self._in_slice(
+            self.results.rank(true, pred, by=self.order, loss_range=self.loss_range)
+        )
 
     def select(self, true: ClassRef | None, pred: ClassRef | None = None) -> NDArray[np.int64]:
         """Select a cell (or a class when ``pred`` is omitted) and return the shown indices."""

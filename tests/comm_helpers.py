@@ -9,14 +9,17 @@ import numpy as np
 import torch
 from comm import DummyComm
 
-from segwidget import SegExplorer, analyze
+from segwidget import SegExplorer, analyze, slices, tags
 from segwidget.results import Results
+from segwidget.slice_widget import column_state
 
 CLASSES = ["road", "sidewalk", "car", "<img src=x onerror=alert(1)>"]
+CITIES = ["bonn", "ulm", "<b>köln</b>", "bonn"]
 
 
 def small_results(seed: int = 0) -> Results:
-    """16 images of 24×32 over CLASSES, some void pixels, a random 3×3 conv as the model."""
+    """16 images of 24×32 over CLASSES, some void pixels, a random 3×3 conv as the model;
+    metadata: ``city`` (text), ``night`` (bool), ``exposure`` (numbers, one NaN)."""
     g = torch.Generator().manual_seed(seed)
     batches = []
     for _ in range(4):
@@ -26,7 +29,10 @@ def small_results(seed: int = 0) -> Results:
         batches.append((x, y))
     torch.manual_seed(seed)
     model = torch.nn.Conv2d(3, len(CLASSES), 3, padding=1)
-    return analyze(model, batches, CLASSES, progress=False)
+    exposure = np.linspace(0.5, 1.5, 16)
+    exposure[5] = np.nan
+    metadata = {"city": CITIES * 4, "night": np.arange(16) % 3 == 0, "exposure": exposure}
+    return analyze(model, batches, CLASSES, progress=False, metadata=metadata)
 
 
 class RecordingComm(DummyComm):
@@ -111,10 +117,19 @@ def assert_consistent(explorer: SegExplorer) -> None:
     assert explorer.summary["n_images"] == n
     assert explorer.pooled == np.ascontiguousarray(r.confusion(), "<f8").tobytes()
     assert explorer.losses == np.ascontiguousarray(r.losses, "<f8").tobytes()
-    expected = r.rank(
+    spec = explorer.slice
+    json.dumps(spec, allow_nan=False)  # the browser gets plain JSON
+    slices.validate_slice(spec, slices.image_columns(r))
+    assert explorer.tags == r.tags == tags.parse_tags(explorer.tags, n), explorer.tags
+    picked = explorer.picked_images
+    assert picked == sorted(set(picked)) and all(type(i) is int and 0 <= i < n for i in picked)
+    assert (explorer.columns, explorer.column_data) == column_state(r)
+    # the gallery: Results.where(slice).rank(...), mapped back to the full results' indices
+    expected = r.where(spec).rank(
         None if cell is None else cell[0],
         None if cell is None else cell[1],
         by=explorer.order,
         loss_range=loss_range,
     )
-    np.testing.assert_array_equal(explorer.shown_indices, expected.indices)
+    positions = slices.slice_indices(r, spec)
+    np.testing.assert_array_equal(explorer.shown_indices, positions[expected.indices])

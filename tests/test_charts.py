@@ -71,6 +71,27 @@ def test_heatmap_selection_highlights_bars_and_matching_histogram(explorer: SegE
     assert charts.loss_bars.y.sum() == explorer.results.n_images
 
 
+def test_a_slice_shows_its_own_iou_and_its_images_on_the_histogram() -> None:
+    batches = _batches(0)
+    sunny = np.arange(20) % 3 != 0
+    explorer = SegExplorer(_model(0), batches, CLASSES, progress=False, metadata={"sunny": sunny})
+    charts = explorer.charts
+    charts.sort.value = "class"
+    explorer.slice = {"sunny": False}
+    # the slice's IoU from its images' own pass: a brute-force pooled matrix
+    pooled = sum(explorer.results.image_confusion(i) for i in np.flatnonzero(~sunny))
+    np.testing.assert_allclose(charts.iou_bars.y[:4], metrics.iou(pooled)[:4])
+    edges = loss_bins(explorer.results.losses)
+    expected, _ = np.histogram(explorer.results.losses[~sunny], bins=edges)
+    np.testing.assert_array_equal(charts.match_bars.y, expected)
+    explorer.selected_cell = ("road", "car")  # the cell's images within the slice
+    inside = [i for i in explorer.rank("road", "car").indices if not sunny[i]]
+    expected, _ = np.histogram(explorer.results.losses[inside], bins=edges)
+    np.testing.assert_array_equal(charts.match_bars.y, expected)
+    explorer.slice = {}
+    np.testing.assert_allclose(charts.iou_bars.y[:4], metrics.iou(explorer.confusion())[:4])
+
+
 def test_brush_filters_by_loss_inclusive_and_intersects_the_cell(explorer: SegExplorer) -> None:
     charts = explorer.charts
     losses = explorer.results.losses

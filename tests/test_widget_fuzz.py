@@ -73,6 +73,18 @@ class Fuzzer:
             "overlay": r.choice(["none", "prediction", "truth", "pair", None]),
             "log_scale": r.choice([True, False, 1, "true"]),
             "hide_diagonal": r.choice([True, False, 0, None]),
+            "slice": r.choice(
+                [
+                    {"city": r.choice(["bonn", ["ulm", "<b>köln</b>"], 5, None, [], BIG])},
+                    {"exposure": [r.uniform(-1, 2), r.choice([None, math.nan, 10**400, 2.0])]},
+                    {"night": r.choice([True, "yes", [False], None])},
+                    {"tag:x": [True], "city": ["ulm"]},
+                    {"pixels:road": [r.randint(-5, 500), None]},
+                    {r.choice(["", "bogus", "tag:", "pixels:"]): [1]},
+                ]
+            ),
+            "tags": {r.choice(["x", "", " ", "<b>", BIG[:300]]): [index(self.n) for _ in range(3)]},
+            "picked_images": [index(self.n) for _ in range(r.randint(0, 4))],
         }.get(name, self.value())
 
     def state(self) -> dict[str, Any]:
@@ -145,12 +157,14 @@ def test_random_and_malformed_messages(results, caplog: pytest.LogCaptureFixture
     charts = explorer.charts
     targets = {"explorer": explorer, "bars": charts.iou_bars, "brush": charts.brush}
     kernel_owned = ["classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr",
-                    "cell_image", "cell_count", "_esm", "_model_name", "layout"]  # fmt: skip
+                    "cell_image", "cell_count", "columns", "column_data", "_esm", "_model_name",
+                    "layout"]  # fmt: skip
     snapshot = {name: getattr(explorer, name) for name in kernel_owned}
     names = [k for k in explorer.keys if k not in ("comm",)]
     fuzz = Fuzzer(random.Random(SEED), names, results.n_classes, results.n_images)
     caplog.set_level(logging.INFO)
     slowest = 0.0
+    sliced = tagged = 0  # messages after which a slice / a tag was set
     for i in range(N_MESSAGES):
         target, msg = fuzz.message()
         start = time.perf_counter()
@@ -162,6 +176,8 @@ def test_random_and_malformed_messages(results, caplog: pytest.LogCaptureFixture
         slowest = max(slowest, took)
         assert took < PER_MESSAGE_S, f"message {i} took {took:.2f} s: {summarize(msg)}"
         assert_consistent(explorer)
+        sliced += bool(explorer.slice)
+        tagged += bool(explorer.tags)
         for name, value in snapshot.items():
             assert getattr(explorer, name) == value, f"message {i} changed {name}"
         for record in caplog.records:
@@ -173,6 +189,7 @@ def test_random_and_malformed_messages(results, caplog: pytest.LogCaptureFixture
     replies = [content["kind"] for content, _ in comm.custom()]
     assert methods.count("echo_update") > 100 and methods.count("update") > 100, methods[:20]
     assert replies.count("thumbs") > 10 and replies.count("detail") > 10
+    assert sliced > 50 and tagged > 50, (sliced, tagged)
     print(f"{N_MESSAGES} messages, slowest {slowest * 1000:.0f} ms")
 
     # still answers a valid request, with the stored bytes

@@ -186,6 +186,12 @@ BOTH_WAYS = {
     "visible_classes": ([3, 0, 1], [3, 0, 1]),
     "zoom": (4, 4),
     "auto_focus": (False, False),
+    "slice": (
+        {"city": ["bonn"], "exposure": [0.5, None]},
+        {"city": ["bonn"], "exposure": [0.5, None]},
+    ),
+    "tags": ({"<b>x</b>": [1, 3]}, {"<b>x</b>": [1, 3]}),
+    "picked_images": ([2, 5], [2, 5]),
 }
 
 
