@@ -3,8 +3,9 @@
 ``js/tests/fixtures/ranking.json``: a real ``Results``, its ``Results.rank`` answers and the
 heatmap's focus classes (``class_focus.focus_classes``); ``js/tests/fixtures/masks.json``:
 class-index masks as the image store encodes them (PNG), with their values, for the
-browser's PNG decoder. ``tests/test_js_fixtures.py`` fails when a committed file drifts
-from this script.
+browser's PNG decoder; ``js/tests/fixtures/slices.json``: slices of a ``Results`` with
+metadata and what ``Results.where`` says of them (``slice_fixture.py``).
+``tests/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
 """
@@ -185,7 +186,10 @@ def render_masks() -> str:
 
 
 if __name__ == "__main__":
+    import slice_fixture  # beside this script
+
     FIXTURES.mkdir(parents=True, exist_ok=True)
     FIXTURE.write_text(render())
     MASKS.write_text(render_masks())
-    print(f"wrote {FIXTURE} and {MASKS}")
+    slice_fixture.PATH.write_text(slice_fixture.render(), encoding="utf-8")
+    print(f"wrote {FIXTURE}, {MASKS} and {slice_fixture.PATH}")

@@ -3,15 +3,18 @@
 // the images, another model) derives a Counts of the same shape here, and every view reads only this.
 
 import type { Data, SparseIndex } from "./protocol";
+import { sliceCounts } from "./slices";
 
 export interface Counts extends SparseIndex {
   pooled: Float64Array;
   /** fastai's per-image mean matrix (empty when unknown). */
   meanCm: Float64Array;
   losses: Float64Array;
+  /** The images of a slice (1 per member image), or null/absent for all images. */
+  member?: Uint8Array | null;
 }
 
-/** The counts to show for the decoded state. */
-export function activeCounts(data: Data): Counts {
-  return data;
+/** The counts to show for the decoded state: the slice's images only when `member` says which (slices.ts). */
+export function activeCounts(data: Data, member: Uint8Array | null = null): Counts {
+  return member ? sliceCounts(data, member) : data;
 }

@@ -29,12 +29,24 @@ export interface GalleryInput {
   title: string;
   /** Whether a loss range filters the list (offers to clear it). */
   filtered: boolean;
+  /** Picked thumbnails and each image's tags (shown as badges). */
+  marks?: Marks;
+}
+
+export interface Marks {
+  picked: ReadonlySet<number>;
+  tags: ReadonlyMap<number, readonly string[]>;
 }
 
 export interface GalleryEvents {
   open(index: number): void;
   clearFilter(): void;
+  /** A thumbnail modifier-clicked (or Space on the cursor): pick it for tagging, or unpick it. */
+  pick?(index: number): void;
 }
+
+/** Tag badges shown on a thumbnail; more are counted. */
+const BADGES = 3;
 
 const MIN_TILE = 132;
 const GAP = 8;
@@ -51,6 +63,7 @@ interface Tile {
   canvas: HTMLCanvasElement;
   head: HTMLDivElement;
   loss: HTMLDivElement;
+  badges: HTMLDivElement;
   index: number;
 }
 
@@ -95,7 +108,10 @@ export class Gallery {
     const sameList = this.input?.ranked === input.ranked && this.input.kind === input.kind;
     this.input = input;
     if (sameList && !resetScroll) {
-      for (const tile of this.tiles.values()) this.paintTile(tile);
+      for (const tile of this.tiles.values()) {
+        this.paintTile(tile);
+        this.mark(tile);
+      }
       return;
     }
     const count = input.ranked.indices.length;
@@ -201,8 +217,9 @@ export class Gallery {
     const loss = h("div", "sw-dim");
     const caption = h("div", "sw-caption");
     caption.append(head, loss);
-    el.append(canvas, caption);
-    return { el, canvas, head, loss, index: -1 };
+    const badges = h("div", "sw-badges");
+    el.append(canvas, badges, caption);
+    return { el, canvas, head, loss, badges, index: -1 };
   }
 
   private label(tile: Tile, rank: number): void {
@@ -219,6 +236,22 @@ export class Gallery {
     tile.el.title = loss ? `${head} · ${loss}` : head;
     tile.el.classList.remove("sw-loaded");
     tile.canvas.width = 0; // blank until its thumbnail is painted
+    this.mark(tile);
+  }
+
+  /** Picked or not, and the image's tags as badges (text only) and in data-tags (a JSON list). */
+  private mark(tile: Tile): void {
+    const marks = this.input?.marks;
+    const picked = marks?.picked.has(tile.index) ?? false;
+    const tags = marks?.tags.get(tile.index) ?? [];
+    tile.el.classList.toggle("sw-picked", picked);
+    tile.el.setAttribute("aria-selected", String(picked));
+    tile.el.dataset.picked = String(picked);
+    tile.el.dataset.tags = JSON.stringify(tags);
+    const more = tags.length > BADGES ? [h("span", "sw-tag-badge", `+${tags.length - BADGES}`)] : [];
+    tile.badges.replaceChildren(...tags.slice(0, BADGES).map((t) => h("span", "sw-tag-badge", t)), ...more);
+    tile.badges.hidden = tags.length === 0;
+    tile.badges.title = tags.length ? `tags: ${tags.join(", ")}` : "";
   }
 
   private place(tile: Tile, rank: number): void {
@@ -240,17 +273,20 @@ export class Gallery {
     const el = (e.target as Element).closest<HTMLElement>(".sw-thumb");
     if (!el) return;
     this.cursor = Number(el.dataset.rank);
-    this.events.open(Number(el.dataset.index));
+    if ((e.shiftKey || e.ctrlKey || e.metaKey) && this.events.pick) this.events.pick(Number(el.dataset.index));
+    else this.events.open(Number(el.dataset.index));
   };
 
   private readonly onKey = (e: KeyboardEvent) => {
     const input = this.input;
     if (!input) return;
     const count = input.ranked.indices.length;
-    if (e.key === "Enter" && this.cursor >= 0) {
+    if ((e.key === "Enter" || (e.key === " " && this.events.pick)) && this.cursor >= 0) {
       e.preventDefault();
       e.stopPropagation();
-      this.events.open(input.ranked.indices[this.cursor]);
+      const index = input.ranked.indices[this.cursor];
+      if (e.key === " ") this.events.pick?.(index);
+      else this.events.open(index);
       return;
     }
     const next = moveInGrid(Math.max(0, this.cursor), e.key, this.geometry.columns, count);

@@ -85,7 +85,9 @@ function summaryItems(s: Summary | null): HTMLElement[] {
     return el;
   };
   const items: HTMLElement[] = [
-    stat("images", fmtInt(s?.n_images ?? Number.NaN), "images analysed"),
+    s?.of === undefined
+      ? stat("images", fmtInt(s?.n_images ?? Number.NaN), "images analysed")
+      : stat(`images of ${fmtInt(s.of)}`, fmtInt(s.n_images), "images in the slice, of the images analysed"),
     stat("mean IoU", fmtPct(s?.mean_iou), "mean over classes of the pooled per-class IoU"),
     stat("pixel accuracy", fmtPct(s?.pixel_accuracy), "correct pixels / valid pixels"),
     stat("mean loss", fmtNum(s?.mean_loss), "mean of the per-image losses"),

@@ -22,6 +22,8 @@ export interface Summary {
   partial: boolean;
   /** False when the results kept no images: nothing to ask the kernel for. */
   has_images?: boolean;
+  /** For a slice's numbers (computed in the browser): the number of images analysed. */
+  of?: number;
 }
 
 /** The synced traits as the front end reads them. */
@@ -50,6 +52,15 @@ export interface State {
   auto_focus: boolean;
   /** The first thumbnails, packed (unpackThumbs): the gallery's first rows need no request. */
   preload: unknown;
+  /** Per-image metadata for the filter bar (slices.ts readColumns): a descriptor and the binary columns. */
+  columns: unknown;
+  column_data: unknown;
+  /** Conditions on the image columns, combined with AND: {column: [values...] | [lo, hi]}. */
+  slice: Record<string, unknown[]>;
+  /** Tag name -> image indices. */
+  tags: Record<string, number[]>;
+  /** Thumbnails picked (modifier-click) to be tagged. */
+  picked_images: number[];
 }
 
 /** The view's header controls, each one synced trait. */

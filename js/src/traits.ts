@@ -14,7 +14,8 @@ export type Part =
   | "detail"
   | "header"
   | "side"
-  | "scroll";
+  | "scroll"
+  | "filters";
 
 /** For each trait, the parts of the view its change invalidates. */
 export const TRIGGERS: Record<string, Part[]> = {
@@ -39,6 +40,11 @@ export const TRIGGERS: Record<string, Part[]> = {
   visible_classes: ["classes"],
   auto_focus: ["classes"],
   zoom: ["heatmap", "header"],
+  columns: ["counts", "filters"],
+  column_data: ["counts", "filters"],
+  slice: ["counts", "scroll", "filters", "gallery"],
+  tags: ["counts", "filters", "gallery"],
+  picked_images: ["filters", "gallery"],
 };
 
 /** The header's controls, each a synced trait (unknown values fall back to the default). */

@@ -13,6 +13,8 @@ import { describeCell } from "./heatmap-draw";
 import { Pairs } from "./pairs";
 import { type Cell, cellOf, type Data, decodeReply, lossRangeOf, type Model, readData, type State } from "./protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./ranking";
+import { restrict } from "./slices";
+import { SliceView } from "./sliceview";
 import { detectTheme, watchDpr, watchTheme } from "./theme";
 import { MAX_PER_MESSAGE, ThumbStore } from "./thumbs";
 import { type Part, preloaded, readControls, TRIGGERS, visibleClasses } from "./traits";
@@ -32,6 +34,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   let data: Data | null = null;
   let counts: Counts | null = null;
+  let countsFrom: Data | null = null;
   let pal: RGB[] = [];
   let values: Float64Array = new Float64Array(0);
   let scale: Scale = { lo: 0, hi: 1, log: false };
@@ -60,6 +63,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     setTrait("visible_classes", classes);
   };
 
+  const slices = new SliceView(model, { set: (key, value) => setTrait(key, value) });
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
   const details = new DetailStore(send, nextId, (index) => {
     if (index === model.get("selected_image")) invalidate("detail");
@@ -76,7 +80,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       clearTimeout(hoverTimer);
       hoverTimer = window.setTimeout(() => {
         if (!counts) return;
-        const next = rank(counts, counts.losses, cell, readControls(model).order, lossRangeOf(model.get("loss_range")));
+        const next = restrict(
+          rank(counts, counts.losses, cell, readControls(model).order, lossRangeOf(model.get("loss_range"))),
+          counts.member,
+        );
         thumbs.prefetch(next.indices.subarray(0, MAX_PER_MESSAGE));
       }, HOVER_PREFETCH_MS);
     },
@@ -99,6 +106,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       setTrait("selected_image", index);
     },
     clearFilter: () => setTrait("loss_range", null),
+    pick: (index) => slices.pick(index),
   });
   const detail = new Detail({
     step: (delta) => step(delta),
@@ -116,10 +124,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const left = h("div", "sw-left");
   left.append(heatmap.el, pairs.el);
   const right = h("div", "sw-right");
-  right.append(detail.el, gallery.el);
+  right.append(detail.el, slices.tagging.el, gallery.el);
   const body = h("div", "sw-body");
   body.append(left, right);
-  root.append(header.el, error, body);
+  root.append(header.el, slices.filters.el, error, body);
 
   /** Move through the ranked list from the open image. */
   function step(delta: -1 | 1): void {
@@ -169,8 +177,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         parts.add(p);
       }
     }
-    if (has("counts")) {
-      computeCounts();
+    if (has("counts") && computeCounts()) {
       for (const p of ["values", "rank", "heatmap", "side", "header"] as Part[]) parts.add(p);
     }
     if (has("values")) computeValues();
@@ -196,13 +203,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         visible: visibleClasses(model),
         zoom: readControls(model).zoom,
       };
-      header.update(summary, readControls(model), classes);
+      header.update(slices.summary(summary, counts), readControls(model), classes);
     }
     if (data) {
       if (has("heatmap") || has("values") || has("classes")) drawHeatmap(cell);
       if (has("side")) drawSide(cell);
       if (has("gallery") || has("rank")) drawGallery(cell);
       if (has("detail") || has("rank")) drawDetail(cell);
+      if (has("filters") || has("rank")) slices.draw(data, counts, ranked);
     }
   }
 
@@ -238,9 +246,14 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     model.save_changes();
   }
 
-  function computeCounts(): void {
-    counts = data && activeCounts(data);
+  /** Whether the counts changed (a slice's images are the same array while its traits did not change). */
+  function computeCounts(): boolean {
+    const member = data && slices.member(data);
+    if (counts && countsFrom === data && (counts.member ?? null) === member) return false;
+    countsFrom = data;
+    counts = data && activeCounts(data, member);
     confused = counts ? mostConfused(counts.pooled, counts.C) : [];
+    return true;
   }
 
   function computeValues(): void {
@@ -252,7 +265,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   function computeRanking(): void {
     if (!counts) return;
-    ranked = rank(counts, counts.losses, selected(), readControls(model).order, lossRangeOf(model.get("loss_range")));
+    const range = lossRangeOf(model.get("loss_range"));
+    ranked = restrict(rank(counts, counts.losses, selected(), readControls(model).order, range), counts.member);
   }
 
   function drawHeatmap(cell: Cell | null): void {
@@ -292,8 +306,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         cell,
         palette: pal,
         opacity,
-        title: galleryTitle(d.classes, cell, c.order, lossRangeOf(model.get("loss_range"))),
+        title: galleryTitle(d.classes, cell, c.order, lossRangeOf(model.get("loss_range"))) + slices.note(),
         filtered: lossRangeOf(model.get("loss_range")) !== null,
+        marks: slices.marks(),
       },
       dirty.has("scroll"),
     );
@@ -393,6 +408,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     heatmap.destroy();
     gallery.destroy();
     detail.destroy();
+    slices.filters.destroy();
     thumbs.close();
     details.close();
     root.remove();

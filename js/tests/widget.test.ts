@@ -4,47 +4,8 @@ import { focusClasses, orderOf } from "../src/classview";
 import type { Model } from "../src/protocol";
 import { rank } from "../src/ranking";
 import widget from "../src/widget";
+import { dv, FakeModel, tick } from "./fake-model";
 import { index, losses, pooled } from "./fixture";
-
-/** A stand-in for anywidget's model: traits, change events, sent messages. */
-class FakeModel {
-  state: Record<string, unknown>;
-  sent: unknown[] = [];
-  saves = 0;
-  private listeners = new Map<string, Set<(...a: unknown[]) => void>>();
-
-  constructor(state: Record<string, unknown>) {
-    this.state = state;
-  }
-  get(key: string) {
-    return this.state[key];
-  }
-  set(key: string, value: unknown) {
-    this.state[key] = value;
-    this.emit(`change:${key}`);
-  }
-  save_changes() {
-    this.saves++;
-  }
-  on(event: string, cb: (...a: unknown[]) => void) {
-    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
-    this.listeners.get(event)?.add(cb);
-  }
-  off(event: string, cb: (...a: unknown[]) => void) {
-    this.listeners.get(event)?.delete(cb);
-  }
-  send(content: unknown) {
-    this.sent.push(content);
-  }
-  emit(event: string, ...args: unknown[]) {
-    for (const cb of this.listeners.get(event) ?? []) cb(...args);
-  }
-  listenerCount() {
-    return [...this.listeners.values()].reduce((n, s) => n + s.size, 0);
-  }
-}
-
-const dv = (a: Float64Array | Int32Array) => new DataView(a.buffer, a.byteOffset, a.byteLength);
 
 function fixtureModel(): FakeModel {
   const C = index.C;
@@ -71,8 +32,6 @@ function fixtureModel(): FakeModel {
     auto_focus: false,
   });
 }
-
-const tick = () => new Promise((r) => setTimeout(r, 0));
 
 let model: FakeModel;
 let el: HTMLElement;
