@@ -18,3 +18,12 @@ export interface Counts extends SparseIndex {
 export function activeCounts(data: Data, member: Uint8Array | null = null): Counts {
   return member ? sliceCounts(data, member) : data;
 }
+
+/** activeCounts, derived again only when the data or the slice's images change (else the same object). */
+export function countsCache(): (data: Data, member: Uint8Array | null) => Counts {
+  let last: { data: Data; member: Uint8Array | null; counts: Counts } | null = null;
+  return (data, member) => {
+    if (last?.data !== data || last.member !== member) last = { data, member, counts: activeCounts(data, member) };
+    return last.counts;
+  };
+}

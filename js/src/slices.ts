@@ -181,18 +181,23 @@ export function sliceCounts(d: Data, member: Uint8Array): Counts {
  * has t; NaN rows for classes in no image. Each cell sums its images in index order, as numpy's bincount does.
  */
 function meanMatrix(idx: SparseIndex): Float64Array {
-  const { C } = idx;
+  const { C, cellPtr, cellImage, cellCount } = idx;
   const out = new Float64Array(C * C);
+  const row = new Float64Array(idx.N); // row_n[t] of the current row t, back to 0 after it
   for (let t = 0; t < C; t++) {
-    const row = truthPixels(idx, t);
+    const [begin, end] = [cellPtr[t * C], cellPtr[(t + 1) * C]]; // row t's cells are contiguous
     let present = 0;
-    for (const v of row) if (v > 0) present++;
+    for (let j = begin; j < end; j++) {
+      if (row[cellImage[j]] === 0) present++; // stored counts are positive
+      row[cellImage[j]] += cellCount[j];
+    }
     for (let p = 0; p < C; p++) {
       const k = t * C + p;
       let share = 0;
-      for (let j = idx.cellPtr[k]; j < idx.cellPtr[k + 1]; j++) share += idx.cellCount[j] / row[idx.cellImage[j]];
+      for (let j = cellPtr[k]; j < cellPtr[k + 1]; j++) share += cellCount[j] / row[cellImage[j]];
       out[k] = present > 0 ? share / present : Number.NaN;
     }
+    for (let j = begin; j < end; j++) row[cellImage[j]] = 0;
   }
   return out;
 }

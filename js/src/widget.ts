@@ -3,7 +3,7 @@
 
 import { displayClasses, focusClasses } from "./classview";
 import { cellValues, normalizeMatrix, palette, type RGB, type Scale, scaleFor } from "./colors";
-import { activeCounts, type Counts } from "./counts";
+import { type Counts, countsCache } from "./counts";
 import { Detail, DetailStore } from "./detail";
 import { h } from "./format";
 import { Gallery, galleryTitle } from "./gallery";
@@ -34,7 +34,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   let data: Data | null = null;
   let counts: Counts | null = null;
-  let countsFrom: Data | null = null;
+  const countsOf = countsCache();
   let pal: RGB[] = [];
   let values: Float64Array = new Float64Array(0);
   let scale: Scale = { lo: 0, hi: 1, log: false };
@@ -50,6 +50,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const send = (content: object) => model.send(content);
 
   const selected = (): Cell | null => cellOf(model.get("selected_cell"), data?.C ?? 0);
+  /** The gallery's list for `cell` with the current order, loss range and slice. */
+  const rankFor = (k: Counts, cell: Cell | null) =>
+    restrict(rank(k, k.losses, cell, readControls(model).order, lossRangeOf(model.get("loss_range"))), k.member);
   const setTrait = <K extends keyof State>(key: K, value: State[K]) => {
     model.set(key, value);
     // After the redraw this change queues (a microtask), so its thumbnail requests reach the kernel
@@ -79,12 +82,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       // What a click would show: its first thumbnails, fetched while the pointer rests.
       clearTimeout(hoverTimer);
       hoverTimer = window.setTimeout(() => {
-        if (!counts) return;
-        const next = restrict(
-          rank(counts, counts.losses, cell, readControls(model).order, lossRangeOf(model.get("loss_range"))),
-          counts.member,
-        );
-        thumbs.prefetch(next.indices.subarray(0, MAX_PER_MESSAGE));
+        if (counts) thumbs.prefetch(rankFor(counts, cell).indices.subarray(0, MAX_PER_MESSAGE));
       }, HOVER_PREFETCH_MS);
     },
   });
@@ -246,12 +244,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     model.save_changes();
   }
 
-  /** Whether the counts changed (a slice's images are the same array while its traits did not change). */
+  /** Whether the counts changed (a tag or a pick changes no count unless the slice names a tag). */
   function computeCounts(): boolean {
-    const member = data && slices.member(data);
-    if (counts && countsFrom === data && (counts.member ?? null) === member) return false;
-    countsFrom = data;
-    counts = data && activeCounts(data, member);
+    const next = data && countsOf(data, slices.member(data));
+    if (next === counts) return false;
+    counts = next;
     confused = counts ? mostConfused(counts.pooled, counts.C) : [];
     return true;
   }
@@ -264,9 +261,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function computeRanking(): void {
-    if (!counts) return;
-    const range = lossRangeOf(model.get("loss_range"));
-    ranked = restrict(rank(counts, counts.losses, selected(), readControls(model).order, range), counts.member);
+    if (counts) ranked = rankFor(counts, selected());
   }
 
   function drawHeatmap(cell: Cell | null): void {
