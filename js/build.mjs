@@ -1,4 +1,5 @@
-// Bundles the widget for the Python package: segwidget/static/widget.{js,css}. `--watch` rebuilds on change.
+// Bundles the widget for the Python package: segwidget/static/widget.{js,css}, and the offline report's
+// entry (segwidget/static/report.{js,css}, inlined by segwidget/report.py). `--watch` rebuilds on change.
 import * as esbuild from "esbuild";
 
 const watch = process.argv.includes("--watch");
@@ -6,6 +7,8 @@ const options = {
   entryPoints: [
     { in: "js/src/widget.ts", out: "widget" },
     { in: "js/src/widget.css", out: "widget" },
+    { in: "js/src/report.ts", out: "report" },
+    { in: "js/src/report.css", out: "report" },
   ],
   outdir: "segwidget/static",
   bundle: true,

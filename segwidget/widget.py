@@ -378,30 +378,32 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
 
     def _on_message(self, _widget: Any, content: Any, _buffers: list[bytes]) -> None:
         try:
-            self._answer(content)
+            reply = self._reply(content)
+            if reply is not None:
+                self.send(*reply)
         except Exception:  # a browser message must never raise into the kernel
             log.exception("segwidget: failed to answer a browser message %s", summarize(content))
 
-    def _answer(self, content: Any) -> None:
+    def _reply(self, content: Any) -> tuple[dict[str, Any], list[bytes]] | None:
+        """The answer to a browser request (header, buffers), or ``None`` when there is none.
+
+        The offline report (``report.py``) asks this too, so every part a reply carries is
+        embedded there as well.
+        """
         results = self.results
         request = protocol.parse_request(content, results.n_images)
         if request is None:
             log.warning("segwidget: ignored a malformed browser message %s", summarize(content))
-            return
+            return None
         if results.images is None:
             log.info("segwidget: these results kept no images; nothing to send")
-            return
+            return None
         if isinstance(request, protocol.ThumbsRequest):
             stored = [results.images.encoded(i, thumbnail=True) for i in request.indices]
-            self.send(*protocol.thumbs_reply(request, stored))
-        else:
-            i = request.index
-            cm = results.image_confusions.take(np.array([i]))
-            reply = protocol.detail_reply(
-                request, results.images.encoded(i), float(results.losses[i]), cm
-            )
-            self.send(*reply)
-
+            return protocol.thumbs_reply(request, stored)
+        i = request.index
+        cm = results.image_confusions.take(np.array([i]))
+        return protocol.detail_reply(request, results.images.encoded(i), float(results.losses[i]), cm)
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)

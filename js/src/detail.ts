@@ -9,7 +9,7 @@ import { voidValue } from "./protocol";
 import { closeImage, decodeEncoded, PENDING_MS, type Thumb } from "./thumbs";
 
 /** A decoded detail reply: the picture, both masks, the loss and the image's sparse confusion. */
-export type Loaded = Thumb & Pick<DetailReply, "loss" | "cells" | "counts">;
+export type Loaded = Thumb & Pick<DetailReply, "loss" | "cells" | "counts" | "note">;
 
 /** Detail requests and a small cache of answers, so that previous/next is instant when revisited. */
 export class DetailStore {
@@ -45,7 +45,8 @@ export class DetailStore {
     const decoded = await decodeEncoded(reply);
     if (this.closed || reply.request <= this.stale) return;
     this.asked.delete(reply.index);
-    this.cache.set(reply.index, { ...decoded, loss: reply.loss, cells: reply.cells, counts: reply.counts });
+    const { loss, cells, counts, note } = reply;
+    this.cache.set(reply.index, { ...decoded, loss, cells, counts, note });
     for (const [n, d] of this.cache) {
       if (this.cache.size <= this.capacity) break;
       this.cache.delete(n);
@@ -173,7 +174,7 @@ export class Detail {
     this.opacityInput.value = String(opacity);
     const d = input.loaded;
     const loss = d ? ` · loss ${fmtNum(d.loss)}` : input.hasImages ? " · loading…" : " · these results kept no images";
-    this.title.textContent = `#${input.index}${loss} · ${input.position}`;
+    this.title.textContent = `#${input.index}${loss} · ${input.position}${d?.note ? ` · ${d.note}` : ""}`;
     this.el.classList.toggle("sw-loading", !d);
     if (!d) return;
     for (const [layer, canvas] of this.canvases) paint(canvas, d, layer, input.cell, input.palette, opacity);

@@ -246,6 +246,8 @@ export interface DetailReply extends Encoded {
   /** This image's nonzero confusion cells t*C+p and their pixel counts. */
   cells: Int32Array;
   counts: Int32Array;
+  /** Said beside the image's title when set (the offline report: "thumbnail size ..."); text. */
+  note?: string;
 }
 
 interface ItemHeader {
@@ -319,7 +321,8 @@ export function decodeReply(content: unknown, buffers: readonly unknown[] = []):
     const cells = int32s(buffers[n], "cells").slice();
     const counts = int32s(buffers[n + 1], "counts").slice();
     if (cells.length !== counts.length) throw new Error("detail: cells and counts differ in length");
-    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts };
+    const note = typeof msg.note === "string" ? msg.note : undefined;
+    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts, note };
   }
   return null;
 }

@@ -1,0 +1,103 @@
+// Entry of the offline report (segwidget/report.py writes the page): imports the widget's own ES module from
+// the page, as anywidget does, renders it on a stand-in model that answers from the embedded data, and adds
+// what the notebook's Python side drew: the IoU and loss charts, and a statement of what the file holds.
+
+import { palette } from "./colors";
+import { activeCounts } from "./counts";
+import { h } from "./format";
+import { OfflineModel, type ReportData } from "./offline";
+import { cellOf, type Data, lossRangeOf, type Model, readData } from "./protocol";
+import { rank } from "./ranking";
+import { IouChart, LossChart } from "./reportcharts";
+import { readControls } from "./traits";
+
+export interface ReportMeta {
+  title: string;
+  /** What the file holds and leaves out, one sentence each (text). */
+  left_out: string[];
+  /** The notebook's loss histogram bins (charts.loss_bins). */
+  loss_edges: number[];
+}
+
+/** Base64 text to bytes (the native decoder where there is one). */
+export function fromBase64(text: string): Uint8Array {
+  const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  const clean = text.replace(/\s+/g, "");
+  if (native) return native(clean);
+  const binary = atob(clean);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+function payload(doc: Document, id: string): string {
+  const el = doc.getElementById(id);
+  if (!el) throw new Error(`segwidget report: the page has no #${id}`);
+  return el.textContent ?? "";
+}
+
+interface Widget {
+  initialize?: (props: { model: unknown }) => unknown;
+  render: (props: { model: unknown; el: HTMLElement }) => unknown;
+}
+
+/** The report's page: statement, the widget and the charts. Resolves once the widget has rendered. */
+export async function open(doc: Document): Promise<OfflineModel> {
+  performance.mark("segwidget-report:open");
+  const meta = JSON.parse(payload(doc, "segwidget-meta")) as ReportMeta;
+  const data = JSON.parse(payload(doc, "segwidget-data")) as ReportData;
+  const model = new OfflineModel(data, fromBase64(payload(doc, "segwidget-blob")));
+  const esm = new Blob([fromBase64(payload(doc, "segwidget-esm")) as BlobPart], { type: "text/javascript" });
+  const module = await import(/* @vite-ignore */ URL.createObjectURL(esm));
+  const widget: Widget = typeof module.default === "function" ? await module.default() : module.default;
+
+  const page = doc.getElementById("segwidget-report") ?? doc.body;
+  const header = h("header", "swr-header");
+  const statement = h("ul", "swr-statement");
+  statement.dataset.testid = "segwidget-report-statement";
+  statement.append(...meta.left_out.map((line) => h("li", "", line)));
+  header.append(h("h1", "swr-title", meta.title), statement);
+  const view = h("div", "swr-view");
+  const el = h("div", "swr-widget");
+  const aside = h("aside", "swr-charts");
+  view.append(el, aside);
+  page.replaceChildren(header, view);
+
+  await widget.initialize?.({ model });
+  await widget.render({ model, el });
+  mountCharts(model, meta, aside);
+  return model;
+}
+
+/** The IoU bars and the loss histogram, kept in step with the model as the notebook's charts are. */
+export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTMLElement): void {
+  const model = offline as unknown as Model;
+  const set = <K extends "selected_cell" | "loss_range">(key: K, value: unknown) => {
+    model.set(key, value as never);
+    model.save_changes();
+  };
+  const iou = new IouChart((c) => {
+    const now = cellOf(model.get("selected_cell"), Number.POSITIVE_INFINITY);
+    set("selected_cell", now && now[0] === c && now[1] === c ? null : [c, c]);
+  });
+  const loss = new LossChart(meta.loss_edges, (range) => set("loss_range", range));
+  aside.append(iou.el, loss.el);
+  let data: Data | null = null;
+  const redraw = () => {
+    try {
+      data = readData(model);
+    } catch {
+      return; // inconsistent state: the widget says so
+    }
+    const counts = activeCounts(data);
+    const cell = cellOf(model.get("selected_cell"), data.C);
+    iou.update({ classes: data.classes, palette: palette(data.colors, data.C), pooled: counts.pooled, selected: cell });
+    const matching = cell ? rank(counts, counts.losses, cell, readControls(model).order).indices : null;
+    loss.update({ losses: counts.losses, matching, range: lossRangeOf(model.get("loss_range")) });
+  };
+  for (const key of ["classes", "colors", "pooled", "losses", "selected_cell", "order", "loss_range"]) {
+    offline.on(`change:${key}`, redraw);
+  }
+  if (typeof ResizeObserver === "function") new ResizeObserver(() => loss.draw()).observe(loss.canvas);
+  redraw();
+}

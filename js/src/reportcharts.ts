@@ -1,0 +1,271 @@
+// The offline report's charts, standing in for the notebook's bqplot ones (segwidget/charts.py): per-class IoU
+// bars (click one to select its class) and the per-image loss histogram (drag to keep a loss range; the
+// selection's images drawn over it). They read and set the same synced traits as the notebook's charts.
+
+import { classIou } from "./classview";
+import { type RGB, toHex } from "./colors";
+import { fmtInt, fmtNum, fmtPct, h, labelled, select } from "./format";
+import type { Cell, LossRange } from "./protocol";
+import { cssVar } from "./theme";
+
+/** Bars offered when there are more classes than the smallest (as the notebook's chart). */
+const BAR_COUNTS = [25, 50];
+
+export interface IouInput {
+  classes: readonly string[];
+  palette: readonly RGB[];
+  pooled: Float64Array;
+  selected: Cell | null;
+}
+
+/** Per-class IoU bars, worst first (or best first, or in class order), every drawn bar labelled. */
+export class IouChart {
+  readonly el = h("section", "swr-chart swr-iou");
+  private readonly sort = select("order of the bars", [
+    ["iou", "worst first"],
+    ["best", "best first"],
+    ["class", "class order"],
+  ]);
+  private readonly count = select("how many bars", []);
+  private readonly countLabel = labelled("bars", this.count);
+  private readonly bars = h("div", "swr-bars");
+  private input: IouInput | null = null;
+
+  constructor(private readonly choose: (c: number) => void) {
+    this.bars.dataset.testid = "segwidget-report-iou";
+    const controls = h("div", "swr-chart-controls");
+    controls.append(labelled("order", this.sort), this.countLabel);
+    this.el.append(h("h2", "swr-chart-title", "Per-class IoU · click a bar"), controls, this.bars);
+    this.sort.addEventListener("change", () => this.draw());
+    this.count.addEventListener("change", () => this.draw());
+    this.bars.addEventListener("click", (e) => {
+      const bar = (e.target as Element).closest<HTMLElement>(".swr-bar");
+      if (bar) this.choose(Number(bar.dataset.class));
+    });
+  }
+
+  update(input: IouInput): void {
+    const C = input.classes.length;
+    if (C !== this.input?.classes.length) {
+      const sizes = BAR_COUNTS.filter((k) => k < C);
+      const options = [...sizes.map((k) => [String(k), String(k)]), [String(C), `all ${C}`]];
+      this.count.replaceChildren(
+        ...options.map(([value, text]) => {
+          const o = h("option", "", text);
+          o.value = value;
+          return o;
+        }),
+      );
+      this.count.value = options[0][0];
+      this.countLabel.hidden = sizes.length === 0;
+    }
+    this.input = input;
+    this.draw();
+  }
+
+  private draw(): void {
+    const input = this.input;
+    if (!input) return;
+    const C = input.classes.length;
+    const iou = classIou(input.pooled, C);
+    const key = (c: number) => {
+      if (Number.isNaN(iou[c])) return Number.POSITIVE_INFINITY; // absent classes last either way
+      return this.sort.value === "best" ? -iou[c] : iou[c];
+    };
+    const all = Array.from({ length: C }, (_, c) => c);
+    const order = this.sort.value === "class" ? all : all.sort((a, b) => key(a) - key(b) || a - b);
+    const chosen = input.selected ? new Set(input.selected) : null;
+    const rows = order.slice(0, Number(this.count.value) || C).map((c) => {
+      const row = h("div", "swr-bar");
+      row.dataset.class = String(c);
+      row.classList.toggle("swr-dim", chosen !== null && !chosen.has(c));
+      const absent = Number.isNaN(iou[c]);
+      const name = h("span", "swr-bar-name", absent ? `${input.classes[c]} (absent)` : input.classes[c]);
+      name.title = input.classes[c];
+      const track = h("span", "swr-bar-track");
+      const fill = h("span", "swr-bar-fill");
+      fill.style.width = `${absent ? 0 : Math.round(1000 * iou[c]) / 10}%`;
+      fill.style.background = toHex(input.palette[c] ?? [128, 128, 128]);
+      track.append(fill);
+      row.append(name, track, h("span", "swr-bar-value", fmtPct(iou[c])));
+      row.title = `${input.classes[c]}: IoU ${fmtPct(iou[c])}`;
+      return row;
+    });
+    this.bars.replaceChildren(...rows);
+  }
+}
+
+/** Counts of `values` in the bins `edges` as numpy's histogram: [e_i, e_i+1), the last bin closed; NaN skipped. */
+export function histogram(values: ArrayLike<number>, edges: readonly number[]): number[] {
+  const bins = edges.length - 1;
+  const out = new Array<number>(Math.max(0, bins)).fill(0);
+  if (bins < 1) return out;
+  const lo = edges[0];
+  const hi = edges[bins];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= lo && v <= hi)) continue;
+    let a = 0;
+    let b = bins; // the bin is the last edge <= v, searched in [a, b)
+    while (b - a > 1) {
+      const mid = (a + b) >> 1;
+      if (edges[mid] <= v) a = mid;
+      else b = mid;
+    }
+    out[a]++;
+  }
+  return out;
+}
+
+export interface LossInput {
+  losses: Float64Array;
+  /** Images of the selected cell, drawn over the whole distribution; null with nothing selected. */
+  matching: Int32Array | null;
+  range: LossRange | null;
+}
+
+const MARGIN = { left: 44, right: 12, top: 8, bottom: 34 };
+const HEIGHT = 220;
+/** A drag shorter than this (CSS px) is a click: it clears the range. */
+const MIN_DRAG = 3;
+
+/** The loss histogram on a canvas; dragging across it keeps a loss range (the loss_range trait). */
+export class LossChart {
+  readonly el = h("section", "swr-chart swr-loss");
+  readonly canvas = h("canvas", "swr-loss-canvas");
+  private input: LossInput | null = null;
+  private drag: { from: number; to: number } | null = null;
+
+  constructor(
+    private readonly edges: readonly number[],
+    private readonly setRange: (range: LossRange | null) => void,
+  ) {
+    this.canvas.dataset.testid = "segwidget-report-loss";
+    this.canvas.setAttribute("role", "img");
+    this.canvas.setAttribute("aria-label", "per-image loss histogram; drag to keep a loss range");
+    this.el.append(h("h2", "swr-chart-title", "Loss per image · drag to filter"), this.canvas);
+    this.canvas.addEventListener("mousedown", this.onDown);
+  }
+
+  update(input: LossInput): void {
+    this.input = input;
+    this.draw();
+  }
+
+  /** CSS px of the plot's left and right ends, and the losses there (the contract tests click by). */
+  private geometry(): { x0: number; x1: number; lo: number; hi: number } {
+    const width = this.canvas.clientWidth || 320;
+    return { x0: MARGIN.left, x1: width - MARGIN.right, lo: this.edges[0], hi: this.edges[this.edges.length - 1] };
+  }
+
+  private valueAt(x: number): number {
+    const g = this.geometry();
+    const f = Math.min(1, Math.max(0, (x - g.x0) / (g.x1 - g.x0)));
+    return g.lo + f * (g.hi - g.lo);
+  }
+
+  private xOf(v: number): number {
+    const g = this.geometry();
+    return g.x0 + ((v - g.lo) / (g.hi - g.lo || 1)) * (g.x1 - g.x0);
+  }
+
+  draw(): void {
+    const input = this.input;
+    const canvas = this.canvas;
+    const width = canvas.clientWidth || 320;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(HEIGHT * dpr);
+    canvas.style.height = `${HEIGHT}px`;
+    const g = this.geometry();
+    Object.assign(canvas.dataset, { x0: String(g.x0), x1: String(g.x1), lo: String(g.lo), hi: String(g.hi) });
+    const ctx = canvas.getContext("2d");
+    if (!ctx || !input) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const fg = cssVar(this.el, "--swr-fg", "#222");
+    const all = histogram(input.losses, this.edges);
+    const matching = input.matching
+      ? histogram(
+          Array.from(input.matching, (i) => input.losses[i]),
+          this.edges,
+        )
+      : null;
+    const top = Math.max(1, ...all);
+    const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+    const y = (count: number) => MARGIN.top + plotH * (1 - count / top);
+    const bar = (counts: number[], color: string) => {
+      ctx.fillStyle = color;
+      counts.forEach((count, b) => {
+        if (count === 0) return;
+        const left = this.xOf(this.edges[b]);
+        const right = this.xOf(this.edges[b + 1]);
+        const pad = 0.05 * (right - left);
+        ctx.fillRect(left + pad, y(count), right - left - 2 * pad, y(0) - y(count));
+      });
+    };
+    bar(all, "#9aa0a6");
+    if (matching) bar(matching, "#e8710a");
+    const range = this.drag ? [this.drag.from, this.drag.to].sort((a, b) => a - b) : input.range;
+    if (range) {
+      ctx.fillStyle = "rgba(232, 113, 10, 0.18)";
+      const a = Math.max(g.x0, this.xOf(range[0]));
+      const b = Math.min(g.x1, this.xOf(range[1]));
+      ctx.fillRect(a, MARGIN.top, Math.max(1, b - a), plotH);
+    }
+    // axes: ticks at the bins' ends and middle, image counts at the top
+    ctx.strokeStyle = fg;
+    ctx.fillStyle = fg;
+    ctx.font = `11px ${cssVar(this.el, "--swr-font", "system-ui, sans-serif")}`;
+    ctx.beginPath();
+    ctx.moveTo(g.x0, y(0) + 0.5);
+    ctx.lineTo(g.x1, y(0) + 0.5);
+    ctx.stroke();
+    ctx.textBaseline = "top";
+    const ticks: [number, CanvasTextAlign][] = [
+      [g.lo, "left"],
+      [(g.lo + g.hi) / 2, "center"],
+      [g.hi, "right"],
+    ];
+    for (const [v, align] of ticks) {
+      ctx.textAlign = align;
+      ctx.fillText(fmtNum(v), this.xOf(v), y(0) + 4);
+    }
+    ctx.textAlign = "center";
+    ctx.fillText("per-image loss", (g.x0 + g.x1) / 2, y(0) + 18);
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    ctx.fillText(fmtInt(top), g.x0 - 4, y(top));
+    ctx.fillText("0", g.x0 - 4, y(0));
+  }
+
+  private readonly onDown = (e: MouseEvent) => {
+    if (e.button !== 0) return;
+    e.preventDefault();
+    const left = this.canvas.getBoundingClientRect().left;
+    const start = e.clientX - left;
+    this.drag = { from: this.valueAt(start), to: this.valueAt(start) };
+    const move = (m: MouseEvent) => {
+      if (!this.drag) return;
+      this.drag.to = this.valueAt(m.clientX - left);
+      this.draw();
+    };
+    const up = (u: MouseEvent) => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+      const end = u.clientX - left;
+      const drag = this.drag;
+      this.drag = null;
+      if (!drag || Math.abs(end - start) < MIN_DRAG) {
+        this.draw();
+        this.setRange(null);
+        return;
+      }
+      const lo = Math.min(drag.from, this.valueAt(end));
+      const hi = Math.max(drag.from, this.valueAt(end));
+      this.draw();
+      this.setRange([lo, hi]);
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  };
+}

@@ -1,0 +1,237 @@
+"""The offline report: one HTML file that runs the explorer's own ES module without a kernel.
+
+``save_html`` embeds every synced trait of the explorer (so a feature's new traits travel
+with no change here), and the kernel's own replies to the browser's requests, asked through
+``SegExplorer._reply`` exactly as the notebook asks: the thumbnail of every image and the
+full-size detail of the first ``max_images`` by loss. The page (``js/src/report.ts``) gives
+the module a stand-in for the anywidget model that answers those requests from the file.
+``report_html.py`` writes the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import numpy as np
+
+from . import protocol
+from .imaging import decode, encode_jpeg, encode_png, shrink
+from .report_html import Blob, page
+
+if TYPE_CHECKING:
+    from .widget import SegExplorer
+
+DEFAULT_MAX_IMAGES = 200
+# The widget framework's own traits (module code, view names, layout): the page supplies them.
+_FRAMEWORK = frozenset(anywidget.AnyWidget.class_trait_names(sync=True)) | {
+    "_esm",
+    "_css",
+    "_anywidget_id",
+}
+_JPEG = b"\xff\xd8\xff"
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass
+class Report:
+    """What a report holds, before it is written as HTML (``report_html.page``)."""
+
+    state: dict[str, Any]
+    buffers: list[dict[str, Any]]  # {"path": [...], "span": [offset, length]} into the blob
+    thumbs: dict[str, Any] | None  # reply header shared by all, items, spans per item
+    details: dict[int, dict[str, Any]]  # image index -> reply header and its buffers' spans
+    meta: dict[str, Any]
+    blob: Blob = field(default_factory=lambda: Blob())
+
+
+def save_html(
+    explorer: SegExplorer,
+    path: str | Path,
+    *,
+    max_images: int | None = DEFAULT_MAX_IMAGES,
+    thumb_side: int | None = None,
+    title: str | None = None,
+) -> Path:
+    """Write the explorer as one self-contained HTML file (no kernel, no network).
+
+    Parameters
+    ----------
+    explorer
+        The explorer, in its current state (selection, classes shown, options).
+    path
+        The ``.html`` file to write.
+    max_images
+        Images whose full-size detail view is embedded: the ``max_images`` with the
+        highest loss, and the one open now (``None``: every image). The others open
+        at thumbnail size.
+    thumb_side
+        Shrink thumbnails to at most this many pixels on their longer side (``None``:
+        as stored, 128 px).
+    title
+        The page's title (text).
+
+    Returns
+    -------
+    Path
+        The file written; the page itself says what was left out.
+    """
+    if max_images is not None and (not isinstance(max_images, int) or max_images < 0):
+        raise ValueError(f"max_images must be None or an int >= 0; got {max_images!r}")
+    if thumb_side is not None and (not isinstance(thumb_side, int) or thumb_side < 8):
+        raise ValueError(f"thumb_side must be None or an int >= 8; got {thumb_side!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string; got {type(title).__name__}")
+    report = build(explorer, max_images=max_images, thumb_side=thumb_side, title=title)
+    path = Path(path)
+    path.write_text(page(report.state, report.buffers, report.thumbs, report.details,
+                         report.meta, report.blob), encoding="utf-8")  # fmt: skip
+    return path
+
+
+def build(
+    explorer: SegExplorer,
+    *,
+    max_images: int | None = DEFAULT_MAX_IMAGES,
+    thumb_side: int | None = None,
+    title: str | None = None,
+) -> Report:
+    """The report's content: state, replies and the statement of what was left out."""
+    results = explorer.results
+    report = Report({}, [], None, {}, {})
+    report.state = _state(explorer.get_state(), report)
+    has_images = results.images is not None
+    n = results.n_images
+    detailed: list[int] = []
+    if has_images and n > 0:
+        report.thumbs = _thumbs(explorer, n, thumb_side, report.blob)
+        detailed = _detailed(explorer, max_images)
+        for i in detailed:
+            report.details[i] = _detail(explorer, i, report.blob)
+    report.meta = {
+        "title": title if title is not None else f"segwidget report · {n:,} images",
+        "left_out": _left_out(n, len(detailed), has_images, max_images, thumb_side),
+        "loss_edges": _loss_edges(results.losses),
+        "n_images": n,
+        "detailed": len(detailed),
+        "thumb_side": thumb_side,
+    }
+    return report
+
+
+def _state(state: dict[str, Any], report: Report) -> dict[str, Any]:
+    """Every synced trait but the framework's; binary values move to the blob (by path)."""
+    kept = {k: v for k, v in state.items() if k not in _FRAMEWORK}
+    return _without_buffers(kept, [], report)
+
+
+def _without_buffers(value: Any, path: list[Any], report: Report) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        report.buffers.append({"path": path, "span": report.blob.add(bytes(value))})
+        return None
+    if isinstance(value, dict):
+        return {k: _without_buffers(v, [*path, k], report) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_buffers(v, [*path, i], report) for i, v in enumerate(value)]
+    return value
+
+
+def _ask(explorer: SegExplorer, content: dict[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+    reply = explorer._reply(content)
+    if reply is None:
+        raise RuntimeError(f"the explorer did not answer {content}")
+    return reply
+
+
+def _thumbs(explorer: SegExplorer, n: int, side: int | None, blob: Blob) -> dict[str, Any]:
+    """Every image's thumbnail reply item, asked in requests of the protocol's largest size."""
+    shared: dict[str, Any] | None = None
+    items: list[dict[str, Any]] = []
+    spans: list[list[int]] = []
+    step = protocol.MAX_THUMBS_PER_REQUEST
+    for start in range(0, n, step):
+        content = {"kind": "thumbs", "request": 0, "indices": list(range(start, min(n, start + step)))}
+        header, buffers = _ask(explorer, content)
+        parts = int(header["parts"])
+        rest = {k: v for k, v in header.items() if k not in ("items", "request")}
+        if shared is None:
+            shared = rest
+        elif rest != shared:
+            raise RuntimeError(f"thumbnail replies differ in their header: {rest} vs {shared}")
+        for k, item in enumerate(header["items"]):
+            own = buffers[parts * k : parts * (k + 1)]
+            if side is not None:
+                item, own = _shrunk(item, own, side)
+            items.append(item)
+            spans.append([x for part in own for x in blob.add(part)])
+    assert shared is not None
+    return {**shared, "items": items, "spans": spans}
+
+
+def _shrunk(item: dict[str, Any], parts: list[bytes], side: int) -> tuple[dict[str, Any], list[bytes]]:
+    """An item's pictures at most ``side`` px: JPEGs resampled, PNG masks by nearest pixel."""
+    if max(int(item["width"]), int(item["height"])) <= side:
+        return item, parts
+    out = []
+    for part in parts:
+        if part.startswith(_JPEG):
+            out.append(encode_jpeg(shrink(decode(part), side, nearest=False), quality=85))
+        elif part.startswith(_PNG):
+            mask = decode(part)
+            if mask.ndim == 2 and mask.dtype != np.uint8:  # 16-bit masks decode as int32
+                mask = mask.astype(np.uint16)
+            out.append(encode_png(shrink(mask, side, nearest=True)))
+        else:  # a part of a kind we cannot resize travels as it is
+            out.append(part)
+    height, width = decode(next(p for p in out if p.startswith(_PNG))).shape[:2]
+    return {**item, "width": int(width), "height": int(height)}, out
+
+
+def _detailed(explorer: SegExplorer, max_images: int | None) -> list[int]:
+    """The images with a full-size detail view: highest loss first, and the open one."""
+    order = explorer.results.rank().indices.tolist()
+    chosen = order if max_images is None else order[:max_images]
+    open_now = explorer.selected_image
+    if open_now is not None and open_now not in chosen:
+        chosen.append(int(open_now))
+    return chosen
+
+
+def _detail(explorer: SegExplorer, index: int, blob: Blob) -> dict[str, Any]:
+    header, buffers = _ask(explorer, {"kind": "detail", "request": 0, "index": index})
+    header = {k: v for k, v in header.items() if k != "request"}
+    return {"header": header, "spans": [x for part in buffers for x in blob.add(part)]}
+
+
+def _loss_edges(losses: np.ndarray) -> list[float]:
+    """The notebook's histogram bins (``charts.loss_bins``), for the report's own histogram."""
+    from .charts import loss_bins
+
+    return [float(e) for e in loss_bins(losses)]
+
+
+def _left_out(
+    n: int, detailed: int, has_images: bool, max_images: int | None, side: int | None
+) -> list[str]:
+    """What the page says it holds and leaves out, one sentence each."""
+    if not has_images:
+        return ["These results kept no images: the gallery and the detail view have none to show."]
+    size = f"at most {side} px" if side is not None else "as stored"
+    lines = [f"Thumbnails for all {n:,} images ({size})."]
+    if detailed >= n:
+        lines.append(f"Full-size detail views for all {n:,} images.")
+    else:
+        first = f"the {max_images:,} images with the highest loss" if max_images else "no image"
+        extra = detailed - (max_images or 0)
+        also = " and the one open when the report was saved" if extra > 0 else ""
+        lines.append(
+            f"Full-size detail views for {first}{also}; the other {n - detailed:,} open at "
+            "thumbnail size (max_images= sets how many)."
+        )
+    lines.append(
+        "Without a kernel, Python calls (explorer.rank, class_table, ...) are not available; "
+        "the IoU chart and the loss histogram are drawn by the page."
+    )
+    return lines
