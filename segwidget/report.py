@@ -22,6 +22,7 @@ from .imaging import decode, encode_jpeg, encode_png, shrink
 from .report_html import Blob, page
 
 if TYPE_CHECKING:
+    from .results import Results
     from .widget import SegExplorer
 
 DEFAULT_MAX_IMAGES = 200
@@ -91,6 +92,17 @@ def save_html(
     return path
 
 
+def save_results_html(results: Results, path: str | Path, **options: Any) -> Path:
+    """``save_html`` of an explorer showing ``results`` as it first opens."""
+    from .widget import SegExplorer
+
+    explorer = SegExplorer(results=results)
+    try:
+        return save_html(explorer, path, **options)
+    finally:
+        explorer.close()
+
+
 def build(
     explorer: SegExplorer,
     *,
@@ -152,8 +164,8 @@ def _thumbs(explorer: SegExplorer, n: int, side: int | None, blob: Blob) -> dict
     spans: list[list[int]] = []
     step = protocol.MAX_THUMBS_PER_REQUEST
     for start in range(0, n, step):
-        content = {"kind": "thumbs", "request": 0, "indices": list(range(start, min(n, start + step)))}
-        header, buffers = _ask(explorer, content)
+        indices = list(range(start, min(n, start + step)))
+        header, buffers = _ask(explorer, {"kind": "thumbs", "request": 0, "indices": indices})
         parts = int(header["parts"])
         rest = {k: v for k, v in header.items() if k not in ("items", "request")}
         if shared is None:
@@ -170,7 +182,9 @@ def _thumbs(explorer: SegExplorer, n: int, side: int | None, blob: Blob) -> dict
     return {**shared, "items": items, "spans": spans}
 
 
-def _shrunk(item: dict[str, Any], parts: list[bytes], side: int) -> tuple[dict[str, Any], list[bytes]]:
+def _shrunk(
+    item: dict[str, Any], parts: list[bytes], side: int
+) -> tuple[dict[str, Any], list[bytes]]:
     """An item's pictures at most ``side`` px: JPEGs resampled, PNG masks by nearest pixel."""
     if max(int(item["width"]), int(item["height"])) <= side:
         return item, parts

@@ -98,13 +98,14 @@ def page(
         "thumbs": thumbs,
         "details": {str(k): v for k, v in details.items()},
     }
-    scripts = {
+    scripts: dict[str, tuple[str, str]] = {
         "segwidget-meta": ("application/json", script_json(meta)),
         "segwidget-data": ("application/json", script_json(data)),
         "segwidget-esm": ("text/plain", _b64((_STATIC / "widget.js").read_bytes())),
         "segwidget-report-js": ("text/plain", _b64((_STATIC / "report.js").read_bytes())),
         "segwidget-blob": ("text/plain", _b64(blob.tobytes())),
     }
+    payloads = list(scripts.items())
     parts = [
         "<!doctype html>",
         '<html lang="en">',
@@ -119,7 +120,7 @@ def page(
         "</head>",
         "<body>",
         '<div id="segwidget-report"><noscript>This report needs JavaScript.</noscript></div>',
-        *(f'<script type="{kind}" id="{name}">{text}</script>' for name, (kind, text) in scripts.items()),
+        *(f'<script type="{kind}" id="{name}">{text}</script>' for name, (kind, text) in payloads),
         f'<script type="module">{LOADER}</script>',
         "</body>",
         "</html>",

@@ -387,3 +387,9 @@ class Results:
         from .persist import save_results
 
         return save_results(self, Path(path))
+
+    def save_html(self, path: str | Path, **options: Any) -> Path:
+        """One self-contained HTML report of these results; options as ``SegExplorer.save_html``."""
+        from .report import save_results_html
+
+        return save_results_html(self, path, **options)

@@ -311,6 +311,12 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
         shown: NDArray[np.int64] = self.shown_indices
         return shown
 
+    def save_html(self, path: str | Path, **options: Any) -> Path:
+        """This view as one HTML file needing no kernel nor network (``report.save_html``)."""
+        from .report import save_html
+
+        return save_html(self, path, **options)
+
     # -- browser input ----------------------------------------------------------------------
     def _handle_msg(self, msg: Any) -> None:
         """Every comm message from the browser (the path ipywidgets takes); a malformed one is
@@ -385,11 +391,7 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
             log.exception("segwidget: failed to answer a browser message %s", summarize(content))
 
     def _reply(self, content: Any) -> tuple[dict[str, Any], list[bytes]] | None:
-        """The answer to a browser request (header, buffers), or ``None`` when there is none.
-
-        The offline report (``report.py``) asks this too, so every part a reply carries is
-        embedded there as well.
-        """
+        """The answer (header, buffers) to a browser request, also asked by ``report.py``."""
         results = self.results
         request = protocol.parse_request(content, results.n_images)
         if request is None:
@@ -403,7 +405,9 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
             return protocol.thumbs_reply(request, stored)
         i = request.index
         cm = results.image_confusions.take(np.array([i]))
-        return protocol.detail_reply(request, results.images.encoded(i), float(results.losses[i]), cm)
+        loss = float(results.losses[i])
+        return protocol.detail_reply(request, results.images.encoded(i), loss, cm)
+
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
