@@ -127,25 +127,18 @@ export class OfflineModel {
     const stored = this.data.details[String(index)];
     if (stored) return [{ ...stored.header, request }, this.views(stored.spans)];
     // Not embedded: the thumbnail's parts, with the image's counts from the state's cell-major index.
-    const { items: _items, spans: _spans, ...shared } = this.data.thumbs as NonNullable<ReportData["thumbs"]>;
-    const item = (this.data.thumbs as NonNullable<ReportData["thumbs"]>).items[index];
+    const { items, spans, ...shared } = this.data.thumbs as NonNullable<ReportData["thumbs"]>;
     const { cells, counts } = imageCells(this.get("cell_ptr"), this.get("cell_image"), this.get("cell_count"), index);
-    const losses = this.get("losses") as DataView;
-    const loss = losses.getFloat64(8 * index, true);
+    const loss = (this.get("losses") as DataView).getFloat64(8 * index, true);
     const header = {
       ...shared,
-      ...item,
+      ...items[index],
       kind: "detail",
       request,
       loss: Number.isFinite(loss) ? loss : null,
       note: "thumbnail size: this report embeds full-size detail views for fewer images",
     };
-    const buffers = [
-      ...this.views((this.data.thumbs as NonNullable<ReportData["thumbs"]>).spans[index]),
-      new DataView(cells.buffer),
-      new DataView(counts.buffer),
-    ];
-    return [header, buffers];
+    return [header, [...this.views(spans[index]), new DataView(cells.buffer), new DataView(counts.buffer)]];
   }
 }
 

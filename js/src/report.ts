@@ -23,7 +23,7 @@ export interface ReportMeta {
 export function fromBase64(text: string): Uint8Array {
   const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
   const clean = text.replace(/\s+/g, "");
-  if (native) return native(clean);
+  if (native) return native.call(Uint8Array, clean);
   const binary = atob(clean);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
