@@ -152,7 +152,7 @@ export class LossChart {
     this.draw();
   }
 
-  /** CSS px of the plot's left and right ends, and the losses there (the contract tests click by). */
+  /** CSS px of the plot's left and right ends and the losses there: data-x0/x1/lo/hi, what tests drag by. */
   private geometry(): { x0: number; x1: number; lo: number; hi: number } {
     const width = this.canvas.clientWidth || 320;
     return { x0: MARGIN.left, x1: width - MARGIN.right, lo: this.edges[0], hi: this.edges[this.edges.length - 1] };
@@ -179,6 +179,8 @@ export class LossChart {
     canvas.style.height = `${HEIGHT}px`;
     const g = this.geometry();
     Object.assign(canvas.dataset, { x0: String(g.x0), x1: String(g.x1), lo: String(g.lo), hi: String(g.hi) });
+    // the loss range kept now (JSON, exact), for tests and automation
+    canvas.dataset.range = JSON.stringify(input?.range ?? null);
     const ctx = canvas.getContext("2d");
     if (!ctx || !input) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
