@@ -10,6 +10,8 @@ the module a stand-in for the anywidget model that answers those requests from t
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from .widget import SegExplorer
 
 DEFAULT_MAX_IMAGES = 200
+DEFAULT_MAX_MB = 25.0
+_MIN_SIDE = 32  # the smallest thumbnails max_mb shrinks to
 # The widget framework's own traits (module code, view names, layout): the page supplies them.
 _FRAMEWORK = frozenset(anywidget.AnyWidget.class_trait_names(sync=True)) | {
     "_esm",
@@ -40,12 +44,16 @@ _PNG = b"\x89PNG\r\n\x1a\n"
 class Report:
     """What a report holds, before it is written as HTML (``report_html.page``)."""
 
-    state: dict[str, Any]
-    buffers: list[dict[str, Any]]  # {"path": [...], "span": [offset, length]} into the blob
-    thumbs: dict[str, Any] | None  # reply header shared by all, items, spans per item
-    details: dict[int, dict[str, Any]]  # image index -> reply header and its buffers' spans
-    meta: dict[str, Any]
-    blob: Blob = field(default_factory=lambda: Blob())
+    state: dict[str, Any] = field(default_factory=dict)
+    buffers: list[dict[str, Any]] = field(default_factory=list)  # path, span into the blob
+    thumbs: dict[str, Any] | None = None  # the reply header shared by all, items, their spans
+    details: dict[int, dict[str, Any]] = field(default_factory=dict)  # index -> header, spans
+    meta: dict[str, Any] = field(default_factory=dict)
+    blob: Blob = field(default_factory=Blob)
+    thumb_bytes: int = 0  # the thumbnails' share of the blob
+
+    def html(self) -> str:
+        return page(self.state, self.buffers, self.thumbs, self.details, self.meta, self.blob)
 
 
 def save_html(
@@ -54,6 +62,7 @@ def save_html(
     *,
     max_images: int | None = DEFAULT_MAX_IMAGES,
     thumb_side: int | None = None,
+    max_mb: float | None = DEFAULT_MAX_MB,
     title: str | None = None,
 ) -> Path:
     """Write the explorer as one self-contained HTML file (no kernel, no network).
@@ -69,27 +78,55 @@ def save_html(
         highest loss, and the one open now (``None``: every image). The others open
         at thumbnail size.
     thumb_side
-        Shrink thumbnails to at most this many pixels on their longer side (``None``:
-        as stored, 128 px).
+        Shrink thumbnails to at most this many pixels on their longer side. ``None``:
+        as stored (128 px), unless the file would exceed ``max_mb``: then as large as fits
+        (down to 32 px).
+    max_mb
+        The size (MiB) that ``thumb_side=None`` keeps the file under; ``None``: no limit.
     title
         The page's title (text).
 
     Returns
     -------
     Path
-        The file written; the page itself says what was left out.
+        The file written; the page itself says what it holds and what was left out.
     """
     if max_images is not None and (not isinstance(max_images, int) or max_images < 0):
         raise ValueError(f"max_images must be None or an int >= 0; got {max_images!r}")
     if thumb_side is not None and (not isinstance(thumb_side, int) or thumb_side < 8):
         raise ValueError(f"thumb_side must be None or an int >= 8; got {thumb_side!r}")
+    if max_mb is not None and (not isinstance(max_mb, int | float) or not max_mb > 0):
+        raise ValueError(f"max_mb must be None or a number > 0; got {max_mb!r}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string; got {type(title).__name__}")
-    report = build(explorer, max_images=max_images, thumb_side=thumb_side, title=title)
+    budget = None if thumb_side is not None or max_mb is None else int(max_mb * 2**20)
+    side = thumb_side
+    while True:
+        report = build(explorer, max_images=max_images, thumb_side=side, title=title,
+                       budget=budget)  # fmt: skip
+        text = report.html()
+        size = len(text.encode("utf-8"))
+        if budget is None or size <= budget or report.thumbs is None or side == _MIN_SIDE:
+            break
+        side = _side_that_fits(report, size, budget, side)
+    if budget is not None and size > budget:
+        warnings.warn(
+            f"the report is {size / 2**20:.1f} MiB, over max_mb={max_mb:g} even with "
+            f"{_MIN_SIDE} px thumbnails: a smaller max_images makes it smaller",
+            stacklevel=2,
+        )
     path = Path(path)
-    path.write_text(page(report.state, report.buffers, report.thumbs, report.details,
-                         report.meta, report.blob), encoding="utf-8")  # fmt: skip
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def _side_that_fits(report: Report, size: int, budget: int, side: int | None) -> int:
+    """A thumbnail side for the next try: thumbnail bytes taken to grow with their area."""
+    items = report.thumbs["items"] if report.thumbs else []
+    now = side or max((max(int(i["width"]), int(i["height"])) for i in items), default=_MIN_SIDE)
+    room = 0.95 * (budget - (size - 4 / 3 * report.thumb_bytes)) * 3 / 4  # base64: 4/3
+    scale = math.sqrt(max(room, 0.0) / max(report.thumb_bytes, 1))
+    return max(_MIN_SIDE, min(now - 8, int(now * scale) // 8 * 8))
 
 
 def save_results_html(results: Results, path: str | Path, **options: Any) -> Path:
@@ -109,28 +146,38 @@ def build(
     max_images: int | None = DEFAULT_MAX_IMAGES,
     thumb_side: int | None = None,
     title: str | None = None,
+    budget: int | None = None,
 ) -> Report:
-    """The report's content: state, replies and the statement of what was left out."""
+    """The report's content: state, replies and the statement of what it holds."""
     results = explorer.results
-    report = Report({}, [], None, {}, {})
+    report = Report()
     report.state = _state(explorer.get_state(), report)
     has_images = results.images is not None
     n = results.n_images
     detailed: list[int] = []
     if has_images and n > 0:
-        report.thumbs = _thumbs(explorer, n, thumb_side, report.blob)
+        report.thumbs = _thumbs(explorer, n, thumb_side, report)
         detailed = _detailed(explorer, max_images)
         for i in detailed:
             report.details[i] = _detail(explorer, i, report.blob)
+    sizes = _thumb_sizes(thumb_side, budget)
     report.meta = {
         "title": title if title is not None else f"segwidget report · {n:,} images",
-        "left_out": _left_out(n, len(detailed), has_images, max_images, thumb_side),
+        "left_out": _left_out(n, len(detailed), has_images, max_images, sizes),
         "loss_edges": _loss_edges(results.losses),
         "n_images": n,
         "detailed": len(detailed),
         "thumb_side": thumb_side,
     }
     return report
+
+
+def _thumb_sizes(side: int | None, budget: int | None) -> str:
+    if side is None:
+        return "as stored"
+    if budget is None:
+        return f"at most {side} px"
+    return f"at most {side} px, shrunk to keep the file under {budget / 2**20:g} MiB"
 
 
 def _state(state: dict[str, Any], report: Report) -> dict[str, Any]:
@@ -157,7 +204,7 @@ def _ask(explorer: SegExplorer, content: dict[str, Any]) -> tuple[dict[str, Any]
     return reply
 
 
-def _thumbs(explorer: SegExplorer, n: int, side: int | None, blob: Blob) -> dict[str, Any]:
+def _thumbs(explorer: SegExplorer, n: int, side: int | None, report: Report) -> dict[str, Any]:
     """Every image's thumbnail reply item, asked in requests of the protocol's largest size."""
     shared: dict[str, Any] | None = None
     items: list[dict[str, Any]] = []
@@ -177,7 +224,8 @@ def _thumbs(explorer: SegExplorer, n: int, side: int | None, blob: Blob) -> dict
             if side is not None:
                 item, own = _shrunk(item, own, side)
             items.append(item)
-            spans.append([x for part in own for x in blob.add(part)])
+            spans.append([x for part in own for x in report.blob.add(part)])
+            report.thumb_bytes += sum(len(part) for part in own)
     assert shared is not None
     return {**shared, "items": items, "spans": spans}
 
@@ -227,13 +275,12 @@ def _loss_edges(losses: np.ndarray) -> list[float]:
 
 
 def _left_out(
-    n: int, detailed: int, has_images: bool, max_images: int | None, side: int | None
+    n: int, detailed: int, has_images: bool, max_images: int | None, sizes: str
 ) -> list[str]:
     """What the page says it holds and leaves out, one sentence each."""
     if not has_images:
         return ["These results kept no images: the gallery and the detail view have none to show."]
-    size = f"at most {side} px" if side is not None else "as stored"
-    lines = [f"Thumbnails for all {n:,} images ({size})."]
+    lines = [f"Thumbnails for all {n:,} images ({sizes})."]
     if detailed >= n:
         lines.append(f"Full-size detail views for all {n:,} images.")
     else:

@@ -267,6 +267,8 @@ def test_results_without_images_say_so(tmp_path: Path) -> None:
         ({"max_images": -1}, "max_images"),
         ({"max_images": 2.5}, "max_images"),
         ({"thumb_side": 4}, "thumb_side"),
+        ({"max_mb": 0}, "max_mb"),
+        ({"max_mb": "25"}, "max_mb"),
         ({"title": 3}, "title"),
     ],
 )
@@ -290,11 +292,45 @@ def test_a_10000_by_150_report_at_default_caps_is_under_25_mb(tmp_path: Path) ->
     assert [int(k) for k in report.data["details"]] == _by_loss(results.losses)[:200]
 
 
-def test_the_demo_report_at_default_settings_is_under_5_mb(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def demo() -> SegExplorer:
     from segwidget.demo import CLASSES, load_model, valid_loader
 
-    explorer = SegExplorer(load_model(), valid_loader(), CLASSES, progress=False)
-    path = explorer.save_html(tmp_path / "demo.html")
+    return SegExplorer(load_model(), valid_loader(), CLASSES, progress=False)
+
+
+def test_the_demo_report_at_default_settings_is_under_5_mb(
+    demo: SegExplorer, tmp_path: Path
+) -> None:
+    path = demo.save_html(tmp_path / "demo.html")
     assert path.stat().st_size < 5 * 2**20, f"{path.stat().st_size / 2**20:.1f} MiB"
     report = read_report(path)
-    assert len(report.data["details"]) == explorer.results.n_images  # all 160 fit under the cap
+    assert len(report.data["details"]) == demo.results.n_images  # all 160 fit under the cap
+    assert "(as stored)" in report.meta["left_out"][0]
+
+
+def test_max_mb_shrinks_the_thumbnails_until_the_file_fits(
+    demo: SegExplorer, tmp_path: Path
+) -> None:
+    full = demo.save_html(tmp_path / "full.html", max_mb=None)
+    # the full-size detail views stay: the thumbnails alone can save about a fifth here
+    budget = 0.85 * full.stat().st_size / 2**20
+    small = demo.save_html(tmp_path / "small.html", max_mb=budget)
+    assert small.stat().st_size <= budget * 2**20
+    report = read_report(small)
+    sides = [max(item["width"], item["height"]) for item in report.data["thumbs"]["items"]]
+    assert 32 <= max(sides) < 128
+    assert f"shrunk to keep the file under {budget:g} MiB" in report.meta["left_out"][0]
+    detail = next(iter(report.data["details"].values()))
+    assert (detail["header"]["width"], detail["header"]["height"]) == (128, 96)  # full size
+    # an explicit thumb_side is kept whatever the size
+    fixed = read_report(demo.save_html(tmp_path / "fixed.html", thumb_side=120, max_mb=0.1))
+    assert max(max(i["width"], i["height"]) for i in fixed.data["thumbs"]["items"]) == 120
+
+
+def test_max_mb_out_of_reach_warns_and_names_max_images(
+    explorer: SegExplorer, tmp_path: Path
+) -> None:
+    with pytest.warns(UserWarning, match="smaller max_images"):
+        path = explorer.save_html(tmp_path / "x.html", max_mb=0.01)
+    assert path.stat().st_size > 0.01 * 2**20
