@@ -10,7 +10,6 @@ the module a stand-in for the anywidget model that answers those requests from t
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_IMAGES = 200
 DEFAULT_MAX_MB = 25.0
 _MIN_SIDE = 32  # the smallest thumbnails max_mb shrinks to
+_SAMPLE = 200  # thumbnails shrunk to estimate the size at a smaller side
 # The widget framework's own traits (module code, view names, layout): the page supplies them.
 _FRAMEWORK = frozenset(anywidget.AnyWidget.class_trait_names(sync=True)) | {
     "_esm",
@@ -51,6 +51,7 @@ class Report:
     meta: dict[str, Any] = field(default_factory=dict)
     blob: Blob = field(default_factory=Blob)
     thumb_bytes: int = 0  # the thumbnails' share of the blob
+    asked: list[tuple[dict[str, Any], list[bytes]]] = field(default_factory=list)  # as replied
 
     def html(self) -> str:
         return page(self.state, self.buffers, self.thumbs, self.details, self.meta, self.blob)
@@ -121,12 +122,31 @@ def save_html(
 
 
 def _side_that_fits(report: Report, size: int, budget: int, side: int | None) -> int:
-    """A thumbnail side for the next try: thumbnail bytes taken to grow with their area."""
-    items = report.thumbs["items"] if report.thumbs else []
-    now = side or max((max(int(i["width"]), int(i["height"])) for i in items), default=_MIN_SIDE)
-    room = 0.95 * (budget - (size - 4 / 3 * report.thumb_bytes)) * 3 / 4  # base64: 4/3
-    scale = math.sqrt(max(room, 0.0) / max(report.thumb_bytes, 1))
-    return max(_MIN_SIDE, min(now - 8, int(now * scale) // 8 * 8))
+    """The largest thumbnail side (a multiple of 8, below the current one) at which the file
+    should fit: the thumbnails' bytes at each side estimated by shrinking an even sample."""
+    asked = report.asked
+    picks = sorted({round(k * (len(asked) - 1) / (_SAMPLE - 1)) for k in range(_SAMPLE)})
+    sample = [asked[k] for k in picks if k < len(asked)]
+    now = side or max(max(int(item["width"]), int(item["height"])) for item, _ in asked)
+
+    def sample_bytes(at: int) -> int:
+        return sum(len(p) for item, parts in sample for p in _shrunk(item, parts, at)[1])
+
+    base = max(sample_bytes(now), 1)
+
+    def fits(at: int) -> bool:
+        thumbs = report.thumb_bytes * sample_bytes(at) / base
+        return size - 4 / 3 * (report.thumb_bytes - thumbs) <= 0.97 * budget  # base64: 4/3
+
+    sides = list(range(now - 8 - (now % 8), _MIN_SIDE - 1, -8))  # largest first
+    lo, hi = 0, len(sides)  # the first side that fits lies in sides[lo:hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fits(sides[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return sides[lo] if lo < len(sides) else _MIN_SIDE
 
 
 def save_results_html(results: Results, path: str | Path, **options: Any) -> Path:
@@ -221,6 +241,7 @@ def _thumbs(explorer: SegExplorer, n: int, side: int | None, report: Report) -> 
             raise RuntimeError(f"thumbnail replies differ in their header: {rest} vs {shared}")
         for k, item in enumerate(header["items"]):
             own = buffers[parts * k : parts * (k + 1)]
+            report.asked.append((item, own))
             if side is not None:
                 item, own = _shrunk(item, own, side)
             items.append(item)
