@@ -50,7 +50,7 @@ class Report:
     details: dict[int, dict[str, Any]] = field(default_factory=dict)  # index -> header, spans
     meta: dict[str, Any] = field(default_factory=dict)
     blob: Blob = field(default_factory=Blob)
-    thumb_bytes: int = 0  # the thumbnails' share of the blob
+    thumb_bytes: int = 0  # the blob's bytes that only the thumbnails use
     asked: list[tuple[dict[str, Any], list[bytes]]] = field(default_factory=list)  # as replied
 
     def html(self) -> str:
@@ -176,10 +176,12 @@ def build(
     n = results.n_images
     detailed: list[int] = []
     if has_images and n > 0:
-        report.thumbs = _thumbs(explorer, n, thumb_side, report)
         detailed = _detailed(explorer, max_images)
         for i in detailed:
             report.details[i] = _detail(explorer, i, report.blob)
+        before = len(report.blob)  # what only the thumbnails need (bytes are stored once)
+        report.thumbs = _thumbs(explorer, n, thumb_side, report)
+        report.thumb_bytes = len(report.blob) - before
     sizes = _thumb_sizes(thumb_side, budget)
     report.meta = {
         "title": title if title is not None else f"segwidget report · {n:,} images",
@@ -246,7 +248,6 @@ def _thumbs(explorer: SegExplorer, n: int, side: int | None, report: Report) -> 
                 item, own = _shrunk(item, own, side)
             items.append(item)
             spans.append([x for part in own for x in report.blob.add(part)])
-            report.thumb_bytes += sum(len(part) for part in own)
     assert shared is not None
     return {**shared, "items": items, "spans": spans}
 

@@ -69,8 +69,15 @@ def _hash(text: str) -> str:
     return "'sha256-" + _b64(hashlib.sha256(text.encode("utf-8")).digest()) + "'"
 
 
+def _static(name: str) -> Path:
+    path = _STATIC / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: build the front end (npm run build)")
+    return path
+
+
 def _css(name: str) -> str:
-    text = (_STATIC / name).read_text(encoding="utf-8")
+    text = _static(name).read_text(encoding="utf-8")
     if "</style" in text.lower():  # our own build; it would end the element early
         raise RuntimeError(f"{name} contains '</style'")
     return text
@@ -101,8 +108,8 @@ def page(
     scripts: dict[str, tuple[str, str]] = {
         "segwidget-meta": ("application/json", script_json(meta)),
         "segwidget-data": ("application/json", script_json(data)),
-        "segwidget-esm": ("text/plain", _b64((_STATIC / "widget.js").read_bytes())),
-        "segwidget-report-js": ("text/plain", _b64((_STATIC / "report.js").read_bytes())),
+        "segwidget-esm": ("text/plain", _b64(_static("widget.js").read_bytes())),
+        "segwidget-report-js": ("text/plain", _b64(_static("report.js").read_bytes())),
         "segwidget-blob": ("text/plain", _b64(blob.tobytes())),
     }
     payloads = list(scripts.items())
