@@ -13,7 +13,8 @@ Prints medians and p95 over the repeats and the ratio of the report's open time 
 baseline; no assertion is made.
 
 Run: ``python bench/bench_report.py [--images 10000] [--side 16] [--thumb-side N]
-[--max-images 200] [--repeats 7]``
+[--max-images 200] [--repeats 7] [--results saved.npz]`` (``--results``: your own results
+instead of the synthetic ones).
 """
 
 from __future__ import annotations
@@ -65,14 +66,21 @@ def main() -> None:
     parser.add_argument("--thumb-side", type=int, default=None, help="save_html's thumb_side")
     parser.add_argument("--max-images", type=int, default=200, help="save_html's max_images")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--results", type=Path, default=None, help="a saved .npz instead")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
     t0 = time.perf_counter()
-    results = ade_like(args.images, side=args.side)
-    print(f"{args.images} images x {results.n_classes} classes, {args.side} px: "
-          f"built in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+    if args.results is not None:
+        from segwidget import load
+
+        results = load(args.results)
+        print(f"{args.results}: {results.n_images} images x {results.n_classes} classes")
+    else:
+        results = ade_like(args.images, side=args.side)
+        print(f"{args.images} images x {results.n_classes} classes, {args.side} px: "
+              f"built in {time.perf_counter() - t0:.1f} s")  # fmt: skip
     folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
     report = folder / "report.html"
     t0 = time.perf_counter()
