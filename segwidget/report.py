@@ -205,7 +205,7 @@ def _thumb_sizes(side: int | None, budget: int | None) -> str:
 def _state(state: dict[str, Any], report: Report) -> dict[str, Any]:
     """Every synced trait but the framework's; binary values move to the blob (by path)."""
     kept = {k: v for k, v in state.items() if k not in _FRAMEWORK}
-    return _without_buffers(kept, [], report)
+    return {k: _without_buffers(v, [k], report) for k, v in kept.items()}
 
 
 def _without_buffers(value: Any, path: list[Any], report: Report) -> Any:
@@ -275,7 +275,7 @@ def _shrunk(
 
 def _detailed(explorer: SegExplorer, max_images: int | None) -> list[int]:
     """The images with a full-size detail view: highest loss first, and the open one."""
-    order = explorer.results.rank().indices.tolist()
+    order: list[int] = explorer.results.rank().indices.tolist()
     chosen = order if max_images is None else order[:max_images]
     open_now = explorer.selected_image
     if open_now is not None and open_now not in chosen:

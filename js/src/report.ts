@@ -9,6 +9,7 @@ import { OfflineModel, type ReportData } from "./offline";
 import { cellOf, type Data, lossRangeOf, type Model, readData } from "./protocol";
 import { rank } from "./ranking";
 import { IouChart, LossChart } from "./reportcharts";
+import { readColumns, readSlice, readTags, restrict, sliceMask } from "./slices";
 import { readControls } from "./traits";
 
 export interface ReportMeta {
@@ -69,10 +70,11 @@ export async function open(doc: Document): Promise<OfflineModel> {
   return model;
 }
 
-/** The IoU bars and the loss histogram, kept in step with the model as the notebook's charts are. */
+/** The IoU bars and the loss histogram, kept in step with the model as the notebook's charts are: with a slice,
+ * the bars are the slice's and the histogram highlights the slice's images (of the selected cell, if any). */
 export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTMLElement): void {
   const model = offline as unknown as Model;
-  const set = <K extends "selected_cell" | "loss_range">(key: K, value: unknown) => {
+  const set = (key: "selected_cell" | "loss_range", value: unknown) => {
     model.set(key, value as never);
     model.save_changes();
   };
@@ -82,22 +84,28 @@ export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTML
   });
   const loss = new LossChart(meta.loss_edges, (range) => set("loss_range", range));
   aside.append(iou.el, loss.el);
-  let data: Data | null = null;
   const redraw = () => {
+    let data: Data;
+    let member: Uint8Array | null;
     try {
       data = readData(model);
+      const columns = readColumns(model.get("columns"), model.get("column_data"), data.N);
+      member = sliceMask(readSlice(model.get("slice")), columns, readTags(model.get("tags")), data);
     } catch {
       return; // inconsistent state: the widget says so
     }
-    const counts = activeCounts(data);
+    const counts = activeCounts(data, member);
     const cell = cellOf(model.get("selected_cell"), data.C);
     iou.update({ classes: data.classes, palette: palette(data.colors, data.C), pooled: counts.pooled, selected: cell });
-    const matching = cell ? rank(counts, counts.losses, cell, readControls(model).order).indices : null;
-    loss.update({ losses: counts.losses, matching, range: lossRangeOf(model.get("loss_range")) });
+    const ranked = cell || member ? restrict(rank(data, data.losses, cell, readControls(model).order), member) : null;
+    loss.update({
+      losses: data.losses,
+      matching: ranked?.indices ?? null,
+      range: lossRangeOf(model.get("loss_range")),
+    });
   };
-  for (const key of ["classes", "colors", "pooled", "losses", "selected_cell", "order", "loss_range"]) {
-    offline.on(`change:${key}`, redraw);
-  }
+  const traits = ["classes", "colors", "pooled", "losses", "cell_ptr", "selected_cell", "order", "loss_range"];
+  for (const key of [...traits, "slice", "tags", "columns", "column_data"]) offline.on(`change:${key}`, redraw);
   if (typeof ResizeObserver === "function") new ResizeObserver(() => loss.draw()).observe(loss.canvas);
   redraw();
 }

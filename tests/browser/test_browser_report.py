@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from checks import (
     DETAIL,
@@ -29,6 +30,7 @@ from checks import (
 from lab import WAIT, expect
 from sw_e2e import ade_like, busiest_off_diagonal, ranking, synthetic
 
+from segwidget import metrics, slices
 from segwidget.class_focus import focus_classes
 
 pytestmark = pytest.mark.browser
@@ -238,3 +240,49 @@ def test_150_classes_focus_and_rank_like_results_rank(
         shot(opened.page, "report-06-150-classes")
     finally:
         pages.close("report-150")
+
+
+def test_slices_and_tags_work_offline(pages: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    results = synthetic(240, CLASSES, side=32, seed=6)
+    results.metadata = {"site": np.array([XSS_NAMES[0], "depot", "yard"] * 80)}
+    path = results.save_html(tmp_path_factory.mktemp("slices") / "sliced.html")
+    opened = _open(pages, "report-slices", path)
+    root, page = opened.root, opened.page
+    try:
+        spec = {"site": ["depot"]}
+        positions = slices.slice_indices(results, spec)  # the slice's images in the full results
+        part = results.where(spec)
+
+        def in_slice(t: int | None = None, p: int | None = None) -> dict[str, list[Any]]:
+            ranked = part.rank(t, p)
+            return {"indices": positions[ranked.indices].tolist(), "scores": ranked.scores.tolist()}
+
+        root.locator('.sw-chip[data-column="site"][data-value="depot"]').click()
+        gallery = root.locator(GALLERY)
+        expect(gallery).to_have_attribute("data-count", str(part.n_images), timeout=WAIT)
+        assert_gallery_matches(gallery, in_slice(), "report, site = depot")
+        t, p = busiest_off_diagonal(part)
+        opened.click_cell(t, p)
+        expected = in_slice(t, p)
+        expect(gallery).to_have_attribute("data-count", str(len(expected["indices"])), timeout=WAIT)
+        assert_gallery_matches(gallery, expected, f"report, site = depot, cell ({t}, {p})")
+        # the IoU bars are the slice's, as the notebook's chart
+        iou = metrics.iou(part.confusion())
+        bar = page.locator(f'.swr-bar[data-class="{t}"] .swr-bar-value')
+        expect(bar).to_have_text(f"{100 * iou[t]:.1f}%")
+        # tags: two thumbnails picked and tagged with a hostile name, shown as text
+        thumbs = [gallery.locator(f'{THUMB}[data-rank="{r}"]') for r in (0, 1)]
+        for thumb in thumbs:
+            thumb.click(modifiers=["Control"])
+        tags = root.locator('[data-testid="segwidget-tags"]')
+        tags.locator('input[data-action="name"]').fill(XSS_NAMES[1])
+        tags.locator('[data-action="tag-picked"]').click()
+        for thumb in thumbs:
+            expect(thumb.locator(".sw-tag-badge")).to_have_text(XSS_NAMES[1], timeout=WAIT)
+        page.wait_for_timeout(300)  # a broken image's onerror would have run by now
+        assert page.evaluate("() => window.__xss") is None
+        assert page.locator('img[src="x"]').count() == 0
+        assert opened.requests == [path.as_uri()]
+        shot(page, "report-07-slice-and-tags")
+    finally:
+        pages.close("report-slices")
