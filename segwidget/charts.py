@@ -3,7 +3,8 @@
 All linking lives here and goes through the explorer's traitlets (``selected_cell``,
 ``loss_range``, ``slice``) and ``Results``' own methods, so the charts never re-implement a
 number or a ranking rule. With a slice, the IoU bars are the slice's and the histogram
-highlights the slice's images.
+highlights the slice's images. On a comparison of two models the bars show each class's IoU
+change (B − A) and the histogram each image's loss change, which the brush then bounds.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import ipywidgets as widgets
 import numpy as np
 from numpy.typing import NDArray
 
-from . import metrics
+from . import metrics, slices
 from .browser_input import summarize
+from .widget_compare import gallery_ranking, loss_change
 
 if TYPE_CHECKING:
     from .widget import SegExplorer
@@ -26,6 +28,7 @@ log = logging.getLogger("segwidget")
 _DIM = 0.3  # opacity of bars that are not part of the selection
 _ALL_COLOR = "#9aa0a6"
 _MATCH_COLOR = "#e8710a"
+_BETTER_COLOR, _WORSE_COLOR = "#1a7f37", "#cf222e"  # a comparison's IoU change, up or down
 _FIGURE_LAYOUT = {"width": "100%", "min_width": "280px", "height": "260px"}
 _MARGIN = {"top": 36, "bottom": 44, "left": 48, "right": 12}
 _BAR_HEIGHT = 18  # px per bar in the IoU chart: room for an 11 px label on every bar
@@ -79,7 +82,9 @@ class Charts:
         self.count.observe(lambda _: self._draw_iou(), "value")
         self.iou_bars.observe(self._on_bar_click, "selected")
         self.brush.observe(self._on_brush, ["brushing", "selected"])
-        explorer.observe(self._on_explorer, ["selected_cell", "loss_range", "slice", "tags"])
+        explorer.observe(
+            self._on_explorer, ["selected_cell", "loss_range", "slice", "tags", "direction"]
+        )
         self.rebuild()
 
     # -- building ---------------------------------------------------------------------------
@@ -129,12 +134,19 @@ class Charts:
         self.count.options = [(f"{k}", k) for k in sizes] + [(f"all {n_classes}", n_classes)]
         self.count.value = sizes[0] if sizes else n_classes
         self.count.layout.display = "" if sizes else "none"
-        self._edges = loss_bins(self.explorer.results.losses)
+        comparison = self.explorer.comparison
+        losses = self._losses()
+        self._edges = loss_bins(losses)
+        self.loss_figure.title = (
+            "Loss per image · drag to filter"
+            if comparison is None
+            else f"Loss change per image ({' − '.join(comparison.names[::-1])}) · drag to filter"
+        )
         self._syncing = True
         try:
             self.brush.selected = None
             centers = (self._edges[:-1] + self._edges[1:]) / 2
-            counts, _ = np.histogram(self.explorer.results.losses, bins=self._edges)
+            counts, _ = np.histogram(losses, bins=self._edges)
             self.loss_bars.x, self.loss_bars.y = centers, counts
         finally:
             self._syncing = False
@@ -142,9 +154,18 @@ class Charts:
         self._draw_matching()
 
     # -- drawing ----------------------------------------------------------------------------
+    def _losses(self) -> NDArray[np.float64]:
+        """Per image: the loss, or in a comparison the loss change B − A."""
+        comparison = self.explorer.comparison
+        return self.explorer.results.losses if comparison is None else loss_change(comparison)
+
     def _draw_iou(self) -> None:
-        results, spec = self.explorer.results, self.explorer.slice
+        explorer = self.explorer
+        results, spec, comparison = explorer.results, explorer.slice, explorer.comparison
         iou = metrics.iou((results.where(spec) if spec else results).confusion())
+        if comparison is not None:  # the change of each class's IoU, B − A (in the slice)
+            b = comparison.b.subset(slices.slice_indices(results, spec)) if spec else comparison.b
+            iou = metrics.iou(b.confusion()) - iou
         classes = np.arange(iou.size)
         if self.sort.value == "class":
             order = classes
@@ -160,8 +181,29 @@ class Charts:
         with self.iou_bars.hold_sync():
             self.iou_bars.x = labels
             self.iou_bars.y = np.nan_to_num(iou[order], nan=0.0)
-            self.iou_bars.colors = [results.colors[c] for c in order]
+            if comparison is None:
+                self.iou_bars.colors = [results.colors[c] for c in order]
+            else:
+                up = np.nan_to_num(iou[order]) >= 0
+                self.iou_bars.colors = [_BETTER_COLOR if u else _WORSE_COLOR for u in up]
+            self._style_iou(comparison.names if comparison else None, iou)
             self._highlight()
+
+    def _style_iou(self, names: tuple[str, str] | None, values: NDArray[np.float64]) -> None:
+        """Axis, scale and title: IoU in [0, 1], or a comparison's change on a symmetric scale."""
+        scale = self.iou_bars.scales["y"]
+        axis = self.iou_figure.axes[1]
+        if names is None:
+            scale.min, scale.max = 0.0, 1.0
+            axis.label, self.iou_figure.title = "IoU", "Per-class IoU · click a bar"
+            self.iou_bars.tooltip.labels = ["class", "IoU"]
+            return
+        self.iou_bars.tooltip.labels = ["class", "IoU change"]
+        finite = np.abs(values[np.isfinite(values)])
+        reach = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        scale.min, scale.max = -reach, reach
+        axis.label = f"IoU change ({names[1]} − {names[0]})"
+        self.iou_figure.title = f"Per-class IoU change, {names[0]} → {names[1]} · click a bar"
 
     def _highlight(self) -> None:
         """Full opacity for the selected classes (both classes of a cell), dim for the rest."""
@@ -178,13 +220,18 @@ class Charts:
         counts = np.zeros(centers.size, dtype=np.int64)
         if cell is not None or explorer.slice:
             true, pred = (None, None) if cell is None else (cell[0], cell[1])
-            ranked = explorer._in_slice(explorer.results.rank(true, pred, by=explorer.order))
-            counts, _ = np.histogram(explorer.results.losses[ranked.indices], bins=self._edges)
+            comparison = explorer.comparison
+            ranked = explorer._in_slice(
+                explorer.results.rank(true, pred, by=explorer.order)
+                if comparison is None
+                else gallery_ranking(comparison, true, pred, explorer.direction, None)
+            )
+            counts, _ = np.histogram(self._losses()[ranked.indices], bins=self._edges)
         self.match_bars.x, self.match_bars.y = centers, counts
 
     # -- events -----------------------------------------------------------------------------
     def _on_explorer(self, change: dict[str, Any]) -> None:
-        if change["name"] == "selected_cell":
+        if change["name"] in ("selected_cell", "direction"):
             self._highlight()
             self._draw_matching()
         elif change["name"] in ("slice", "tags"):

@@ -80,22 +80,29 @@ def parse_request(content: Any, n_images: int) -> Request | None:
 
 
 def thumbs_reply(
-    request: ThumbsRequest, stored: list[tuple[bytes, bytes, bytes]]
+    request: ThumbsRequest, stored: list[tuple[bytes, ...]]
 ) -> tuple[dict[str, Any], list[bytes]]:
-    """Header and buffers: item k has ``[3k]`` JPEG, ``[3k+1]`` truth and ``[3k+2]`` prediction PNG.
+    """Header and buffers: item k has ``P`` parts from ``[Pk]``: JPEG, truth and prediction
+    PNG, then the further parts a feature adds (``P = len(stored[k])``, the same for all).
 
     The bytes are the store's own: nothing is decoded or re-encoded on the way.
     """
     items = [_item(index, parts) for index, parts in zip(request.indices, stored, strict=True)]
     buffers = [part for parts in stored for part in parts]
-    content = {"kind": "thumbs", "request": request.request, "image_mime": IMAGE_MIME, "parts": 3}
+    content = {
+        "kind": "thumbs",
+        "request": request.request,
+        "image_mime": IMAGE_MIME,
+        "parts": _parts(stored),
+    }
     return {**content, "items": items}, buffers
 
 
 def detail_reply(
-    request: DetailRequest, stored: tuple[bytes, bytes, bytes], loss: float, cm: SparseConfusion
+    request: DetailRequest, stored: tuple[bytes, ...], loss: float, cm: SparseConfusion
 ) -> tuple[dict[str, Any], list[bytes]]:
-    """Header and buffers ``[JPEG, truth PNG, prediction PNG, int32 cells, int32 counts]``.
+    """Header and buffers ``[JPEG, truth PNG, prediction PNG, further parts, int32 cells,
+    int32 counts]``.
 
     The image's confusion travels sparse: its nonzero cells ``t * C + p`` and their pixels.
     """
@@ -103,25 +110,34 @@ def detail_reply(
         "kind": "detail",
         "request": request.request,
         "image_mime": IMAGE_MIME,
-        "parts": 3,
+        "parts": _parts([stored]),
         "loss": _finite_or_none(loss),
         **_item(request.index, stored),
     }
     return content, [*stored, _i32(cm.cell), _i32(cm.count)]
 
 
-def _item(index: int, stored: tuple[bytes, bytes, bytes]) -> dict[str, Any]:
+def _item(index: int, stored: tuple[bytes, ...]) -> dict[str, Any]:
     width, height = png_size(stored[1])
     return {"index": index, "width": width, "height": height}
 
 
-def pack_thumbs(indices: list[int], stored: list[tuple[bytes, bytes, bytes]]) -> bytes:
+def _parts(stored: list[tuple[bytes, ...]]) -> int:
+    """The parts per image (at least JPEG, truth and prediction), the same for every image."""
+    sizes = {len(parts) for parts in stored} or {3}
+    if len(sizes) != 1 or min(sizes) < 3:
+        raise ValueError(f"every image needs the same number of parts, at least 3; got {sizes}")
+    return sizes.pop()
+
+
+def pack_thumbs(indices: list[int], stored: list[tuple[bytes, ...]]) -> bytes:
     """Thumbnails packed into one buffer (the ``preload`` trait; PROTOCOL.md).
 
-    Little-endian uint32 ``count``, then per thumbnail ``index, width, height`` and the byte
-    lengths of its JPEG, truth PNG and prediction PNG, then all those bytes in that order.
+    Little-endian uint32 ``count`` and ``P`` (parts per thumbnail), then per thumbnail
+    ``index, width, height`` and the byte lengths of its ``P`` parts (JPEG, truth PNG,
+    prediction PNG, further parts), then all those bytes in that order.
     """
-    header = [len(indices)]
+    header = [len(indices), _parts(stored)]
     for index, parts in zip(indices, stored, strict=True):
         header += [index, *png_size(parts[1]), *(len(part) for part in parts)]
     return np.array(header, dtype="<u4").tobytes() + b"".join(p for parts in stored for p in parts)

@@ -15,33 +15,22 @@ import torch
 import traitlets
 from numpy.typing import NDArray
 
-from . import protocol
+from . import protocol, widget_compare
 from .analysis import analyze
 from .browser_input import CommMessage, describe_error, place_buffers, read_comm_message, summarize
 from .class_focus import focus_classes
+from .comparison import Comparison
+from .explorer_methods import add_delegates
 from .ranking import ORDERS, Ranking
 from .results import ClassRef, Results
 from .slice_widget import SliceTraits
+from .widget_compare import COMPARISON_OVERLAYS, ComparisonView
 
 if TYPE_CHECKING:
     from .charts import Charts
 
 log = logging.getLogger("segwidget")
 _STATIC = Path(__file__).parent / "static"
-# Results methods that the explorer answers too (fastai's interpretation API and more).
-_DELEGATED = (
-    "top_losses",
-    "confusion",
-    "mean_confusion",
-    "image_confusion",
-    "class_table",
-    "most_confused",
-    "rank",
-    "show",
-    "save",
-    "mean_iou",
-    "pixel_accuracy",
-)
 # Traits only the kernel sets: a browser update to one is ignored, logged and answered with the
 # kernel's value, so the view always shows these results (``explorer.classes == results.classes``).
 # The widget framework's own state (module code, model and view names, layout) is the kernel's too;
@@ -49,10 +38,11 @@ _DELEGATED = (
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
+    | widget_compare.KERNEL_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
-class SegExplorer(SliceTraits, anywidget.AnyWidget):
+class SegExplorer(SliceTraits, ComparisonView, anywidget.AnyWidget):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
     Parameters
@@ -60,7 +50,8 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
     model, dl, classes
         The model, any iterable of batches, and the class names (see ``segwidget.analyze``).
     results
-        Explore existing ``Results`` (e.g. from ``segwidget.load``) instead of running a pass.
+        Explore existing ``Results`` (e.g. from ``segwidget.load``) instead of running a pass,
+        or a ``Comparison`` of two models (``SegExplorer.compare`` runs both passes).
     **analyze_kwargs
         Passed to ``segwidget.analyze`` (``ignore_index``, ``loss_func``, ``device``, ...).
 
@@ -73,7 +64,8 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
     them and can be observed. With many classes, the first display focuses the heatmap on
     the most confused classes that fit (``visible_classes`` then says which). Slices and
     tags (``slice``, ``tags``, ``picked_images``, ``tag``, ``export``, ``subset``):
-    ``segwidget.slice_widget``.
+    ``segwidget.slice_widget``. A comparison adds ``model`` and ``direction``
+    (``segwidget.widget_compare``).
     """
 
     _esm = _STATIC / "widget.js"
@@ -96,7 +88,9 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
     normalize = traitlets.Enum(("true", "pred", "none", "mean"), "true").tag(sync=True)
     log_scale = traitlets.Bool(False).tag(sync=True)
     hide_diagonal = traitlets.Bool(False).tag(sync=True)
-    overlay = traitlets.Enum(("none", "prediction", "truth", "pair"), "prediction").tag(sync=True)
+    overlay = traitlets.Enum(
+        ("none", "prediction", "truth", "pair", *COMPARISON_OVERLAYS), "prediction"
+    ).tag(sync=True)
     loss_range = traitlets.Any(None, allow_none=True).tag(sync=True)
     visible_classes: traitlets.List[int] = traitlets.List().tag(sync=True)
     zoom = traitlets.Enum((1, 2, 4, 8), 1).tag(sync=True)
@@ -110,7 +104,7 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
         dl: Any = None,
         classes: Any = None,
         *,
-        results: Results | None = None,
+        results: Results | Comparison | None = None,
         **analyze_kwargs: Any,
     ) -> None:
         super().__init__()
@@ -126,7 +120,7 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
     # -- data -----------------------------------------------------------------------------
     @property
     def results(self) -> Results:
-        """The ``Results`` shown."""
+        """The ``Results`` shown (of a comparison: model A's; ``comparison`` has both)."""
         assert self._results is not None
         return self._results
 
@@ -136,10 +130,11 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
         dl: Any = None,
         classes: Any = None,
         *,
-        results: Results | None = None,
+        results: Results | Comparison | None = None,
         **analyze_kwargs: Any,
     ) -> Results:
-        """Show new results: from ``results``, or from a new pass of ``model`` over ``dl``.
+        """Show new results: from ``results`` (or a ``Comparison``), or from a new pass of
+        ``model`` over ``dl``.
 
         ``dl``, ``classes`` and the ``analyze`` settings (``ignore_index``, ``loss_func``, ...)
         default to the previous ones; the selection is cleared.
@@ -155,10 +150,14 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
             settings = {**self._analyze_kwargs, **analyze_kwargs}
             results = analyze(model, dl, classes, **settings)
             self._dl, self._analyze_kwargs = dl, settings
+        comparison = results if isinstance(results, Comparison) else None
+        results = results.a if isinstance(results, Comparison) else results
         with self.hold_sync():
             if self.slice:  # cleared while the old results are shown: it names their columns
                 self.slice = {}
-            self._results = results
+            self._results, self._comparison = results, comparison
+            # a comparison's thumbnails show where A and B differ; one model has no B to show
+            self.overlay = "difference" if comparison else "prediction"
             self.selected_cell = None
             self.selected_image = None
             self.loss_range = None
@@ -167,22 +166,23 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
             self.classes = list(results.classes)
             self.colors = list(results.colors)
             self.summary = protocol.summary(results)
-            for name, data in protocol.state_arrays(results).items():
+            arrays = protocol.state_arrays(results) | widget_compare.state(comparison)
+            for name, data in arrays.items():
                 setattr(self, name, data)
-            self.preload = self._first_thumbnails(results)
+            self.preload = self._first_thumbnails()
             self._reset_slices(results)
         self._refresh_shown()
         if self._charts is not None:
             self._charts.rebuild()
         return results
 
-    @staticmethod
-    def _first_thumbnails(results: Results) -> bytes:
-        """The thumbnails of the gallery's first rows with nothing selected (highest loss)."""
-        if results.images is None:
+    def _first_thumbnails(self) -> bytes:
+        """The thumbnails of the gallery's first rows with nothing selected."""
+        if self.results.images is None:
             return b""
-        first = results.rank().indices[: protocol.PRELOADED_THUMBS].tolist()
-        return protocol.pack_thumbs(first, [results.images.encoded(i, True) for i in first])
+        first = self.ranking().indices[: protocol.PRELOADED_THUMBS].tolist()
+        parts = [widget_compare.stored(self.results, self.comparison, i, True) for i in first]
+        return protocol.pack_thumbs(first, parts)
 
     # -- display ----------------------------------------------------------------------------
     @property
@@ -288,7 +288,7 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
         self.visible_classes = focus_classes(self.results.counts().pooled, k)
         return self.visible_classes
 
-    @traitlets.observe("selected_cell", "order", "loss_range")
+    @traitlets.observe("selected_cell", "order", "loss_range", "direction")
     def _on_selection(self, _change: dict[str, Any]) -> None:
         self._refresh_shown()
 
@@ -298,9 +298,11 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
 
     def ranking(self) -> Ranking:
         """The gallery's images and scores for the current slice, selection, order and loss
-        range."""
+        range (of a comparison: direction, and the range of the loss change)."""
         cell = self.selected_cell
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
+        if self.comparison is not None:
+            return self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
         return self._in_slice(
             self.results.rank(true, pred, by=self.order, loss_range=self.loss_range)
         )
@@ -400,29 +402,19 @@ class SegExplorer(SliceTraits, anywidget.AnyWidget):
         if results.images is None:
             log.info("segwidget: these results kept no images; nothing to send")
             return None
+        comparison = self.comparison
         if isinstance(request, protocol.ThumbsRequest):
-            stored = [results.images.encoded(i, thumbnail=True) for i in request.indices]
+            stored = [widget_compare.stored(results, comparison, i, True) for i in request.indices]
             return protocol.thumbs_reply(request, stored)
         i = request.index
         cm = results.image_confusions.take(np.array([i]))
         loss = float(results.losses[i])
-        return protocol.detail_reply(request, results.images.encoded(i), loss, cm)
+        parts = widget_compare.stored(results, comparison, i, False)
+        return protocol.detail_reply(request, parts, loss, cm)
 
 
 def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def _delegate(name: str) -> Any:
-    method = getattr(Results, name)
-
-    def call(self: SegExplorer, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self.results, name)(*args, **kwargs)
-
-    call.__name__ = name
-    call.__doc__ = method.__doc__
-    return call
-
-
-for _name in _DELEGATED:
-    setattr(SegExplorer, _name, _delegate(_name))
+add_delegates(SegExplorer)

@@ -8,18 +8,21 @@ from typing import Any
 import numpy as np
 import torch
 from comm import DummyComm
+from compare_references import fingerprinted
 
-from segwidget import SegExplorer, analyze, slices, tags
+from segwidget import SegExplorer, analyze, compare, slices, tags
+from segwidget.comparison import Comparison
+from segwidget.ranking import within_loss
 from segwidget.results import Results
 from segwidget.slice_widget import column_state
+from segwidget.widget_compare import B_ARRAYS
 
 CLASSES = ["road", "sidewalk", "car", "<img src=x onerror=alert(1)>"]
 CITIES = ["bonn", "ulm", "<b>köln</b>", "bonn"]
 
 
-def small_results(seed: int = 0) -> Results:
-    """16 images of 24×32 over CLASSES, some void pixels, a random 3×3 conv as the model;
-    metadata: ``city`` (text), ``night`` (bool), ``exposure`` (numbers, one NaN)."""
+def small_batches(seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """16 images of 24×32 over CLASSES, some void pixels."""
     g = torch.Generator().manual_seed(seed)
     batches = []
     for _ in range(4):
@@ -27,12 +30,25 @@ def small_results(seed: int = 0) -> Results:
         y = torch.randint(0, len(CLASSES), (4, 24, 32), generator=g)
         y[0, :3] = 255
         batches.append((x, y))
-    torch.manual_seed(seed)
+    return batches
+
+
+def small_results(seed: int = 0, model_seed: int | None = None) -> Results:
+    """``small_batches(seed)`` analysed by a random 3×3 conv (seeded by ``model_seed``, else
+    ``seed``), with the truth fingerprints."""
+    batches = small_batches(seed)
+    torch.manual_seed(seed if model_seed is None else model_seed)
     model = torch.nn.Conv2d(3, len(CLASSES), 3, padding=1)
     exposure = np.linspace(0.5, 1.5, 16)
     exposure[5] = np.nan
     metadata = {"city": CITIES * 4, "night": np.arange(16) % 3 == 0, "exposure": exposure}
-    return analyze(model, batches, CLASSES, progress=False, metadata=metadata)
+    results = analyze(model, batches, CLASSES, progress=False, metadata=metadata)
+    return fingerprinted(results, torch.cat([y for _, y in batches]).numpy())
+
+
+def small_comparison(seed: int = 0) -> Comparison:
+    """Two random models over ``small_batches(seed)``, named "old" and "new"."""
+    return compare(small_results(seed), small_results(seed, model_seed=seed + 1), ("old", "new"))
 
 
 class RecordingComm(DummyComm):
@@ -71,7 +87,7 @@ class RecordingComm(DummyComm):
         return [(d["content"], buffers) for d, buffers in self.sent if d["method"] == "custom"]
 
 
-def explorer_with_comm(results: Results) -> tuple[SegExplorer, RecordingComm]:
+def explorer_with_comm(results: Results | Comparison) -> tuple[SegExplorer, RecordingComm]:
     explorer = SegExplorer(results=results)
     comm = RecordingComm()
     explorer.comm = comm  # as a kernel would: the comm now delivers to explorer._handle_msg
@@ -107,7 +123,10 @@ def assert_consistent(explorer: SegExplorer) -> None:
     ), loss_range
     assert explorer.order in ("share", "pixels")
     assert explorer.normalize in ("true", "pred", "none", "mean")
-    assert explorer.overlay in ("none", "prediction", "truth", "pair")
+    assert explorer.model in ("delta", "A", "B") and explorer.direction in ("worse", "better")
+    comparison = explorer.comparison
+    overlays = ["none", "prediction", "truth", "pair"]
+    assert explorer.overlay in overlays + (["prediction-b", "difference"] if comparison else [])
     assert type(explorer.log_scale) is bool and type(explorer.hide_diagonal) is bool
     visible = explorer.visible_classes
     assert all(type(v) is int and 0 <= v < c for v in visible), visible
@@ -124,6 +143,20 @@ def assert_consistent(explorer: SegExplorer) -> None:
     picked = explorer.picked_images
     assert picked == sorted(set(picked)) and all(type(i) is int and 0 <= i < n for i in picked)
     assert (explorer.columns, explorer.column_data) == column_state(r)
+    positions = slices.slice_indices(r, spec)
+    if comparison is not None:
+        assert r is comparison.a and explorer.comparison_summary["names"] == list(comparison.names)
+        b = comparison.b
+        assert explorer.pooled_b == np.ascontiguousarray(b.confusion(), "<f8").tobytes()
+        assert explorer.losses_b == np.ascontiguousarray(b.losses, "<f8").tobytes()
+        ranked = comparison.rank(*(cell or (None, None)), direction=explorer.direction)
+        if loss_range is not None:  # the range of the loss change, B − A
+            ranked = within_loss(ranked, b.losses - r.losses, *loss_range)
+        inside = np.isin(ranked.indices, positions)  # the slice's images, order kept
+        np.testing.assert_array_equal(explorer.shown_indices, ranked.indices[inside])
+        return
+    assert explorer.comparison_summary == {}
+    assert all(getattr(explorer, name) == b"" for name in B_ARRAYS)
     # the gallery: Results.where(slice).rank(...), mapped back to the full results' indices
     expected = r.where(spec).rank(
         None if cell is None else cell[0],
@@ -131,5 +164,4 @@ def assert_consistent(explorer: SegExplorer) -> None:
         by=explorer.order,
         loss_range=loss_range,
     )
-    positions = slices.slice_indices(r, spec)
     np.testing.assert_array_equal(explorer.shown_indices, positions[expected.indices])

@@ -174,9 +174,10 @@ def test_detail_request_answered_with_sparse_integer_confusion(
 
 def _unpack(data: bytes) -> list[tuple[int, int, int, list[bytes]]]:
     """PROTOCOL.md's packed thumbnails, read field by field."""
-    count = int.from_bytes(data[:4], "little")
-    fields = np.frombuffer(data[4 : 4 + 24 * count], "<u4").reshape(count, 6)
-    at, out = 4 + 24 * count, []
+    count, n_parts = np.frombuffer(data[:8], "<u4").tolist()
+    width = 4 * (3 + n_parts)  # index, width, height, then each part's length
+    fields = np.frombuffer(data[8 : 8 + width * count], "<u4").reshape(count, 3 + n_parts)
+    at, out = 8 + width * count, []
     for index, width, height, *lengths in fields.tolist():
         parts = []
         for n in lengths:

@@ -13,7 +13,13 @@ import time
 from typing import Any
 
 import pytest
-from comm_helpers import assert_consistent, comm_msg, explorer_with_comm, small_results
+from comm_helpers import (
+    assert_consistent,
+    comm_msg,
+    explorer_with_comm,
+    small_comparison,
+    small_results,
+)
 
 from segwidget.browser_input import summarize
 
@@ -70,7 +76,9 @@ class Fuzzer:
             else [r.uniform(-1, 5), r.choice([math.nan, math.inf, 10**400, "1"])],
             "order": r.choice(["share", "pixels", "Share", ""]),
             "normalize": r.choice(["true", "pred", "none", "mean", True]),
-            "overlay": r.choice(["none", "prediction", "truth", "pair", None]),
+            "overlay": r.choice(["none", "prediction", "truth", "pair", "difference", None]),
+            "model": r.choice(["delta", "A", "B", "b", None]),
+            "direction": r.choice(["worse", "better", "Worse", 1]),
             "log_scale": r.choice([True, False, 1, "true"]),
             "hide_diagonal": r.choice([True, False, 0, None]),
             "slice": r.choice(
@@ -95,7 +103,8 @@ class Fuzzer:
         r = self.rng
         content = {
             "kind": r.choice(["thumbs", "detail", "thumbs", "detail", "delete", None]),
-            "request": r.choice([r.randint(0, 99), -1, 2**60, "1", None]),
+            # a valid request number 3 times in 7: enough well-formed requests to be answered
+            "request": r.choice([*(r.randint(0, 99) for _ in range(3)), -1, 2**60, "1", None]),
             "indices": [r.randint(-1, self.n) for _ in range(r.randint(0, 5))]
             if r.random() < 0.8
             else self.value(),
@@ -147,18 +156,21 @@ class Fuzzer:
         return "brush", comm_msg({"method": "update", "state": state})
 
 
-@pytest.fixture(scope="module")
-def results():
-    return small_results(seed=3)
+@pytest.fixture(scope="module", params=["one model", "comparison"])
+def results(request: pytest.FixtureRequest):
+    return small_results(seed=3) if request.param == "one model" else small_comparison(seed=3)
 
 
 def test_random_and_malformed_messages(results, caplog: pytest.LogCaptureFixture) -> None:
     explorer, comm = explorer_with_comm(results)
+    comparison = explorer.comparison
+    results = explorer.results
     charts = explorer.charts
     targets = {"explorer": explorer, "bars": charts.iou_bars, "brush": charts.brush}
     kernel_owned = ["classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr",
                     "cell_image", "cell_count", "columns", "column_data", "_esm", "_model_name",
-                    "layout"]  # fmt: skip
+                    "layout", "comparison_summary", "pooled_b", "losses_b",
+                    "cell_ptr_b"]  # fmt: skip
     snapshot = {name: getattr(explorer, name) for name in kernel_owned}
     names = [k for k in explorer.keys if k not in ("comm",)]
     fuzz = Fuzzer(random.Random(SEED), names, results.n_classes, results.n_images)
@@ -198,5 +210,7 @@ def test_random_and_malformed_messages(results, caplog: pytest.LogCaptureFixture
         comm_msg({"method": "custom", "content": {"kind": "thumbs", "request": 1, "indices": [4]}})
     )
     ((content, buffers),) = comm.custom()
-    stored = results.images.encoded(4, thumbnail=True)
-    assert content["request"] == 1 and [bytes(b) for b in buffers] == list(stored)
+    stored = list(results.images.encoded(4, thumbnail=True))
+    if comparison is not None:  # and B's prediction
+        stored.append(comparison.b.images.encoded(4, thumbnail=True)[2])
+    assert content["request"] == 1 and [bytes(b) for b in buffers] == stored

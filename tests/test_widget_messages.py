@@ -192,6 +192,8 @@ BOTH_WAYS = {
     ),
     "tags": ({"<b>x</b>": [1, 3]}, {"<b>x</b>": [1, 3]}),
     "picked_images": ([2, 5], [2, 5]),
+    "model": ("B", "B"),  # a comparison's (kept, and inert, on one model: see test_widget_compare)
+    "direction": ("better", "better"),
 }
 
 
@@ -204,6 +206,16 @@ def test_browser_still_sets_its_own_traits(ex, name: str) -> None:
     explorer._handle_msg(update({name: value, **extra}))
     assert getattr(explorer, name) == expected
     assert comm.resent_keys() == []  # nothing to correct
+
+
+@pytest.mark.parametrize("overlay", ["prediction-b", "difference"])
+def test_comparison_overlay_is_refused_on_one_model(ex, overlay: str, caplog) -> None:
+    explorer, comm = ex
+    with pytest.raises(traitlets.TraitError, match="needs a comparison"):
+        explorer.overlay = overlay
+    explorer._handle_msg(update({"overlay": overlay}))
+    assert explorer.overlay == "prediction" and comm.resent_keys() == [["overlay"]]
+    assert "needs a comparison of two models" in caplog.text
 
 
 # -- messages that are not updates at all ------------------------------------------------------
