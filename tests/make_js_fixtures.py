@@ -3,8 +3,10 @@
 ``js/tests/fixtures/ranking.json``: a real ``Results``, its ``Results.rank`` answers and the
 heatmap's focus classes (``class_focus.focus_classes``); ``js/tests/fixtures/masks.json``:
 class-index masks as the image store encodes them (PNG), with their values, for the
-browser's PNG decoder; ``js/tests/fixtures/slices.json``: slices of a ``Results`` with
-metadata and what ``Results.where`` says of them (``slice_fixture.py``).
+browser's PNG decoder, and packed thumbnails; ``js/tests/fixtures/slices.json``: slices of a
+``Results`` with metadata and what ``Results.where`` says of them (``slice_fixture.py``);
+``js/tests/fixtures/comparison.json``: two models' results and a comparison's rankings
+(``compare_fixture.py``).
 ``tests/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
@@ -17,6 +19,7 @@ import json
 import math
 from pathlib import Path
 
+import compare_fixture
 import numpy as np
 import torch
 
@@ -27,6 +30,7 @@ from segwidget.imaging import encode_png
 FIXTURES = Path(__file__).parent.parent / "js" / "tests" / "fixtures"
 FIXTURE = FIXTURES / "ranking.json"
 MASKS = FIXTURES / "masks.json"
+COMPARISON = FIXTURES / "comparison.json"
 N_CLASSES = 6  # class 5 never appears: absent rows and columns
 N_IMAGES = 48
 
@@ -155,8 +159,9 @@ def render() -> str:
     return json.dumps(fixture(), indent=None, separators=(",", ":")) + "\n"
 
 
-def packed() -> dict:
-    """``protocol.pack_thumbs`` of two stored images, with what the browser must unpack."""
+def packed(extra: bool = False) -> dict:
+    """``protocol.pack_thumbs`` of two stored images, with what the browser must unpack;
+    ``extra``: each with a fourth part (a second model's prediction, as in a comparison)."""
     from segwidget.image_store import ImageStore
     from segwidget.protocol import pack_thumbs
 
@@ -166,6 +171,11 @@ def packed() -> dict:
         store.add(np.full((5, 7, 3), 40 * k, np.uint8), truth, (truth + 1) % 3)
     indices = [9, 4]
     parts = [store.encoded(i, thumbnail=True) for i in (1, 0)]
+    if extra:
+        parts = [
+            (*p, store.encoded(1 - i, thumbnail=True)[2])
+            for i, p in zip((1, 0), parts, strict=True)
+        ]
     return {
         "data": base64.b64encode(pack_thumbs(indices, parts)).decode(),
         "items": [
@@ -180,8 +190,12 @@ def packed() -> dict:
     }
 
 
+def render_comparison() -> str:
+    return json.dumps(compare_fixture.fixture(), indent=None, separators=(",", ":")) + "\n"
+
+
 def render_masks() -> str:
-    content = {"masks": masks(), "pack": packed()}
+    content = {"masks": masks(), "pack": packed(), "pack_extra": packed(extra=True)}
     return json.dumps(content, indent=None, separators=(",", ":")) + "\n"
 
 
@@ -192,4 +206,5 @@ if __name__ == "__main__":
     FIXTURE.write_text(render())
     MASKS.write_text(render_masks())
     slice_fixture.PATH.write_text(slice_fixture.render(), encoding="utf-8")
-    print(f"wrote {FIXTURE}, {MASKS} and {slice_fixture.PATH}")
+    COMPARISON.write_text(render_comparison())
+    print(f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH} and {COMPARISON}")

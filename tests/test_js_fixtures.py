@@ -34,6 +34,36 @@ def test_slice_fixture_covers_every_kind_of_condition() -> None:
     assert any(c["summary"]["mean_loss"] is None and c["members"] for c in cases)  # inf loss
 
 
+def test_committed_comparison_fixture_matches_python() -> None:
+    assert make_js_fixtures.COMPARISON.read_text() == make_js_fixtures.render_comparison(), (
+        "js/tests/fixtures/comparison.json is stale: run `python tests/make_js_fixtures.py`"
+    )
+
+
+def test_comparison_fixture_covers_every_rule_both_ways_and_ties() -> None:
+    fixture = make_js_fixtures.compare_fixture.fixture()
+    kinds = set()
+    for case in fixture["cases"]:
+        cell = case["cell"]
+        kind = "none" if cell is None else "diag" if cell[0] == cell[1] else "off"
+        if case["indices"]:
+            kinds.add((kind, case["direction"], case["loss_range"] is not None))
+    assert kinds == {
+        (k, d, f)
+        for k in ("none", "diag", "off")
+        for d in ("worse", "better")
+        for f in (False, True)
+    }
+    tied = [
+        c for c in fixture["cases"]
+        if c["cell"] is not None and len(c["scores"]) > len(set(c["scores"]))
+    ]  # fmt: skip
+    assert len(tied) > 10  # equal deltas, ordered by index: the tie rule is exercised
+    loss = [c for c in fixture["cases"] if c["cell"] is None and c["loss_range"] is None]
+    assert all(None in c["scores"] and 0.0 in c["scores"] for c in loss)  # NaN last, zero deltas
+    assert fixture["most_changed"]["grew"] and fixture["most_changed"]["shrank"]
+
+
 def test_fixture_covers_every_kind_of_selection() -> None:
     cases = make_js_fixtures.fixture()["cases"]
     kinds = {

@@ -79,6 +79,8 @@ export interface Scale {
   lo: number;
   hi: number;
   log: boolean;
+  /** Signed values on a scale centred on zero, [lo, hi] = [−m, m] (a comparison's delta; compare-colors.ts). */
+  diverging?: boolean;
 }
 
 /**
@@ -95,6 +97,17 @@ export function scaleFor(values: Float64Array, C: number, log: boolean, hideDiag
   });
   if (hi === 0) return { lo: 0, hi: 1, log };
   return log ? { lo, hi, log } : { lo: 0, hi, log };
+}
+
+/** One model's heatmap: the values of a normalisation and their colour scale. */
+export function heatmapValues(
+  pooled: Float64Array,
+  meanCm: Float64Array,
+  C: number,
+  c: { normalize: Normalize; log_scale: boolean; hide_diagonal: boolean },
+): { values: Float64Array; scale: Scale; legend?: string } {
+  const values = normalizeMatrix(pooled, meanCm, C, c.normalize);
+  return { values, scale: scaleFor(values, C, c.log_scale, c.hide_diagonal) };
 }
 
 /** Position of v in the scale, in [0, 1]; NaN for values drawn as empty (NaN, zero, or <= 0 on log). */

@@ -80,6 +80,10 @@ export interface DetailInput {
   palette: RGB[];
   cell: Cell | null;
   theme: Theme;
+  /** The panels, in order (default PANELS; a comparison shows both predictions and their difference). */
+  panels?: readonly DetailPanel[];
+  /** Replaces the per-class IoU table (a comparison's shows both models). */
+  iouTable?: (cm: Float64Array) => HTMLElement;
 }
 
 export interface DetailEvents {
@@ -88,7 +92,10 @@ export interface DetailEvents {
   opacity(value: number): void;
 }
 
-const PANELS: readonly [Layer, string][] = [
+/** A panel: the layer it draws (its data-kind) and its caption. */
+export type DetailPanel = readonly [Layer, string];
+
+const PANELS: readonly DetailPanel[] = [
   ["image", "image"],
   ["truth", "truth"],
   ["prediction", "prediction"],
@@ -108,6 +115,8 @@ export class Detail {
   private readonly under = h("div", "sw-under");
   private readonly stats = h("div", "sw-detail-stats");
   private readonly canvases = new Map<Layer, HTMLCanvasElement>();
+  private readonly row = h("div", "sw-panels");
+  private shown: readonly DetailPanel[] = [];
   private readonly opacityInput = h("input");
   private input: DetailInput | null = null;
 
@@ -115,7 +124,8 @@ export class Detail {
     this.el.dataset.testid = "segwidget-detail";
     this.el.tabIndex = -1;
     this.el.hidden = true;
-    this.el.append(this.toolbar(), this.panels(), this.under, this.stats);
+    this.setPanels(PANELS);
+    this.el.append(this.toolbar(), this.row, this.under, this.stats);
     this.el.addEventListener("keydown", this.onKey);
   }
 
@@ -144,9 +154,13 @@ export class Detail {
     return bar;
   }
 
-  private panels(): HTMLElement {
-    const row = h("div", "sw-panels");
-    for (const [layer, label] of PANELS) {
+  /** Build the panels when they change (a DOM node per panel shown, none hidden). */
+  private setPanels(panels: readonly DetailPanel[]): void {
+    if (panels.length === this.shown.length && panels.every((p, i) => p.join() === this.shown[i].join())) return;
+    this.shown = panels;
+    this.canvases.clear();
+    this.row.replaceChildren();
+    for (const [layer, label] of panels) {
       const fig = h("figure", "sw-panel");
       fig.dataset.testid = "segwidget-panel";
       fig.dataset.kind = layer;
@@ -157,9 +171,8 @@ export class Detail {
       });
       fig.append(canvas, h("figcaption", "", label));
       this.canvases.set(layer, canvas);
-      row.append(fig);
+      this.row.append(fig);
     }
-    return row;
   }
 
   /** Show image `input.index`, or hide with null. */
@@ -171,6 +184,7 @@ export class Detail {
       return;
     }
     this.el.dataset.index = String(input.index);
+    this.setPanels(input.panels ?? PANELS);
     this.opacityInput.value = String(opacity);
     const d = input.loaded;
     const loss = d ? ` · loss ${fmtNum(d.loss)}` : input.hasImages ? " · loading…" : " · these results kept no images";
@@ -179,7 +193,7 @@ export class Detail {
     if (!d) return;
     for (const [layer, canvas] of this.canvases) paint(canvas, d, layer, input.cell, input.palette, opacity);
     const cm = denseConfusion(d.cells, d.counts, input.classes.length);
-    this.stats.replaceChildren(confusionTable(cm, input), iouTable(cm, input));
+    this.stats.replaceChildren(confusionTable(cm, input), input.iouTable?.(cm) ?? iouTable(cm, input));
   }
 
   focus(): void {
@@ -195,7 +209,8 @@ export class Detail {
     const name = (c: number) => (c === voidValue(d.dtype) ? "void" : (this.input?.classes[c] ?? `class ${c}`));
     const [t, p] = [d.truth[i], d.pred[i]];
     const mark = t === p ? "✓" : "✗";
-    this.under.textContent = `${mark} truth: ${name(t)} · predicted: ${name(p)} · (${i % d.width}, ${Math.floor(i / d.width)})`;
+    const predicted = d.predB ? `A: ${name(p)} · B: ${name(d.predB[i])}` : `predicted: ${name(p)}`;
+    this.under.textContent = `${mark} truth: ${name(t)} · ${predicted} · (${i % d.width}, ${Math.floor(i / d.width)})`;
   }
 
   private readonly onKey = (e: KeyboardEvent) => {

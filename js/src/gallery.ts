@@ -29,6 +29,8 @@ export interface GalleryInput {
   title: string;
   /** Whether a loss range filters the list (offers to clear it). */
   filtered: boolean;
+  /** A caption's two lines for a rank, when not index, score and loss (a comparison's shows both models). */
+  caption?: (rank: number) => readonly [string, string];
   /** Picked thumbnails and each image's tags (shown as badges). */
   marks?: Marks;
 }
@@ -229,8 +231,10 @@ export class Gallery {
     tile.index = index;
     Object.assign(tile.el.dataset, { index: String(index), rank: String(rank), score: String(score) });
     // Line 1: index and ranking score; line 2: the loss, unless that is the score.
-    const head = `#${index} · ${fmtScore(input.kind, score)}`;
-    const loss = input.kind === "loss" ? "" : `loss ${fmtNum(input.losses[index])}`;
+    const [head, loss] = input.caption?.(rank) ?? [
+      `#${index} · ${fmtScore(input.kind, score)}`,
+      input.kind === "loss" ? "" : `loss ${fmtNum(input.losses[index])}`,
+    ];
     tile.head.textContent = head;
     tile.loss.textContent = loss;
     tile.el.title = loss ? `${head} · ${loss}` : head;

@@ -5,6 +5,27 @@ import { ClassControls, type ClassControlsInput } from "./classcontrols";
 import { fmtInt, fmtNum, fmtPct, h, labelled, select } from "./format";
 import type { Controls, Normalize, Order, Overlay, Summary } from "./protocol";
 
+/** What a feature adds to the header (a comparison: its own numbers and controls). */
+export interface HeaderExtra {
+  /** Shown instead of the summary's numbers. */
+  stats: HTMLElement[];
+  /** Shown after the other controls. */
+  controls: HTMLElement;
+  /** Controls (by data-name) that do nothing here: hidden. */
+  hide: readonly string[];
+  /** Overlays offered besides the usual ones, or relabelled, with their labels. */
+  overlays: Partial<Record<Overlay, string>>;
+}
+
+const OVERLAY_LABELS: Record<Overlay, string> = {
+  none: "none",
+  prediction: "prediction",
+  truth: "truth",
+  pair: "selected pair",
+  "prediction-b": "",
+  difference: "",
+};
+
 export interface HeaderEvents {
   set<K extends keyof Controls>(key: K, value: Controls[K]): void;
   visible(classes: number[]): void;
@@ -26,12 +47,8 @@ export class Header {
     ["share", "share of the true class"],
     ["pixels", "pixel count"],
   ]);
-  private readonly overlay = select("thumbnail overlay", [
-    ["none", "none"],
-    ["prediction", "prediction"],
-    ["truth", "truth"],
-    ["pair", "selected pair"],
-  ]);
+  private readonly overlay = select("thumbnail overlay", Object.entries(OVERLAY_LABELS));
+  private readonly extra = h("span");
   private readonly classes: ClassControls;
 
   constructor(events: HeaderEvents) {
@@ -57,6 +74,7 @@ export class Header {
       this.classes.el,
       labelled("gallery order", this.order),
       labelled("overlay", this.overlay),
+      this.extra,
     );
     this.el.append(this.stats, controls);
     this.normalize.addEventListener("change", () => events.set("normalize", this.normalize.value as Normalize));
@@ -66,9 +84,18 @@ export class Header {
     this.overlay.addEventListener("change", () => events.set("overlay", this.overlay.value as Overlay));
   }
 
-  update(summary: Summary | null, c: Controls, classes: ClassControlsInput | null): void {
+  update(summary: Summary | null, c: Controls, classes: ClassControlsInput | null, extra: HeaderExtra | null): void {
     if (classes) this.classes.update(classes);
-    this.stats.replaceChildren(...summaryItems(summary));
+    this.stats.replaceChildren(...(extra?.stats ?? summaryItems(summary)));
+    this.extra.replaceChildren(...(extra ? [extra.controls] : []));
+    for (const el of this.el.querySelectorAll<HTMLElement>(".sw-controls > label > [data-name]")) {
+      (el.parentElement as HTMLElement).hidden = extra?.hide.includes(el.dataset.name ?? "") ?? false;
+    }
+    for (const o of this.overlay.options) {
+      const label = extra?.overlays[o.value as Overlay] ?? OVERLAY_LABELS[o.value as Overlay];
+      o.textContent = label;
+      o.hidden = o.disabled = label === "";
+    }
     this.normalize.value = c.normalize;
     this.log.checked = c.log_scale;
     this.hideDiagonal.checked = c.hide_diagonal;

@@ -2,6 +2,7 @@
 // when each is redrawn).
 
 import { type RGB, ramp, scalePosition, scaleValue, type Theme } from "./colors";
+import { deltaColor, divergingRamp } from "./compare-colors";
 import { fmtInt, fmtPct, fmtValue, NORMALIZE_LABELS } from "./format";
 import type { HeatmapInput } from "./heatmap";
 import { abbreviate, drawnCols, drawnRows, type Layout, labelSpace } from "./layout";
@@ -41,7 +42,8 @@ export function drawLabels(
 export function drawLegend(canvas: HTMLCanvasElement, title: HTMLElement, input: HeatmapInput, el: Element): void {
   const dpr = window.devicePixelRatio || 1;
   const log = input.scale.log ? ", log scale" : "";
-  title.textContent = `${NORMALIZE_LABELS[input.normalize]}${log}`;
+  const diverging = input.scale.diverging === true;
+  title.textContent = input.legend ?? `${NORMALIZE_LABELS[input.normalize]}${diverging ? "" : log}`;
   const W = 220;
   const H = 30;
   canvas.style.width = `${W}px`;
@@ -53,7 +55,8 @@ export function drawLegend(canvas: HTMLCanvasElement, title: HTMLElement, input:
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   const bar = W - 20;
   for (let x = 0; x < bar; x++) {
-    ctx.fillStyle = rgb(ramp(input.theme, x / (bar - 1)));
+    const at = x / (bar - 1);
+    ctx.fillStyle = rgb(diverging ? divergingRamp(input.theme, 2 * at - 1) : ramp(input.theme, at));
     ctx.fillRect(10 + x, 0, 1, 12);
   }
   ctx.font = `10px ${fontFamily(el)}`;
@@ -61,7 +64,9 @@ export function drawLegend(canvas: HTMLCanvasElement, title: HTMLElement, input:
   ctx.textBaseline = "top";
   for (const x of [0, 0.5, 1]) {
     ctx.textAlign = x === 0 ? "left" : x === 1 ? "right" : "center";
-    ctx.fillText(fmtValue(scaleValue(input.scale, x), input.normalize), 10 + x * bar, 16);
+    const v = scaleValue(input.scale, x);
+    const sign = diverging && v > 0 ? "+" : "";
+    ctx.fillText(sign + fmtValue(v, input.normalize), 10 + x * bar, 16);
   }
 }
 
@@ -81,7 +86,6 @@ export function drawPanBars(ctx: CanvasRenderingContext2D, L: Layout, fg: string
 /** One pixel per shown cell, in display order, scaled up by the caller with smoothing off. */
 export function cellImage(input: HeatmapInput, colors: ThemeColors): HTMLCanvasElement {
   const { order } = input;
-  const C = input.classes.length;
   const n = order.length;
   const img = document.createElement("canvas");
   img.width = Math.max(1, n);
@@ -93,13 +97,20 @@ export function cellImage(input: HeatmapInput, colors: ThemeColors): HTMLCanvasE
     for (let k = 0; k < n; k++) {
       const t = order[r];
       const p = order[k];
-      const x = scalePosition(input.scale, input.values[t * C + p]);
-      const c = input.hideDiagonal && t === p ? colors.hidden : Number.isNaN(x) ? colors.empty : ramp(input.theme, x);
+      const c = input.hideDiagonal && t === p ? colors.hidden : cellColor(input, t, p, colors.empty);
       data.data.set([c[0], c[1], c[2], 255], 4 * (r * n + k));
     }
   }
   ctx.putImageData(data, 0, 0);
   return img;
+}
+
+/** A cell's colour on the input's scale (the ramp, or a delta's diverging one); `empty` where undefined. */
+function cellColor(input: HeatmapInput, t: number, p: number, empty: RGB): RGB {
+  const v = input.values[t * input.classes.length + p];
+  if (input.scale.diverging) return deltaColor(input.scale, input.theme, v, t === p) ?? empty;
+  const x = scalePosition(input.scale, v);
+  return Number.isNaN(x) ? empty : ramp(input.theme, x);
 }
 
 export interface ThemeColors {

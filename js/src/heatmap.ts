@@ -21,6 +21,8 @@ export interface HeatmapInput {
   zoom: number;
   selected: Cell | null;
   highlight: number | null;
+  /** The legend's title, when not the normalisation's (e.g. a comparison's delta). */
+  legend?: string;
   /** Tooltip lines for cell (t, p). */
   describe: (t: number, p: number) => string[];
 }

@@ -1,9 +1,11 @@
 // Drawing an image with a mask layer coloured in the browser (thumbnails and detail panels alike).
 
 import { colorMask, pairMask, type RGB } from "./colors";
+import { differenceMask } from "./compare-colors";
 import { type Cell, type Mask, type MaskDtype, type Overlay, voidValue } from "./protocol";
 
-export type Layer = "image" | "truth" | "prediction" | "pair";
+/** What is drawn over an image; a comparison adds B's prediction and where the two predictions differ. */
+export type Layer = "image" | "truth" | "prediction" | "pair" | "prediction-b" | "difference";
 
 export interface Paintable {
   width: number;
@@ -12,6 +14,8 @@ export interface Paintable {
   /** null when the mask could not be decoded: the image is shown alone. */
   truth: Mask | null;
   pred: Mask | null;
+  /** Model B's prediction in a comparison (the reply's fourth part); null when absent or undecodable. */
+  predB?: Mask | null;
   image: CanvasImageSource | null;
 }
 
@@ -22,10 +26,14 @@ export function layerOf(overlay: Overlay): Layer {
 /** RGBA pixels of a layer's mask at `opacity`; null for the bare image. */
 export function layerPixels(src: Paintable, layer: Layer, cell: Cell | null, pal: readonly RGB[], opacity: number) {
   const { truth, pred } = src;
+  const predB = src.predB ?? null;
   if (layer === "image" || truth === null || pred === null) return null;
+  if ((layer === "prediction-b" || layer === "difference") && predB === null) return null;
   const out = new Uint8ClampedArray(4 * src.width * src.height);
   const v = voidValue(src.dtype);
   if (layer === "pair") return pairMask(truth, pred, cell, v, opacity, out);
+  if (layer === "prediction-b") return colorMask(predB as Mask, pal, v, opacity, out);
+  if (layer === "difference") return differenceMask(truth, pred, predB as Mask, v, opacity, out);
   return colorMask(layer === "truth" ? truth : pred, pal, v, opacity, out);
 }
 

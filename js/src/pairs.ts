@@ -17,6 +17,18 @@ export interface ConfusedPair {
   share: number;
 }
 
+/** One entry of the list: a cell and what to say about it. */
+export interface PairItem {
+  t: number;
+  p: number;
+  stats: string;
+}
+
+/** The most confused pairs as list entries. */
+export function confusedItems(pairs: readonly ConfusedPair[]): PairItem[] {
+  return pairs.map((x) => ({ t: x.t, p: x.p, stats: `${fmtInt(x.count)} px · ${fmtPct(x.share)} of true` }));
+}
+
 /** Class indices whose name contains `query` (case-insensitive), names starting with it first. */
 export function searchClasses(classes: readonly string[], query: string, limit = 8): number[] {
   const q = query.trim().toLowerCase();
@@ -31,6 +43,7 @@ export class Pairs {
   private readonly list = h("ol", "sw-pairs");
   private readonly search = h("input", "sw-search");
   private readonly matches = h("div", "sw-matches");
+  private readonly title = h("div", "sw-side-title");
   private classes: string[] = [];
   private palette: RGB[] = [];
   private found: number[] = [];
@@ -41,19 +54,26 @@ export class Pairs {
     this.search.setAttribute("aria-label", "find a class");
     const find = h("div", "sw-find");
     find.append(this.search, this.matches);
-    this.el.append(find, h("div", "sw-side-title", "most confused pairs (pixels)"), this.list);
+    this.el.append(find, this.title, this.list);
     this.search.addEventListener("input", this.onInput);
     this.search.addEventListener("keydown", this.onKey);
   }
 
-  update(classes: string[], palette: RGB[], pairs: readonly ConfusedPair[], selected: Cell | null): void {
+  update(
+    classes: string[],
+    palette: RGB[],
+    pairs: readonly PairItem[],
+    selected: Cell | null,
+    title = "most confused pairs (pixels)",
+  ): void {
     this.classes = classes;
     this.palette = palette;
+    this.title.textContent = title;
     this.list.replaceChildren(
       ...pairs.map((pair) => {
         const on = selected !== null && selected[0] === pair.t && selected[1] === pair.p;
         const b = this.classButton([pair.t, pair.p], `${classes[pair.t]} → ${classes[pair.p]}`);
-        b.append(h("span", "sw-dim sw-pair-stats", `${fmtInt(pair.count)} px · ${fmtPct(pair.share)} of true`));
+        b.append(h("span", "sw-dim sw-pair-stats", pair.stats));
         b.classList.toggle("sw-on", on);
         const li = h("li");
         li.append(b);

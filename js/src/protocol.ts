@@ -3,14 +3,14 @@
 export type Cell = readonly [number, number];
 export type Order = "share" | "pixels";
 export type Normalize = "true" | "pred" | "none" | "mean";
-export type Overlay = "none" | "prediction" | "truth" | "pair";
+export type Overlay = "none" | "prediction" | "truth" | "pair" | "prediction-b" | "difference";
 export type LossRange = readonly [number, number];
 export type MaskDtype = "uint8" | "uint16";
 export type Mask = Uint8Array | Uint16Array;
 
 export const ORDERS: readonly Order[] = ["share", "pixels"];
 export const NORMALIZES: readonly Normalize[] = ["true", "pred", "none", "mean"];
-export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair"];
+export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair", "prediction-b", "difference"];
 /** Most indices one "thumbs" request may carry. */
 export const MAX_THUMBS_PER_REQUEST = 64;
 
@@ -61,6 +61,19 @@ export interface State {
   tags: Record<string, number[]>;
   /** Thumbnails picked (modifier-click) to be tagged. */
   picked_images: number[];
+  // A comparison of two models (compare-data.ts): B's arrays, laid out as A's, and what is shown.
+  /** {} for one model; else names and [A, B, B − A] of mean_iou, pixel_accuracy, mean_loss. */
+  comparison_summary: object;
+  pooled_b: unknown;
+  mean_cm_b: unknown;
+  losses_b: unknown;
+  cell_ptr_b: unknown;
+  cell_image_b: unknown;
+  cell_count_b: unknown;
+  /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */
+  model: "delta" | "A" | "B";
+  /** A comparison's gallery: the images where B got "worse" or "better". */
+  direction: "worse" | "better";
 }
 
 /** The view's header controls, each one synced trait. */
@@ -278,27 +291,33 @@ function partsOf(msg: Record<string, unknown>): number {
 }
 
 /**
- * Thumbnails packed in one buffer (Python's protocol.pack_thumbs): uint32 count, then per thumbnail index,
- * width, height and the byte lengths of its JPEG, truth PNG and prediction PNG, then those bytes. Throws when
- * the lengths do not add up.
+ * Thumbnails packed in one buffer (Python's protocol.pack_thumbs): uint32 count and P (parts per thumbnail), then
+ * per thumbnail index, width, height and the byte lengths of its P parts (JPEG, truth PNG, prediction PNG, further
+ * parts), then those bytes. Throws when the lengths do not add up.
  */
 export function unpackThumbs(value: unknown): Encoded[] {
   const bytes = asBytes(value);
   if (bytes.length === 0) return [];
+  if (bytes.length < 8) throw new Error("preload: truncated header");
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = dv.getUint32(0, true);
-  let at = 4 + 24 * count;
+  const n = dv.getUint32(4, true);
+  if (n < 3 || n > 16) throw new Error(`preload: ${n} parts per thumbnail`);
+  const stride = 4 * (3 + n);
+  let at = 8 + stride * count;
   if (at > bytes.length) throw new Error("preload: truncated header");
   const out: Encoded[] = [];
   for (let k = 0; k < count; k++) {
-    const field = (i: number) => dv.getUint32(4 + 24 * k + 4 * i, true);
-    const parts = [field(3), field(4), field(5)].map((n) => {
-      if (at + n > bytes.length) throw new Error("preload: truncated data");
-      at += n;
-      return bytes.slice(at - n, at);
+    const field = (i: number) => dv.getUint32(8 + stride * k + 4 * i, true);
+    const parts = Array.from({ length: n }, (_, i) => {
+      const size = field(3 + i);
+      if (at + size > bytes.length) throw new Error("preload: truncated data");
+      at += size;
+      return bytes.slice(at - size, at);
     });
-    const image = new Blob([parts[0]], { type: "image/jpeg" });
-    out.push({ index: field(0), width: field(1), height: field(2), image, truth: parts[1], pred: parts[2], extra: [] });
+    const [jpeg, truth, pred, ...extra] = parts;
+    const image = new Blob([jpeg], { type: "image/jpeg" });
+    out.push({ index: field(0), width: field(1), height: field(2), image, truth, pred, extra });
   }
   return out;
 }

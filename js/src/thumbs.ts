@@ -170,16 +170,26 @@ export class ThumbStore {
   }
 }
 
-/** Decode a stored image: the picture and both masks; a part that fails to decode is left out. */
+/**
+ * Decode a stored image: the picture and its masks (in a comparison, B's prediction is the fourth part); a part
+ * that fails to decode is left out.
+ */
 export async function decodeEncoded(p: Encoded): Promise<Thumb> {
-  const [image, truth, pred] = await Promise.all([decodeImage(p.image), maskOrNull(p.truth), maskOrNull(p.pred)]);
+  const [image, truth, pred, predB] = await Promise.all([
+    decodeImage(p.image),
+    maskOrNull(p.truth),
+    maskOrNull(p.pred),
+    maskOrNull(p.extra[0]),
+  ]);
   const dtype: MaskDtype = truth?.dtype ?? pred?.dtype ?? "uint8";
   const sized = (m: Awaited<ReturnType<typeof maskOrNull>>): Mask | null =>
     m && m.width === p.width && m.height === p.height ? m.mask : null;
-  return { index: p.index, width: p.width, height: p.height, dtype, image, truth: sized(truth), pred: sized(pred) };
+  const masks = { truth: sized(truth), pred: sized(pred), predB: sized(predB) };
+  return { index: p.index, width: p.width, height: p.height, dtype, image, ...masks };
 }
 
-async function maskOrNull(bytes: Uint8Array) {
+async function maskOrNull(bytes: Uint8Array | undefined) {
+  if (bytes === undefined) return null;
   try {
     return await decodeMask(bytes);
   } catch {

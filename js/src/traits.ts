@@ -17,6 +17,20 @@ export type Part =
   | "scroll"
   | "filters";
 
+/** What new data invalidates: everything. */
+export const EVERY_PART: readonly Part[] = [
+  "counts",
+  "values",
+  "classes",
+  "rank",
+  "scroll",
+  "heatmap",
+  "gallery",
+  "detail",
+  "header",
+  "side",
+];
+
 /** For each trait, the parts of the view its change invalidates. */
 export const TRIGGERS: Record<string, Part[]> = {
   classes: ["data"],
@@ -45,6 +59,16 @@ export const TRIGGERS: Record<string, Part[]> = {
   slice: ["counts", "scroll", "filters", "gallery"],
   tags: ["counts", "filters", "gallery"],
   picked_images: ["filters", "gallery"],
+  // a comparison (compare.ts): B's arrays, the two models' numbers, and what is shown
+  comparison_summary: ["data"],
+  pooled_b: ["data"],
+  mean_cm_b: ["data"],
+  losses_b: ["data"],
+  cell_ptr_b: ["data"],
+  cell_image_b: ["data"],
+  cell_count_b: ["data"],
+  model: ["values", "header"],
+  direction: ["rank", "scroll", "header"],
 };
 
 /** The header's controls, each a synced trait (unknown values fall back to the default). */

@@ -2,7 +2,9 @@
 // The model is the single source of truth: UI actions set traits, and change handlers redraw.
 
 import { displayClasses, focusClasses } from "./classview";
-import { cellValues, normalizeMatrix, palette, type RGB, type Scale, scaleFor } from "./colors";
+import { cellValues, heatmapValues, palette, type RGB, type Scale } from "./colors";
+import { ComparisonView } from "./compare";
+import type { Changes } from "./compare-ranking";
 import { type Counts, countsCache } from "./counts";
 import { Detail, DetailStore } from "./detail";
 import { h } from "./format";
@@ -10,14 +12,14 @@ import { Gallery, galleryTitle } from "./gallery";
 import { Header } from "./header";
 import { Heatmap } from "./heatmap";
 import { describeCell } from "./heatmap-draw";
-import { Pairs } from "./pairs";
+import { confusedItems, Pairs } from "./pairs";
 import { type Cell, cellOf, type Data, decodeReply, lossRangeOf, type Model, readData, type State } from "./protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./ranking";
 import { restrict } from "./slices";
 import { SliceView } from "./sliceview";
 import { detectTheme, watchDpr, watchTheme } from "./theme";
 import { MAX_PER_MESSAGE, ThumbStore } from "./thumbs";
-import { type Part, preloaded, readControls, TRIGGERS, visibleClasses } from "./traits";
+import { EVERY_PART, type Part, preloaded, readControls, TRIGGERS, visibleClasses } from "./traits";
 
 /** Cells at least this wide (CSS px) when the heatmap focuses on the most confused classes by itself. */
 const AUTO_FOCUS_CELL = 12;
@@ -38,6 +40,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   let pal: RGB[] = [];
   let values: Float64Array = new Float64Array(0);
   let scale: Scale = { lo: 0, hi: 1, log: false };
+  let legend: string | undefined;
   let ranked: Ranked = { indices: new Int32Array(0), scores: new Float64Array(0) };
   let order: readonly number[] = [];
   let confused: Confusion[] = [];
@@ -51,8 +54,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   const selected = (): Cell | null => cellOf(model.get("selected_cell"), data?.C ?? 0);
   /** The gallery's list for `cell` with the current order, loss range and slice. */
-  const rankFor = (k: Counts, cell: Cell | null) =>
-    restrict(rank(k, k.losses, cell, readControls(model).order, lossRangeOf(model.get("loss_range"))), k.member);
   const setTrait = <K extends keyof State>(key: K, value: State[K]) => {
     model.set(key, value);
     // After the redraw this change queues (a microtask), so its thumbnail requests reach the kernel
@@ -67,6 +68,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   };
 
   const slices = new SliceView(model, { set: (key, value) => setTrait(key, value) });
+  const comparison = new ComparisonView(model, { set: (key, value) => setTrait(key, value as never) });
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
   const details = new DetailStore(send, nextId, (index) => {
     if (index === model.get("selected_image")) invalidate("detail");
@@ -160,20 +162,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       thumbs.clear(requestId);
       details.clear(requestId);
       void thumbs.preload(preloaded(model));
-      for (const p of [
-        "counts",
-        "values",
-        "classes",
-        "rank",
-        "scroll",
-        "heatmap",
-        "gallery",
-        "detail",
-        "header",
-        "side",
-      ] as Part[]) {
-        parts.add(p);
-      }
+      for (const p of EVERY_PART) parts.add(p);
     }
     if (has("counts") && computeCounts()) {
       for (const p of ["values", "rank", "heatmap", "side", "header"] as Part[]) parts.add(p);
@@ -201,7 +190,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         visible: visibleClasses(model),
         zoom: readControls(model).zoom,
       };
-      header.update(slices.summary(summary, counts), readControls(model), classes);
+      const extra = comparison.active && counts ? comparison.headerExtra(counts) : null;
+      header.update(slices.summary(summary, counts), readControls(model), classes, extra);
     }
     if (data) {
       if (has("heatmap") || has("values") || has("classes")) drawHeatmap(cell);
@@ -215,6 +205,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function loadData(): void {
     try {
       data = readData(model);
+      comparison.load(data);
       pal = palette(data.colors, data.C);
       error.hidden = true;
     } catch (e) {
@@ -256,8 +247,17 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function computeValues(): void {
     if (!counts) return;
     const c = readControls(model);
-    values = normalizeMatrix(counts.pooled, counts.meanCm, counts.C, c.normalize);
-    scale = scaleFor(values, counts.C, c.log_scale, c.hide_diagonal);
+    const k = counts;
+    ({ values, scale, legend } = comparison.active
+      ? comparison.values(k, c)
+      : heatmapValues(k.pooled, k.meanCm, k.C, c));
+  }
+
+  /** The gallery's list for a selection: the comparison's, or one model's; the slice's images only. */
+  function rankFor(k: Counts, cell: Cell | null): Ranked {
+    const range = lossRangeOf(model.get("loss_range"));
+    if (comparison.active) return comparison.rank(k, cell, range);
+    return restrict(rank(k, k.losses, cell, readControls(model).order, range), k.member);
   }
 
   function computeRanking(): void {
@@ -279,19 +279,23 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       selected: cell,
       highlight,
       zoom: c.zoom,
+      legend,
       describe: (t, p) =>
-        describeCell(d.classes, cellValues(k.pooled, k.meanCm, k.C, t, p), imagesWithCell(k, t * k.C + p), t, p),
+        comparison.active
+          ? comparison.describe(k, d.classes, c.normalize, t, p)
+          : describeCell(d.classes, cellValues(k.pooled, k.meanCm, k.C, t, p), imagesWithCell(k, t * k.C + p), t, p),
     });
   }
 
   function drawSide(cell: Cell | null): void {
-    const d = data as Data;
-    pairs.update(d.classes, pal, confused, cell);
+    const [items, title] = comparison.active ? comparison.side(counts as Counts) : [confusedItems(confused), undefined];
+    pairs.update((data as Data).classes, pal, items, cell, title);
   }
 
   function drawGallery(cell: Cell | null): void {
     const d = data as Data;
     const c = readControls(model);
+    const range = lossRangeOf(model.get("loss_range"));
     gallery.update(
       {
         ranked,
@@ -301,9 +305,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         cell,
         palette: pal,
         opacity,
-        title: galleryTitle(d.classes, cell, c.order, lossRangeOf(model.get("loss_range"))) + slices.note(),
-        filtered: lossRangeOf(model.get("loss_range")) !== null,
+        title: galleryTitle(d.classes, cell, c.order, range) + slices.note(),
+        filtered: range !== null,
         marks: slices.marks(),
+        ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),
       },
       dirty.has("scroll"),
     );
@@ -331,6 +336,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         palette: pal,
         cell,
         theme: theme(),
+        ...(comparison.active && comparison.detail(index, d.classes, pal)),
       },
       opacity,
     );

@@ -151,6 +151,21 @@ describe("messages", () => {
     }
     expect(unpackThumbs(new Uint8Array(0))).toEqual([]);
     expect(() => unpackThumbs(b64(pack.data).slice(0, 40))).toThrow(/truncated/);
+    expect(() => unpackThumbs(b64(pack.data).slice(0, 6))).toThrow(/truncated/);
+    for (const item of items) expect(item.extra).toEqual([]);
+  });
+
+  it("unpacks further parts of each thumbnail (a comparison's B prediction) in order", () => {
+    const b64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+    const extra = fixture.pack_extra;
+    const items = unpackThumbs(b64(extra.data));
+    expect(items.map((x) => x.index)).toEqual(extra.items.map((x) => x.index));
+    for (const [k, want] of extra.items.entries()) {
+      expect(want.parts).toHaveLength(4);
+      expect(items[k].truth).toEqual(b64(want.parts[1]));
+      expect(items[k].pred).toEqual(b64(want.parts[2]));
+      expect(items[k].extra).toEqual([b64(want.parts[3])]);
+    }
   });
 
   it("ignores unknown messages and rejects bad headers", () => {
