@@ -117,7 +117,7 @@ class Charts:
         matching = bq.Bars(scales={"x": x, "y": y}, colors=[_MATCH_COLOR], padding=0.05)
         brush = bq.interacts.BrushIntervalSelector(scale=x, marks=[every], color=_MATCH_COLOR)
         axes = [
-            bq.Axis(scale=x, label="per-image loss", tick_format=".2f"),
+            bq.Axis(scale=x, label="per-image loss", tick_format=".2f", num_ticks=6),
             bq.Axis(scale=y, orientation="vertical", label="images", tick_format="d"),
         ]
         figure = bq.Figure(
@@ -138,9 +138,12 @@ class Charts:
         losses = self._losses()
         self._edges = loss_bins(losses)
         self.loss_figure.title = (
-            "Loss per image · drag to filter"
+            f"Loss{'' if comparison is None else ' change'} per image · drag to filter"
+        )
+        self.loss_figure.axes[0].label = (
+            "per-image loss"
             if comparison is None
-            else f"Loss change per image ({' − '.join(comparison.names[::-1])}) · drag to filter"
+            else f"per-image loss change ({' − '.join(comparison.names[::-1])})"
         )
         self._syncing = True
         try:
@@ -203,7 +206,7 @@ class Charts:
         reach = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
         scale.min, scale.max = -reach, reach
         axis.label = f"IoU change ({names[1]} − {names[0]})"
-        self.iou_figure.title = f"Per-class IoU change, {names[0]} → {names[1]} · click a bar"
+        self.iou_figure.title = "Per-class IoU change · click a bar"
 
     def _highlight(self) -> None:
         """Full opacity for the selected classes (both classes of a cell), dim for the rest."""

@@ -35,13 +35,21 @@ const DIVERGING: Record<Theme, RGB[]> = {
   ],
 };
 
-/** The colour domain of a delta matrix: symmetric about zero, [−m, m] with m the largest |Δ| drawn. */
-export function divergingScale(values: Float64Array, C: number, hideDiagonal: boolean): Scale {
-  let m = 0;
-  values.forEach((v, k) => {
-    if (Number.isFinite(v) && !(hideDiagonal && k % (C + 1) === 0)) m = Math.max(m, Math.abs(v));
-  });
-  const hi = m > 0 ? m : 1;
+/**
+ * The colour domain of a delta matrix: symmetric about zero, [−m, m] with m the largest |Δ| off the diagonal. A
+ * diagonal cell's change is minus the sum of its row's (for shares of true pixels), so it would take the whole
+ * range and fade every confusion: diagonal cells beyond m are drawn at the ends. Without an off-diagonal change,
+ * m comes from the diagonal.
+ */
+export function divergingScale(values: Float64Array, C: number): Scale {
+  const largest = (diagonal: boolean) => {
+    let m = 0;
+    values.forEach((v, k) => {
+      if (Number.isFinite(v) && (k % (C + 1) === 0) === diagonal) m = Math.max(m, Math.abs(v));
+    });
+    return m;
+  };
+  const hi = largest(false) || largest(true) || 1;
   return { lo: -hi, hi, log: false, diverging: true };
 }
 

@@ -99,7 +99,7 @@ function compareStats(cmp: Comparison, members: number | null): HTMLElement[] {
 export function compareCaption(changes: Changes, rank: number, cell: Cell | null, names: [string, string]) {
   const kind = changeKind(cell);
   const show = (v: number) => (kind === "loss" ? fmtNum(v) : fmtPct(v));
-  const what = kind === "loss" ? "loss" : kind === "iou" ? "IoU" : "share";
+  const what = kind === "loss" ? "Δ loss" : kind === "iou" ? "Δ IoU" : "Δ share";
   const head = `#${changes.indices[rank]} · ${what} ${fmtChange(changes.scores[rank], kind !== "loss")}`;
   return [head, `${names[0]} ${show(changes.a[rank])} → ${names[1]} ${show(changes.b[rank])}`] as const;
 }
@@ -197,6 +197,9 @@ export function compareIouTable(
   const [na, nb] = cmp.names;
   box.append(h("div", "sw-mini-title", `per-class IoU in this image: ${na} → ${nb} (largest fall first)`));
   const table = h("table", "sw-iou");
+  const head = h("tr");
+  head.append(h("th"), h("th", "sw-num", na), h("th", "sw-num", nb), h("th", "sw-num", "change"));
+  table.append(head);
   for (const { c, a, b, d } of rows) {
     const swatch = h("span", "sw-swatch");
     const [r, g, bl] = palette[c] ?? [128, 128, 128];

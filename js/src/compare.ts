@@ -83,7 +83,7 @@ export class ComparisonView {
       return { values, scale, legend: `${shown === "A" ? na : nb}: ${LEGEND[normalize]}${log ? ", log scale" : ""}` };
     }
     const legend = `${nb} − ${na}: ${LEGEND[normalize]} · red: ${nb} worse (more confusion; fewer right on the diagonal)`;
-    return { values, scale: divergingScale(values, a.C, hideDiagonal), legend };
+    return { values, scale: divergingScale(values, a.C), legend };
   }
 
   /** The comparison's gallery, of a slice's images when A's counts are a slice's. */

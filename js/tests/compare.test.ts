@@ -120,11 +120,12 @@ describe("the heatmap of a comparison", () => {
     expect(Array.from(comparisonValues(ka, kb, C, "pred", "B"))).toEqual([0.7, 0.5, 0.3, 0.5]);
   });
 
-  it("colours it on a scale symmetric about zero, the largest |Δ| at the ends", () => {
+  it("colours it on a scale symmetric about zero, the largest off-diagonal |Δ| at the ends", () => {
     const v = Float64Array.from([0.5, -0.25, Number.NaN, -2]);
-    expect(divergingScale(v, C, false)).toEqual({ lo: -2, hi: 2, log: false, diverging: true });
-    expect(divergingScale(v, C, true)).toEqual({ lo: -0.25, hi: 0.25, log: false, diverging: true });
-    expect(divergingScale(new Float64Array(4), C, false).hi).toBe(1); // no change at all
+    expect(divergingScale(v, C)).toEqual({ lo: -0.25, hi: 0.25, log: false, diverging: true });
+    // no off-diagonal change: the diagonal's; no change at all: [−1, 1]
+    expect(divergingScale(Float64Array.from([0.5, 0, 0, -2]), C).hi).toBe(2);
+    expect(divergingScale(new Float64Array(4), C).hi).toBe(1);
   });
 
   it("draws zero neutral, B confusing more red, less blue; the diagonal's sign flipped; NaN empty", () => {
