@@ -357,3 +357,23 @@ def test_charts_show_iou_changes_and_loss_changes(comparison) -> None:
     assert explorer.loss_range == [lo, hi]
     kept = [n for n in comparison.rank(2, 2, direction="better").indices if lo <= losses[n] <= hi]
     assert explorer.shown_indices.tolist() == kept
+
+
+def test_a_slice_restricts_the_comparison(comparison) -> None:
+    explorer = SegExplorer(results=comparison)
+    charts = explorer.charts
+    charts.sort.value = "class"
+    explorer.selected_cell = (1, 0)
+    explorer.slice = {"city": ["bonn"]}
+    members = [n for n in range(comparison.n_images) if comparison.a.metadata["city"][n] == "bonn"]
+    assert 0 < len(members) < comparison.n_images
+    expected = [n for n in _brute_gallery(comparison, (1, 0), "worse") if n in members]
+    assert explorer.shown_indices.tolist() == expected
+    assert_consistent(explorer)
+    # the bars: each class's IoU change over the slice's images, from their own matrices
+    a = sum(comparison.a.image_confusion(n) for n in members)
+    b = sum(comparison.b.image_confusion(n) for n in members)
+    change = segwidget.metrics.iou(b) - segwidget.metrics.iou(a)
+    np.testing.assert_allclose(charts.iou_bars.y, np.nan_to_num(change))
+    explorer.slice = {}
+    assert explorer.shown_indices.tolist() == _brute_gallery(comparison, (1, 0), "worse")
