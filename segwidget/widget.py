@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 
 from . import protocol, widget_compare
 from .analysis import analyze
-from .browser_input import CommMessage, describe_error, place_buffers, read_comm_message, summarize
+from .browser_guard import GuardedWidget
+from .browser_input import describe_error, summarize
 from .class_focus import focus_classes
 from .comparison import Comparison
 from .explorer_methods import add_delegates
@@ -42,7 +43,7 @@ _KERNEL_OWNED = frozenset(
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
-class SegExplorer(SliceTraits, ComparisonView, anywidget.AnyWidget):
+class SegExplorer(GuardedWidget, SliceTraits, ComparisonView, anywidget.AnyWidget):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
     Parameters
@@ -68,6 +69,7 @@ class SegExplorer(SliceTraits, ComparisonView, anywidget.AnyWidget):
     (``segwidget.widget_compare``).
     """
 
+    _kernel_owned = _KERNEL_OWNED
     _esm = _STATIC / "widget.js"
     _css = _STATIC / "widget.css"
 
@@ -296,6 +298,9 @@ class SegExplorer(SliceTraits, ComparisonView, anywidget.AnyWidget):
         ranked = self.ranking()
         self.set_trait("shown_indices", ranked.indices)
 
+    def _after_refused_update(self) -> None:
+        self._refresh_shown()  # whatever was applied, the gallery follows what is set now
+
     def ranking(self) -> Ranking:
         """The gallery's images and scores for the current slice, selection, order and loss
         range (of a comparison: direction, and the range of the loss change)."""
@@ -319,71 +324,7 @@ class SegExplorer(SliceTraits, ComparisonView, anywidget.AnyWidget):
 
         return save_html(self, path, **options)
 
-    # -- browser input ----------------------------------------------------------------------
-    def _handle_msg(self, msg: Any) -> None:
-        """Every comm message from the browser (the path ipywidgets takes); a malformed one is
-        logged as a bounded summary and dropped, never raised into the kernel."""
-        message = read_comm_message(msg)
-        if isinstance(message, str):
-            log.warning(
-                "segwidget: ignored a malformed browser message (%s): %s", message, summarize(msg)
-            )
-            return
-        if message.method == "update":
-            self._update_from_browser(message)
-        else:  # a state request, or a custom message for _on_message: ipywidgets' own handling
-            super()._handle_msg(msg)
-
-    def _update_from_browser(self, message: CommMessage) -> None:
-        if "state" not in message.data:
-            return  # nothing to apply, as in ipywidgets
-        state = message.data["state"]
-        if isinstance(state, dict) and "buffer_paths" in message.data:
-            reason = place_buffers(state, message.data["buffer_paths"], message.buffers)
-            if reason is not None:
-                log.warning("segwidget: ignored a browser state update: %s", reason)
-                return
-        self.set_state(state)
-
-    def set_state(self, sync_data: Any) -> None:
-        """Apply a browser state update: a bad value is logged and reverted, never raised.
-
-        An update to a trait only the kernel sets (``classes``, ``summary``, the binary
-        arrays...) is ignored, logged and answered with the kernel's value; unknown keys are
-        ignored.
-        """
-        if not isinstance(sync_data, dict):
-            log.warning(
-                "segwidget: ignored a browser state update that is not an object: %s",
-                summarize(sync_data),
-            )
-            return
-        owned = sorted(key for key in sync_data if key in _KERNEL_OWNED)
-        if owned:
-            log.warning(
-                "segwidget: ignored a browser update to %s, which only the kernel sets",
-                ", ".join(owned),
-            )
-            self.send_state(owned)
-        state = {k: v for k, v in sync_data.items() if k in self.keys and k not in _KERNEL_OWNED}
-        if not state:
-            return
-        try:
-            # Every value is validated before any is set: inside set_state's hold, traitlets
-            # rolls back only values that compared unequal, so a refused False would stay
-            # where 0 was (False == 0).
-            traits = self.traits()
-            for name, value in state.items():
-                from_json = self.trait_metadata(name, "from_json", self._trait_from_json)
-                traits[name]._validate(self, from_json(value, self))
-            super().set_state(state)
-        except Exception as err:  # a browser message must never raise into the kernel
-            log.warning(
-                "segwidget: ignored a bad state update from the browser: %s", describe_error(err)
-            )
-            self.send_state(list(state))
-            self._refresh_shown()  # whatever was applied, the gallery follows what is set now
-
+    # -- browser requests -------------------------------------------------------------------
     def _on_message(self, _widget: Any, content: Any, _buffers: list[bytes]) -> None:
         try:
             reply = self._reply(content)

@@ -43,6 +43,14 @@ export function focusClasses(pooled: Float64Array, C: number, k: number): number
   return [...chosen].sort((a, b) => a - b);
 }
 
+/** Cells at least this wide (CSS px) when the heatmap focuses on the most confused classes by itself. */
+export const AUTO_FOCUS_CELL = 12;
+
+/** How many classes the automatic focus shows in a heatmap `width` CSS px wide (PROTOCOL: auto_focus). */
+export function autoFocusSize(width: number): number {
+  return Math.max(8, Math.floor((width - 140) / AUTO_FOCUS_CELL));
+}
+
 /** Classes absent from both truth and prediction. */
 export function absentClasses(pooled: Float64Array, C: number): Set<number> {
   const { rows, cols } = totals(pooled, C);

@@ -1,5 +1,5 @@
 // The host's look: light or dark (JupyterLab's body data attribute, VS Code's body classes, else the OS),
-// and the device pixel ratio canvases are drawn for.
+// the device pixel ratio canvases are drawn for, and the boxes whose size the views follow.
 
 import type { Theme } from "./colors";
 
@@ -57,4 +57,15 @@ export function watchDpr(onChange: () => void): () => void {
   };
   listen();
   return () => mq?.removeEventListener?.("change", changed);
+}
+
+/** Call each element's callback when its box changes size (nothing where ResizeObserver is missing). */
+export function watchSizes(...watched: [Element, () => void][]): () => void {
+  if (typeof ResizeObserver !== "function") return () => {};
+  const callbacks = new Map(watched);
+  const observer = new ResizeObserver((entries) => {
+    for (const e of entries) callbacks.get(e.target)?.();
+  });
+  for (const [el] of watched) observer.observe(el);
+  return () => observer.disconnect();
 }

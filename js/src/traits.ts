@@ -97,3 +97,14 @@ export function preloaded(model: Model): Encoded[] {
     return [];
   }
 }
+
+/** Invalidate each trait's parts when it changes; returns the cleanup. */
+export function watchTraits(model: Model, invalidate: (...parts: Part[]) => void): () => void {
+  const handlers = Object.entries(TRIGGERS).map(
+    ([key, parts]) => [`change:${key}`, () => invalidate(...parts)] as const,
+  );
+  for (const [event, cb] of handlers) model.on(event, cb);
+  return () => {
+    for (const [event, cb] of handlers) model.off(event, cb);
+  };
+}

@@ -1,7 +1,7 @@
 // anywidget entry: builds the view, keeps it in step with the synced traits, and routes custom messages.
 // The model is the single source of truth: UI actions set traits, and change handlers redraw.
 
-import { displayClasses, focusClasses } from "./classview";
+import { autoFocusSize, displayClasses, focusClasses } from "./classview";
 import { cellValues, heatmapValues, palette, type RGB, type Scale } from "./colors";
 import { ComparisonView } from "./compare";
 import type { Changes } from "./compare-ranking";
@@ -17,12 +17,10 @@ import { type Cell, cellOf, type Data, decodeReply, lossRangeOf, type Model, rea
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./ranking";
 import { restrict } from "./slices";
 import { SliceView } from "./sliceview";
-import { detectTheme, watchDpr, watchTheme } from "./theme";
+import { detectTheme, watchDpr, watchSizes, watchTheme } from "./theme";
 import { MAX_PER_MESSAGE, ThumbStore } from "./thumbs";
-import { EVERY_PART, type Part, preloaded, readControls, TRIGGERS, visibleClasses } from "./traits";
+import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTraits } from "./traits";
 
-/** Cells at least this wide (CSS px) when the heatmap focuses on the most confused classes by itself. */
-const AUTO_FOCUS_CELL = 12;
 /** The pointer rests this long on a cell before its first thumbnails are fetched. */
 const HOVER_PREFETCH_MS = 120;
 
@@ -222,20 +220,16 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     order = displayClasses(visibleClasses(model), data.C);
   }
 
-  /**
-   * Large C: show the most confused classes, as many as fit in cells of AUTO_FOCUS_CELL px, once per data. It
-   * waits for the heatmap to have a width (a view is rendered before it is attached to the page).
-   */
+  /** Large C, first display: the most confused classes that fit (classview.autoFocusSize), once per data. */
   function autoFocus(d: Data): void {
     const width = heatmap.scroller.clientWidth;
-    if (width === 0) return;
-    const k = Math.max(8, Math.floor((width - 140) / AUTO_FOCUS_CELL));
+    if (width === 0) return; // a view is rendered before it is attached: the observer calls again
+    const k = autoFocusSize(width);
     if (k < d.C) model.set("visible_classes", focusClasses(d.pooled, d.C, k));
     model.set("auto_focus", false);
     model.save_changes();
   }
 
-  /** Whether the counts changed (a tag or a pick changes no count unless the slice names a tag). */
   function computeCounts(): boolean {
     const next = data && countsOf(data, slices.member(data));
     if (next === counts) return false;
@@ -353,16 +347,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     invalidate("heatmap", "detail");
   });
 
-  const handlers: [string, () => void][] = Object.entries(TRIGGERS).map(([key, parts]) => [
-    `change:${key}`,
-    () => invalidate(...parts),
-  ]);
+  const unwatchTraits = watchTraits(model, invalidate);
   const onMessage = (content: unknown, buffers: unknown[]) => {
     const reply = decodeReply(content, buffers ?? []);
     if (reply?.kind === "thumbs") void thumbs.receive(reply);
     else if (reply?.kind === "detail") void details.receive(reply);
   };
-  for (const [event, cb] of handlers) model.on(event, cb);
   model.on("msg:custom", onMessage);
 
   // Escape closes the detail view first, then clears the selected cell.
@@ -376,33 +366,24 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   root.addEventListener("keydown", onKey);
 
   // Each view follows its own box: a scrollbar appearing narrows the gallery without resizing the widget.
-  const observer =
-    typeof ResizeObserver === "function"
-      ? new ResizeObserver((entries) => {
-          for (const e of entries) {
-            if (e.target === gallery.viewport) gallery.layout();
-            else if (model.get("auto_focus")) invalidate("classes");
-            else heatmap.resized();
-          }
-        })
-      : null;
-  observer?.observe(heatmap.scroller);
-  observer?.observe(gallery.viewport);
-  const resize = () => {
+  const unwatchSizes = watchSizes(
+    [gallery.viewport, () => gallery.layout()],
+    [heatmap.scroller, () => (model.get("auto_focus") ? invalidate("classes") : heatmap.resized())],
+  );
+  const unwatchDpr = watchDpr(() => {
     heatmap.render();
     gallery.layout();
-  };
-  const unwatchDpr = watchDpr(resize);
+  });
 
   dirty.add("data");
   flush();
   performance.mark("segwidget:drawn");
 
   return () => {
-    for (const [event, cb] of handlers) model.off(event, cb);
+    unwatchTraits();
     model.off("msg:custom", onMessage);
     root.removeEventListener("keydown", onKey);
-    observer?.disconnect();
+    unwatchSizes();
     unwatchDpr();
     unwatchTheme();
     clearTimeout(hoverTimer);
