@@ -46,6 +46,13 @@ def loss_bins(losses: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.histogram_bin_edges(finite, bins=n_bins)
 
 
+def histogram_values(explorer: SegExplorer) -> NDArray[np.float64]:
+    """Per image, what the loss histogram counts and its brush bounds: the loss, or on a
+    comparison the loss change B − A (the offline report's histogram too)."""
+    comparison = explorer.comparison
+    return explorer.results.losses if comparison is None else loss_change(comparison)
+
+
 class Charts:
     """The IoU bars and loss histogram of one explorer, kept in sync with it both ways.
 
@@ -135,7 +142,7 @@ class Charts:
         self.count.value = sizes[0] if sizes else n_classes
         self.count.layout.display = "" if sizes else "none"
         comparison = self.explorer.comparison
-        losses = self._losses()
+        losses = histogram_values(self.explorer)
         self._edges = loss_bins(losses)
         self.loss_figure.title = (
             f"Loss{'' if comparison is None else ' change'} per image · drag to filter"
@@ -157,11 +164,6 @@ class Charts:
         self._draw_matching()
 
     # -- drawing ----------------------------------------------------------------------------
-    def _losses(self) -> NDArray[np.float64]:
-        """Per image: the loss, or in a comparison the loss change B − A."""
-        comparison = self.explorer.comparison
-        return self.explorer.results.losses if comparison is None else loss_change(comparison)
-
     def _draw_iou(self) -> None:
         explorer = self.explorer
         results, spec, comparison = explorer.results, explorer.slice, explorer.comparison
@@ -229,7 +231,8 @@ class Charts:
                 if comparison is None
                 else gallery_ranking(comparison, true, pred, explorer.direction, None)
             )
-            counts, _ = np.histogram(self._losses()[ranked.indices], bins=self._edges)
+            values = histogram_values(explorer)[ranked.indices]
+            counts, _ = np.histogram(values, bins=self._edges)
         self.match_bars.x, self.match_bars.y = centers, counts
 
     # -- events -----------------------------------------------------------------------------

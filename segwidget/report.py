@@ -186,7 +186,7 @@ def build(
     report.meta = {
         "title": title if title is not None else f"segwidget report · {n:,} images",
         "left_out": _left_out(n, len(detailed), has_images, max_images, sizes),
-        "loss_edges": _loss_edges(results.losses),
+        "loss_edges": _loss_edges(explorer),
         "n_images": n,
         "detailed": len(detailed),
         "thumb_side": thumb_side,
@@ -289,11 +289,12 @@ def _detail(explorer: SegExplorer, index: int, blob: Blob) -> dict[str, Any]:
     return {"header": header, "spans": [x for part in buffers for x in blob.add(part)]}
 
 
-def _loss_edges(losses: np.ndarray) -> list[float]:
-    """The notebook's histogram bins (``charts.loss_bins``), for the report's own histogram."""
-    from .charts import loss_bins
+def _loss_edges(explorer: SegExplorer) -> list[float]:
+    """The notebook's histogram bins for the report's own histogram: of the per-image loss,
+    or on a comparison of its change B − A (what ``loss_range`` then bounds)."""
+    from .charts import histogram_values, loss_bins
 
-    return [float(e) for e in loss_bins(losses)]
+    return [float(e) for e in loss_bins(histogram_values(explorer))]
 
 
 def _left_out(

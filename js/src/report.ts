@@ -3,20 +3,21 @@
 // what the notebook's Python side drew: the IoU and loss charts, and a statement of what the file holds.
 
 import { palette } from "./colors";
+import { type Comparison, readCompareControls, readComparison } from "./compare-data";
 import { activeCounts } from "./counts";
 import { h } from "./format";
 import { OfflineModel, type ReportData } from "./offline";
 import { cellOf, type Data, lossRangeOf, type Model, readData } from "./protocol";
-import { rank } from "./ranking";
-import { IouChart, LossChart } from "./reportcharts";
-import { readColumns, readSlice, readTags, restrict, sliceMask } from "./slices";
+import { IouChart, LossChart, lossLabels } from "./reportcharts";
+import { chartNumbers } from "./reportnumbers";
+import { readColumns, readSlice, readTags, sliceMask } from "./slices";
 import { readControls } from "./traits";
 
 export interface ReportMeta {
   title: string;
   /** What the file holds and leaves out, one sentence each (text). */
   left_out: string[];
-  /** The notebook's loss histogram bins (charts.loss_bins). */
+  /** The notebook's loss histogram bins (charts.loss_bins): of the loss change on a comparison. */
   loss_edges: number[];
 }
 
@@ -71,7 +72,8 @@ export async function open(doc: Document): Promise<OfflineModel> {
 }
 
 /** The IoU bars and the loss histogram, kept in step with the model as the notebook's charts are: with a slice,
- * the bars are the slice's and the histogram highlights the slice's images (of the selected cell, if any). */
+ * the bars are the slice's and the histogram highlights the slice's images (of the selected cell, if any); on a
+ * comparison, both show changes B − A (reportnumbers.ts) and the brush bounds the loss change. */
 export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTMLElement): void {
   const model = offline as unknown as Model;
   const set = (key: "selected_cell" | "loss_range", value: unknown) => {
@@ -82,30 +84,45 @@ export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTML
     const now = cellOf(model.get("selected_cell"), Number.POSITIVE_INFINITY);
     set("selected_cell", now && now[0] === c && now[1] === c ? null : [c, c]);
   });
-  const loss = new LossChart(meta.loss_edges, (range) => set("loss_range", range));
+  const names = namesOf(model.get("comparison_summary"));
+  const loss = new LossChart(meta.loss_edges, (range) => set("loss_range", range), lossLabels(names));
   aside.append(iou.el, loss.el);
   const redraw = () => {
     let data: Data;
     let member: Uint8Array | null;
+    let cmp: Comparison | null;
     try {
       data = readData(model);
       const columns = readColumns(model.get("columns"), model.get("column_data"), data.N);
       member = sliceMask(readSlice(model.get("slice")), columns, readTags(model.get("tags")), data);
+      cmp = readComparison(model, data);
     } catch {
       return; // inconsistent state: the widget says so
     }
-    const counts = activeCounts(data, member);
     const cell = cellOf(model.get("selected_cell"), data.C);
-    iou.update({ classes: data.classes, palette: palette(data.colors, data.C), pooled: counts.pooled, selected: cell });
-    const ranked = cell || member ? restrict(rank(data, data.losses, cell, readControls(model).order), member) : null;
-    loss.update({
-      losses: data.losses,
-      matching: ranked?.indices ?? null,
-      range: lossRangeOf(model.get("loss_range")),
+    const controls = { order: readControls(model).order, direction: readCompareControls(model).direction };
+    const numbers = chartNumbers(data, activeCounts(data, member), cmp, cell, controls);
+    const colors = palette(data.colors, data.C);
+    iou.update({
+      classes: data.classes,
+      palette: colors,
+      values: numbers.iou,
+      selected: cell,
+      change: cmp?.names ?? null,
     });
+    loss.update({ losses: numbers.losses, matching: numbers.matching, range: lossRangeOf(model.get("loss_range")) });
   };
   const traits = ["classes", "colors", "pooled", "losses", "cell_ptr", "selected_cell", "order", "loss_range"];
-  for (const key of [...traits, "slice", "tags", "columns", "column_data"]) offline.on(`change:${key}`, redraw);
+  const comparison = ["direction", "comparison_summary", "pooled_b", "losses_b", "cell_ptr_b"];
+  for (const key of [...traits, ...comparison, "slice", "tags", "columns", "column_data"]) {
+    offline.on(`change:${key}`, redraw);
+  }
   if (typeof ResizeObserver === "function") new ResizeObserver(() => loss.draw()).observe(loss.canvas);
   redraw();
+}
+
+/** The two models' names of a comparison_summary trait; null for one model. */
+function namesOf(summary: unknown): [string, string] | null {
+  const names = (summary as { names?: unknown } | null)?.names;
+  return Array.isArray(names) && names.length === 2 ? [String(names[0]), String(names[1])] : null;
 }

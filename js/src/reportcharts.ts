@@ -1,26 +1,46 @@
 // The offline report's charts, standing in for the notebook's bqplot ones (segwidget/charts.py): per-class IoU
 // bars (click one to select its class) and the per-image loss histogram (drag to keep a loss range; the
-// selection's images drawn over it). They read and set the same synced traits as the notebook's charts.
+// selection's images drawn over it). They read and set the same synced traits as the notebook's charts. On a
+// comparison of two models they show, as the notebook's do, each class's IoU change B − A on a scale symmetric
+// about zero, and each image's loss change (the brush then bounds that change). reportnumbers.ts computes them.
 
-import { classIou } from "./classview";
 import { type RGB, toHex } from "./colors";
+import { fmtChange } from "./compare-view";
 import { fmtInt, fmtNum, fmtPct, h, labelled, select } from "./format";
 import type { Cell, LossRange } from "./protocol";
 import { cssVar } from "./theme";
 
 /** Bars offered when there are more classes than the smallest (as the notebook's chart). */
 const BAR_COUNTS = [25, 50];
+/** A comparison's IoU change: up (B better) and down (B worse), as the notebook's chart. */
+const BETTER = "#1a7f37";
+const WORSE = "#cf222e";
 
 export interface IouInput {
   classes: readonly string[];
   palette: readonly RGB[];
-  pooled: Float64Array;
+  /** Per class: IoU, or with `change` its change B − A (NaN where undefined). */
+  values: Float64Array;
   selected: Cell | null;
+  /** The two models' names [A, B] when `values` are changes; null for one model's IoU. */
+  change: readonly [string, string] | null;
 }
 
-/** Per-class IoU bars, worst first (or best first, or in class order), every drawn bar labelled. */
+/** Half the width of a change chart's axis: the largest |change| drawn, 1 when there is none (charts.py's). */
+export function symmetricReach(values: ArrayLike<number>): number {
+  let reach = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) reach = Math.max(reach, Math.abs(values[i]));
+  return reach > 0 ? reach : 1;
+}
+
+/**
+ * Per-class IoU bars, worst first (or best first, or in class order), every drawn bar labelled; on a comparison the
+ * IoU change from the middle of the track, left for a fall, right for a rise. Each bar's data-value is its exact
+ * number (String of the float64; "NaN" when undefined), for tests and automation.
+ */
 export class IouChart {
   readonly el = h("section", "swr-chart swr-iou");
+  private readonly title = h("h2", "swr-chart-title");
   private readonly sort = select("order of the bars", [
     ["iou", "worst first"],
     ["best", "best first"],
@@ -35,7 +55,7 @@ export class IouChart {
     this.bars.dataset.testid = "segwidget-report-iou";
     const controls = h("div", "swr-chart-controls");
     controls.append(labelled("order", this.sort), this.countLabel);
-    this.el.append(h("h2", "swr-chart-title", "Per-class IoU · click a bar"), controls, this.bars);
+    this.el.append(this.title, controls, this.bars);
     this.sort.addEventListener("change", () => this.draw());
     this.count.addEventListener("change", () => this.draw());
     this.bars.addEventListener("click", (e) => {
@@ -67,7 +87,11 @@ export class IouChart {
     const input = this.input;
     if (!input) return;
     const C = input.classes.length;
-    const iou = classIou(input.pooled, C);
+    const { values: iou, change } = input;
+    this.title.textContent = change
+      ? `Per-class IoU change (${change[1]} − ${change[0]}) · click a bar`
+      : "Per-class IoU · click a bar";
+    this.bars.dataset.kind = change ? "iou-change" : "iou";
     const key = (c: number) => {
       if (Number.isNaN(iou[c])) return Number.POSITIVE_INFINITY; // absent classes last either way
       return this.sort.value === "best" ? -iou[c] : iou[c];
@@ -75,20 +99,32 @@ export class IouChart {
     const all = Array.from({ length: C }, (_, c) => c);
     const order = this.sort.value === "class" ? all : all.sort((a, b) => key(a) - key(b) || a - b);
     const chosen = input.selected ? new Set(input.selected) : null;
+    const reach = change ? symmetricReach(iou) : 1;
+    this.bars.dataset.reach = String(reach);
     const rows = order.slice(0, Number(this.count.value) || C).map((c) => {
       const row = h("div", "swr-bar");
       row.dataset.class = String(c);
+      row.dataset.value = String(iou[c]);
       row.classList.toggle("swr-dim", chosen !== null && !chosen.has(c));
       const absent = Number.isNaN(iou[c]);
       const name = h("span", "swr-bar-name", absent ? `${input.classes[c]} (absent)` : input.classes[c]);
       name.title = input.classes[c];
-      const track = h("span", "swr-bar-track");
+      const track = h("span", change ? "swr-bar-track swr-bar-centred" : "swr-bar-track");
       const fill = h("span", "swr-bar-fill");
-      fill.style.width = `${absent ? 0 : Math.round(1000 * iou[c]) / 10}%`;
-      fill.style.background = toHex(input.palette[c] ?? [128, 128, 128]);
+      const v = absent ? 0 : iou[c];
+      if (change) {
+        const half = (50 * Math.abs(v)) / reach; // % of the track on one side of zero
+        fill.style.marginLeft = `${Math.round(10 * (v < 0 ? 50 - half : 50)) / 10}%`;
+        fill.style.width = `${Math.round(10 * half) / 10}%`;
+        fill.style.background = v < 0 ? WORSE : BETTER;
+      } else {
+        fill.style.width = `${Math.round(1000 * v) / 10}%`;
+        fill.style.background = toHex(input.palette[c] ?? [128, 128, 128]);
+      }
       track.append(fill);
-      row.append(name, track, h("span", "swr-bar-value", fmtPct(iou[c])));
-      row.title = `${input.classes[c]}: IoU ${fmtPct(iou[c])}`;
+      const text = change ? fmtChange(iou[c], true) : fmtPct(iou[c]);
+      row.append(name, track, h("span", "swr-bar-value", text));
+      row.title = `${input.classes[c]}: IoU ${change ? `change ${text}` : text}`;
       return row;
     });
     this.bars.replaceChildren(...rows);
@@ -118,6 +154,7 @@ export function histogram(values: ArrayLike<number>, edges: readonly number[]): 
 }
 
 export interface LossInput {
+  /** Per image: the loss, or on a comparison the loss change. */
   losses: Float64Array;
   /** Images of the selected cell, drawn over the whole distribution; null with nothing selected. */
   matching: Int32Array | null;
@@ -129,7 +166,19 @@ const HEIGHT = 220;
 /** A drag shorter than this (CSS px) is a click: it clears the range. */
 const MIN_DRAG = 3;
 
-/** The loss histogram on a canvas; dragging across it keeps a loss range (the loss_range trait). */
+/** What the histogram counts: one model's loss, or a comparison's loss change (B − A, by the models' names). */
+export function lossLabels(change: readonly [string, string] | null): { title: string; axis: string } {
+  if (!change) return { title: "Loss per image · drag to filter", axis: "per-image loss" };
+  return {
+    title: "Loss change per image · drag to filter",
+    axis: `per-image loss change (${change[1]} − ${change[0]})`,
+  };
+}
+
+/**
+ * The loss histogram on a canvas; dragging across it keeps a range of its values (the loss_range trait). A line
+ * marks zero when the bins span it (a comparison's "no change").
+ */
 export class LossChart {
   readonly el = h("section", "swr-chart swr-loss");
   readonly canvas = h("canvas", "swr-loss-canvas");
@@ -139,11 +188,12 @@ export class LossChart {
   constructor(
     private readonly edges: readonly number[],
     private readonly setRange: (range: LossRange | null) => void,
+    private readonly labels = lossLabels(null),
   ) {
     this.canvas.dataset.testid = "segwidget-report-loss";
     this.canvas.setAttribute("role", "img");
-    this.canvas.setAttribute("aria-label", "per-image loss histogram; drag to keep a loss range");
-    this.el.append(h("h2", "swr-chart-title", "Loss per image · drag to filter"), this.canvas);
+    this.canvas.setAttribute("aria-label", `${labels.axis} histogram; drag to keep a range of it`);
+    this.el.append(h("h2", "swr-chart-title", labels.title), this.canvas);
     this.canvas.addEventListener("mousedown", this.onDown);
   }
 
@@ -179,8 +229,9 @@ export class LossChart {
     canvas.style.height = `${HEIGHT}px`;
     const g = this.geometry();
     Object.assign(canvas.dataset, { x0: String(g.x0), x1: String(g.x1), lo: String(g.lo), hi: String(g.hi) });
-    // the loss range kept now (JSON, exact), for tests and automation
+    // the loss range kept now (JSON, exact) and how many images are drawn over the rest, for tests and automation
     canvas.dataset.range = JSON.stringify(input?.range ?? null);
+    canvas.dataset.matching = input?.matching ? String(input.matching.length) : "";
     const ctx = canvas.getContext("2d");
     if (!ctx || !input) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -232,8 +283,11 @@ export class LossChart {
       ctx.textAlign = align;
       ctx.fillText(fmtNum(v), this.xOf(v), y(0) + 4);
     }
+    if (g.lo < 0 && 0 < g.hi) {
+      ctx.fillRect(Math.round(this.xOf(0)), MARGIN.top, 1, plotH);
+    }
     ctx.textAlign = "center";
-    ctx.fillText("per-image loss", (g.x0 + g.x1) / 2, y(0) + 18);
+    ctx.fillText(this.labels.axis, (g.x0 + g.x1) / 2, y(0) + 18);
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     ctx.fillText(fmtInt(top), g.x0 - 4, y(top));
