@@ -5,7 +5,8 @@ over the same blocky truth with void pixels and all-void images; for every cell,
 selected, both directions and with and without a loss-change filter, what Python's
 gallery ranking of a comparison says (``widget_compare.gallery_ranking``: indices, deltas
 and both models' scores), and ``Comparison.most_changed``. ``tests/make_js_fixtures.py``
-writes it; ``tests/test_js_fixtures.py`` fails when it is stale.
+writes it; ``tests/test_js_fixtures.py`` fails when it is stale. ``charts`` adds what the
+notebook's charts draw, which the offline report's charts compute in the browser.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import torch
 from compare_references import fingerprinted
 
 import segwidget
-from segwidget.widget_compare import gallery_ranking
+from segwidget import metrics
+from segwidget.charts import loss_bins
+from segwidget.widget_compare import gallery_ranking, loss_change
 
 N_CLASSES = 5  # class 4 is never true, but B predicts it: a class only in a prediction
 N_IMAGES = 40
@@ -74,6 +77,45 @@ def _nums(values: np.ndarray) -> list[float | None]:
     return [_num(v) for v in values.tolist()]
 
 
+def charts(comparison: segwidget.Comparison) -> dict:
+    """What the notebook's charts (``segwidget/charts.py``) draw for the comparison, over all
+    images and two slices: each class's IoU change over the slice's images, the histogram of
+    the loss change at ``loss_bins`` (what the report embeds) and, per selection and direction,
+    the slice's images of the gallery (before the loss filter) and their histogram."""
+    change = loss_change(comparison)
+    edges = loss_bins(change)
+    slices = [None, [n for n in range(N_IMAGES) if n % 3 != 1], list(range(6))]
+    cells = [None, (0, 1), (2, 3), (1, 4), (1, 1)]  # B alone predicts class 4
+    cases = []
+    for members in slices:
+        a, b = (comparison.a, comparison.b) if members is None else (
+            comparison.a.subset(members), comparison.b.subset(members))  # fmt: skip
+        keep = np.ones(N_IMAGES, bool) if members is None else np.isin(np.arange(N_IMAGES), members)
+        matching = []
+        for cell in cells:
+            for direction in ("worse", "better"):
+                ranked = gallery_ranking(comparison, *(cell or (None, None)), direction, None)
+                indices = ranked.indices[keep[ranked.indices]]
+                counts, _ = np.histogram(change[indices], bins=edges)
+                matching.append(
+                    {
+                        "cell": cell and list(cell),
+                        "direction": direction,
+                        "indices": indices.tolist(),
+                        "counts": counts.tolist(),
+                    }
+                )
+        cases.append(
+            {
+                "members": members,
+                "iou_change": _nums(metrics.iou(b.confusion()) - metrics.iou(a.confusion())),
+                "matching": matching,
+            }
+        )
+    counts, _ = np.histogram(change, bins=edges)
+    return {"edges": edges.tolist(), "counts": counts.tolist(), "cases": cases}
+
+
 def fixture() -> dict:
     comparison = build()
     change = comparison.image_scores().delta
@@ -112,6 +154,7 @@ def fixture() -> dict:
         "N": N_IMAGES,
         **models,
         "cases": cases,
+        "charts": charts(comparison),
         "most_changed": {
             "grew": [
                 [comparison.a.class_index(c.true), comparison.a.class_index(c.pred)] for c in grew

@@ -23,6 +23,13 @@ interface RawModel {
   losses: Num[];
 }
 
+/** What the notebook's charts draw (tests/compare_fixture.py charts()), over all images or a slice's. */
+export interface ChartsCase {
+  members: number[] | null;
+  iou_change: Num[];
+  matching: { cell: [number, number] | null; direction: "worse" | "better"; indices: number[]; counts: number[] }[];
+}
+
 interface Raw {
   C: number;
   N: number;
@@ -30,12 +37,14 @@ interface Raw {
   b: RawModel;
   cases: CompareCase[];
   most_changed: { grew: [number, number][]; shrank: [number, number][] };
+  charts: { edges: number[]; counts: number[]; cases: ChartsCase[] };
 }
 
 const raw = json as unknown as Raw;
 
 export const compareCases = raw.cases;
 export const mostChangedCells = raw.most_changed;
+export const chartsFixture = raw.charts;
 
 /** NaN for null: JSON has no NaN. */
 export const nums = (values: Num[]) => Float64Array.from(values, (v) => (v === null ? Number.NaN : v));

@@ -1,7 +1,8 @@
 // @vitest-environment jsdom
 // The offline report's charts (reportcharts.ts): numpy's histogram, the IoU bars and the loss brush.
 import { describe, expect, it, vi } from "vitest";
-import { histogram, IouChart, LossChart } from "../src/reportcharts";
+import { classIou } from "../src/classview";
+import { histogram, IouChart, LossChart, lossLabels } from "../src/reportcharts";
 
 describe("histogram", () => {
   it("counts as numpy.histogram: half-open bins, the last one closed, NaN and outliers skipped", () => {
@@ -46,7 +47,7 @@ describe("IouChart", () => {
 
   it("draws one labelled bar per class, worst first, absent last, names as text", () => {
     const chart = new IouChart(() => {});
-    chart.update({ classes, palette, pooled: cm, selected: null });
+    chart.update({ classes, palette, values: classIou(cm, 3), change: null, selected: null });
     const bars = [...chart.el.querySelectorAll<HTMLElement>(".swr-bar")];
     expect(bars.map((b) => b.dataset.class)).toEqual(["1", "0", "2"]);
     expect(bars.map((b) => b.querySelector(".swr-bar-name")?.textContent)).toEqual([
@@ -61,7 +62,7 @@ describe("IouChart", () => {
   it("selects the clicked bar's class and dims the others while a cell is selected", () => {
     const choose = vi.fn();
     const chart = new IouChart(choose);
-    chart.update({ classes, palette, pooled: cm, selected: [0, 1] });
+    chart.update({ classes, palette, values: classIou(cm, 3), change: null, selected: [0, 1] });
     const bar = chart.el.querySelector<HTMLElement>('.swr-bar[data-class="2"]');
     expect(bar?.classList.contains("swr-dim")).toBe(true);
     expect(chart.el.querySelector('.swr-bar[data-class="1"]')?.classList.contains("swr-dim")).toBe(false);
@@ -77,7 +78,8 @@ describe("IouChart", () => {
     chart.update({
       classes: Array.from({ length: C }, (_, c) => `c${c}`),
       palette: Array.from({ length: C }, () => [0, 0, 0] as const),
-      pooled: many,
+      values: classIou(many, C),
+      change: null,
       selected: null,
     });
     const counts = chart.el.querySelectorAll("select")[1] as HTMLSelectElement;
@@ -86,6 +88,49 @@ describe("IouChart", () => {
     counts.value = "60";
     counts.dispatchEvent(new Event("change"));
     expect(chart.el.querySelectorAll(".swr-bar")).toHaveLength(60);
+  });
+});
+
+describe("IouChart on a comparison", () => {
+  const classes = ["sky", "road", "car", "never"];
+  const names = ["old", "<b>new</b>"] as const;
+  // IoU changes B − A: car fell most, sky rose, road unchanged, "never" undefined
+  const change = Float64Array.from([0.1, 0, -0.25, Number.NaN]);
+  const palette = classes.map(() => [0, 0, 0] as const);
+  const bars = (chart: IouChart) => [...chart.el.querySelectorAll<HTMLElement>(".swr-bar")];
+  const fill = (bar: HTMLElement) => bar.querySelector<HTMLElement>(".swr-bar-fill")?.style;
+
+  it("draws the change from the middle on a scale symmetric about zero, the largest fall first", () => {
+    const chart = new IouChart(() => {});
+    chart.update({ classes, palette, values: change, selected: null, change: names });
+    const drawn = bars(chart);
+    expect(drawn.map((b) => b.dataset.class)).toEqual(["2", "1", "0", "3"]);
+    expect(drawn.map((b) => b.dataset.value)).toEqual(["-0.25", "0", "0.1", "NaN"]);
+    expect(chart.el.querySelector<HTMLElement>(".swr-bars")?.dataset.reach).toBe("0.25");
+    // the largest |change| reaches one end: car's fall fills the left half, sky's rise 0.1/0.25 of the right
+    expect([fill(drawn[0])?.marginLeft, fill(drawn[0])?.width]).toEqual(["0%", "50%"]);
+    expect([fill(drawn[2])?.marginLeft, fill(drawn[2])?.width]).toEqual(["50%", "20%"]);
+    expect([fill(drawn[3])?.marginLeft, fill(drawn[3])?.width]).toEqual(["50%", "0%"]);
+    expect(fill(drawn[0])?.background).toBe("rgb(207, 34, 46)"); // a fall: red
+    expect(fill(drawn[2])?.background).toBe("rgb(26, 127, 55)"); // a rise: green
+    const text = drawn.map((b) => b.querySelector(".swr-bar-value")?.textContent);
+    expect(text).toEqual(["−25.0 pts", "±0.0 pts", "+10.0 pts", "–"]);
+    expect(drawn[3].querySelector(".swr-bar-name")?.textContent).toBe("never (absent)");
+    // the models' names are text in the title
+    expect(chart.el.querySelector("h2")?.textContent).toBe("Per-class IoU change (<b>new</b> − old) · click a bar");
+    expect(chart.el.querySelector("b")).toBeNull();
+  });
+
+  it("orders by the largest rise with 'best first', and keeps a scale of 1 when nothing changed", () => {
+    const chart = new IouChart(() => {});
+    chart.update({ classes, palette, values: change, selected: [2, 2], change: names });
+    const order = chart.el.querySelector("select") as HTMLSelectElement;
+    order.value = "best";
+    order.dispatchEvent(new Event("change"));
+    expect(bars(chart).map((b) => b.dataset.class)).toEqual(["0", "1", "2", "3"]);
+    expect(bars(chart).map((b) => b.classList.contains("swr-dim"))).toEqual([true, true, false, true]);
+    chart.update({ classes, palette, values: new Float64Array(4), selected: null, change: names });
+    expect(chart.el.querySelector<HTMLElement>(".swr-bars")?.dataset.reach).toBe("1");
   });
 });
 
@@ -114,5 +159,17 @@ describe("LossChart", () => {
     chart.canvas.dispatchEvent(at("mousedown", 0));
     window.dispatchEvent(at("mouseup", left + width * 2));
     expect(setRange).toHaveBeenLastCalledWith([0, 4]);
+  });
+
+  it("names a comparison's loss change by the models' names, as text", () => {
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+    const labels = lossLabels(["early", "</h2>final"]);
+    expect(labels.axis).toBe("per-image loss change (</h2>final − early)");
+    const chart = new LossChart([-1, 0, 1], () => {}, labels);
+    chart.update({ losses: Float64Array.from([-0.5, 0.5]), matching: Int32Array.from([1]), range: null });
+    expect(chart.el.querySelector("h2")?.textContent).toBe("Loss change per image · drag to filter");
+    expect(chart.canvas.getAttribute("aria-label")).toContain("per-image loss change (</h2>final − early)");
+    expect(chart.canvas.dataset.matching).toBe("1");
+    expect(lossLabels(null).axis).toBe("per-image loss");
   });
 });
