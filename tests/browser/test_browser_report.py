@@ -1,7 +1,6 @@
 """The offline report (``save_html``) opened from disk in Chromium with every network request
 aborted: no kernel, no server. The page is driven through the DOM contract only
-(``data-rows``/``data-cols``, ``data-origin-x/y``, ``data-cell-size``; the report's loss chart
-``data-x0/x1/lo/hi/range``), and the gallery is checked against ``Results.rank`` computed here.
+(``report_page.py``), and the gallery is checked against ``Results.rank`` computed here.
 """
 
 from __future__ import annotations
@@ -9,8 +8,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +17,6 @@ from checks import (
     GALLERY,
     HEATMAP,
     PANEL,
-    ROOT,
     THUMB,
     assert_gallery_matches,
     luminance,
@@ -28,6 +24,7 @@ from checks import (
     wait_painted,
 )
 from lab import WAIT, expect
+from report_page import LOSS, Opened, open_report
 from sw_e2e import ade_like, busiest_off_diagonal, ranking, synthetic
 
 from segwidget import metrics, slices
@@ -38,56 +35,8 @@ pytestmark = pytest.mark.browser
 XSS_NAMES = ["<img src=x onerror=window.__xss=1>", "</script><script>window.__xss=1</script>"]
 CLASSES = ["road", "sidewalk", XSS_NAMES[0], "car", XSS_NAMES[1], "sky"]
 TITLE = "demo </title><script>window.__xss=1</script>"
-LOSS = '[data-testid="segwidget-report-loss"]'
 MAX_IMAGES = 40
-ANY = re.compile(".*")
 ANY_LOADED = re.compile(r"\bsw-loaded\b")
-
-
-@dataclass
-class Opened:
-    page: Any
-    path: Path
-    requests: list[str] = field(default_factory=list)
-
-    @property
-    def root(self) -> Any:
-        return self.page.locator(ROOT)
-
-    def click_cell(self, t: int, p: int) -> None:
-        """Click cell (t, p) where the DOM contract says it is drawn."""
-        heatmap = self.root.locator(HEATMAP)
-        ds = heatmap.evaluate(
-            "(c) => [c.dataset.rows, c.dataset.cols, c.dataset.originX, c.dataset.originY,"
-            " c.dataset.cellSize]"
-        )
-        rows, cols = json.loads(ds[0]), json.loads(ds[1])
-        ox, oy, size = (float(v) for v in ds[2:])
-        heatmap.scroll_into_view_if_needed()
-        box = heatmap.bounding_box()
-        x = box["x"] + ox + (cols.index(p) + 0.5) * size
-        y = box["y"] + oy + (rows.index(t) + 0.5) * size
-        self.page.mouse.move(x, y)
-        self.page.mouse.click(x, y)
-
-
-def _open(pages: Any, name: str, path: Path, scheme: str = "light") -> Opened:
-    page = pages.open(name)
-    if scheme != "light":
-        page.emulate_media(color_scheme=scheme)
-    opened = Opened(page, path)
-
-    def route(r: Any) -> None:
-        opened.requests.append(r.request.url)
-        if r.request.url.startswith("file:"):
-            r.continue_()
-        else:
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(path.as_uri())
-    expect(opened.root.locator(HEATMAP)).to_have_attribute("data-cell-size", ANY, timeout=WAIT)
-    return opened
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +44,7 @@ def small(pages: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     results = synthetic(300, CLASSES, side=48, seed=4)
     path = results.save_html(tmp_path_factory.mktemp("report") / "report.html",
                              max_images=MAX_IMAGES, title=TITLE)  # fmt: skip
-    opened = _open(pages, "report", path)
+    opened = open_report(pages, "report", path)
     yield opened, results
     pages.close("report")
 
@@ -174,21 +123,8 @@ def test_detail_views_embedded_and_at_thumbnail_size(small: tuple[Opened, Any]) 
 def test_the_loss_brush_filters_the_gallery(small: tuple[Opened, Any]) -> None:
     opened, results = small
     t, p = busiest_off_diagonal(results)
+    kept, lo, hi, step = opened.brush(0.3, 0.7)  # step: one pixel of the plot in loss units
     chart = opened.page.locator(LOSS)
-    chart.scroll_into_view_if_needed()
-    ds = chart.evaluate("(c) => [c.dataset.x0, c.dataset.x1, c.dataset.lo, c.dataset.hi]")
-    x0, x1, lo, hi = (float(v) for v in ds)
-    box = chart.bounding_box()
-    y = box["y"] + box["height"] / 2
-    start, end = box["x"] + x0 + 0.3 * (x1 - x0), box["x"] + x0 + 0.7 * (x1 - x0)
-    opened.page.mouse.move(start, y)
-    opened.page.mouse.down()
-    opened.page.mouse.move((start + end) / 2, y)
-    opened.page.mouse.move(end, y)
-    opened.page.mouse.up()
-    opened.page.wait_for_function("(c) => c.dataset.range !== 'null'", arg=chart.element_handle())
-    kept = json.loads(chart.get_attribute("data-range"))
-    step = (hi - lo) / (x1 - x0)  # one pixel of the plot in loss units
     assert abs(kept[0] - (lo + 0.3 * (hi - lo))) < 2 * step
     assert abs(kept[1] - (lo + 0.7 * (hi - lo))) < 2 * step
     expected = ranking(results.rank(t, p, loss_range=tuple(kept)))
@@ -204,7 +140,7 @@ def test_the_loss_brush_filters_the_gallery(small: tuple[Opened, Any]) -> None:
 
 def test_the_theme_follows_the_os(small: tuple[Opened, Any], pages: Any) -> None:
     opened, _ = small
-    dark = _open(pages, "report-dark", opened.path, scheme="dark")
+    dark = open_report(pages, "report-dark", opened.path, scheme="dark")
     try:
         expect(dark.root).to_have_attribute("data-theme", "dark", timeout=WAIT)
         body = dark.page.evaluate("() => getComputedStyle(document.body).backgroundColor")
@@ -220,7 +156,7 @@ def test_150_classes_focus_and_rank_like_results_rank(
 ) -> None:
     results = ade_like(2000)
     path = results.save_html(tmp_path_factory.mktemp("report150") / "ade.html")
-    opened = _open(pages, "report-150", path)
+    opened = open_report(pages, "report-150", path)
     try:
         heatmap = opened.root.locator(HEATMAP)
         expect(heatmap).to_have_attribute("data-classes", "150", timeout=WAIT)
@@ -246,7 +182,7 @@ def test_slices_and_tags_work_offline(pages: Any, tmp_path_factory: pytest.TempP
     results = synthetic(240, CLASSES, side=32, seed=6)
     results.metadata = {"site": np.array([XSS_NAMES[0], "depot", "yard"] * 80)}
     path = results.save_html(tmp_path_factory.mktemp("slices") / "sliced.html")
-    opened = _open(pages, "report-slices", path)
+    opened = open_report(pages, "report-slices", path)
     root, page = opened.root, opened.page
     try:
         spec = {"site": ["depot"]}
