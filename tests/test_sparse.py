@@ -80,13 +80,15 @@ def test_per_image_totals(dense: np.ndarray) -> None:
 @FAST
 @given(per_image_counts(), st.data())
 def test_batches_concatenate_to_the_whole(dense: np.ndarray, data: st.DataObject) -> None:
-    """The pass's path (flat per-batch counts, split, concatenated) equals from_dense."""
+    """The pass's path (per-batch entries, concatenated) equals from_dense."""
     n, c = dense.shape[:2]
     cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=3)))
     bounds = [0, *cuts, n]
     parts = [SparseConfusion.empty(c)]
     for a, b in itertools.pairwise(bounds):
-        parts.extend(SparseConfusion.from_flat_counts(dense[a:b].reshape(b - a, c * c)))
+        image, cell = np.nonzero(dense[a:b].reshape(b - a, c * c))
+        count = dense[a:b].reshape(b - a, c * c)[image, cell]
+        parts.append(SparseConfusion.from_entries(c, b - a, image, cell, count))
     whole = SparseConfusion.concat(parts)
     ref = SparseConfusion.from_dense(dense)
     for name in ("ptr", "cell", "count"):
