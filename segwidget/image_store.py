@@ -49,15 +49,25 @@ class ImageStore:
         return mask_dtype(self.n_classes)
 
     def encode(
-        self, rgb: NDArray[np.uint8], truth: NDArray, prediction: NDArray
+        self,
+        rgb: NDArray[np.uint8],
+        truth: NDArray,
+        prediction: NDArray,
+        max_side: int | None = None,
     ) -> dict[str, bytes]:
-        """Encode one image (``(H, W, 3)`` uint8) with its masks (``(H, W)``, void already set)."""
+        """Encode one image (``(H, W, 3)`` uint8) with its masks (``(H, W)``, void already set).
+
+        ``max_side`` caps the longer side of the stored detail image and masks (masks
+        shrink by nearest neighbour, so class indices stay exact); ``None`` keeps them at
+        full resolution. Thumbnails are made from the full-resolution arrays either way.
+        """
         truth = truth.astype(self.dtype)
         prediction = prediction.astype(self.dtype)
+        side = max(truth.shape) if max_side is None else max_side
         return {
-            "image": encode_jpeg(rgb, quality=90),
-            "truth": encode_png(truth),
-            "prediction": encode_png(prediction),
+            "image": encode_jpeg(shrink(rgb, side, nearest=False), quality=90),
+            "truth": encode_png(shrink(truth, side, nearest=True)),
+            "prediction": encode_png(shrink(prediction, side, nearest=True)),
             "thumb_image": encode_jpeg(shrink(rgb, THUMB_SIDE, nearest=False), quality=85),
             "thumb_truth": encode_png(shrink(truth, THUMB_SIDE, nearest=True)),
             "thumb_prediction": encode_png(shrink(prediction, THUMB_SIDE, nearest=True)),
