@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .adapters import (
@@ -88,6 +87,9 @@ def analyze(
     colors: Sequence[str] | None = None,
     keep_images: bool = True,
     progress: bool = True,
+    boundary_width: int | None = 3,
+    confidence: float | None = 0.9,
+    detail_max_side: int | None = 1024,
 ) -> Results:
     """Run ``model`` over ``dl`` once and keep compact statistics.
 
@@ -110,8 +112,9 @@ def analyze(
         (Hugging Face), else ``background, foreground`` for a one-channel model and
         ``"0", "1", ...`` otherwise.
     loss_func
-        Per-pixel loss ``f(logits, masks) -> (B, H, W)`` (``reduction='none'``);
-        default cross-entropy. Invalid pixels are excluded from the per-image mean.
+        Per-pixel loss ``f(logits, masks) -> (B, H, W)`` tensor (``reduction='none'``);
+        default cross-entropy. Invalid pixels are excluded from the per-image mean, and so
+        are pixels whose loss is NaN (warned, counted in ``Results.nonfinite_pixels``).
     ignore_index
         Truth value of invalid pixels (counted nowhere), or ``None``. The default, 255, is
         refused when there are more than 255 classes (255 would be a class); pass the
@@ -135,6 +138,18 @@ def analyze(
         Keep compressed images and masks for the gallery, detail view and ``show``.
     progress
         Show a ``tqdm`` progress bar.
+    boundary_width
+        Half-width ``d`` in pixels of the boundary band: a valid pixel is *boundary* when
+        the valid truth in its ``(2d+1)²`` window (clipped at the border) has more than one
+        class. Its counts go to ``Results.boundary_confusions``; ``None`` skips the band.
+    confidence
+        Threshold τ of a *confident disagreement*: a valid pixel predicted wrong with the
+        softmax probability of its predicted class (sigmoid probability of the predicted
+        side for a one-channel model) at least τ. Counted in
+        ``Results.confident_confusions``; ``None`` skips them.
+    detail_max_side
+        Longest side, in pixels, of the stored detail image and masks (``None``: full
+        resolution). Statistics always use full resolution; thumbnails are unchanged.
 
     Returns
     -------
@@ -235,7 +250,7 @@ def _run_pass(
     to_xy = settings["batch_to_xy"] or make_batch_to_xy(settings["image_key"], settings["mask_key"])
     to_logits = settings["output_to_logits"] or default_output_to_logits
     to_uint8 = make_denormalize(settings["denormalize"], settings["mean"], settings["std"])
-    loss_func = settings["loss_func"] or _cross_entropy
+    loss_func = settings["loss_func"]  # None: the pass's own cross-entropy
     runners = [
         _Runner(model, model_device(model, settings["device"]), model_class_names(model))
         for model in models
@@ -277,6 +292,9 @@ def _run_pass(
                             class_colors(len(names), settings["colors"], here),
                             None if ignore_index is None else int(ignore_index),
                             settings["keep_images"],
+                            boundary_width=settings["boundary_width"],
+                            confidence=settings["confidence"],
+                            detail_max_side=settings["detail_max_side"],
                         )
                     try:
                         runner.state.add_batch(b, logits, on_device, x, loss_func, to_uint8)
@@ -346,7 +364,3 @@ def _name_model(message: str, where: str, here: str) -> str:
         if message.startswith(where + sep):
             return here + message[len(where) :]
     return f"{here}: {message}"
-
-
-def _cross_entropy(logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    return F.cross_entropy(logits, masks, reduction="none")

@@ -2,40 +2,72 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from PIL import Image
 
 from .adapters import InputError
+from .boundary import boundary_band
+from .cell_counts import BatchCounts, count_cells
+from .encoder import BatchEncoder, EncodedBatch
 from .image_store import ImageStore
-from .imaging import void_value
+from .logit_stats import LogitStats, LogitSweep
 from .results import Results
 from .sparse import SparseConfusion
 
+LossFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 _MAX_LISTED = 8  # offending values named in an error message
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """One batch's statistics (its images are encoded in the background)."""
+
+    losses: NDArray[np.float64]
+    nonfinite: NDArray[np.int64]
+    counts: BatchCounts
+    size: tuple[int, int]
+
+
 class PassState:
-    """Per-image losses, sparse confusion counts and images of the batches seen so far."""
+    """Per-image losses, sparse confusion counts and images of the batches seen so far.
+
+    Statistics are computed on the logits' device at full resolution; images are encoded
+    and truth masks fingerprinted on a worker thread (``BatchEncoder``). ``results``
+    waits for that work, so it is the one place where the pass ends.
+    """
 
     def __init__(
-        self, classes: list[str], colors: list[str], ignore_index: int | None, keep_images: bool
+        self,
+        classes: list[str],
+        colors: list[str],
+        ignore_index: int | None,
+        keep_images: bool,
+        *,
+        boundary_width: int | None = 3,
+        confidence: float | None = 0.9,
+        detail_max_side: int | None = 1024,
     ) -> None:
+        _check_options(boundary_width, confidence, detail_max_side)
         self.classes = classes
         self.colors = colors
         self.ignore_index = ignore_index
-        self.losses: list[NDArray[np.float64]] = []
-        self.nonfinite: list[NDArray[np.int64]] = []
-        self.confusions: list[SparseConfusion] = [SparseConfusion.empty(len(classes))]
-        self.images = ImageStore(len(classes)) if keep_images else None
+        self.boundary_width = None if boundary_width is None else int(boundary_width)
+        self.confidence = None if confidence is None else float(confidence)
+        self._sweep = LogitSweep()
+        self._batches: list[_Batch] = []
+        self._encoder = BatchEncoder(len(classes), keep_images, detail_max_side)
+        self._finished: tuple[list[EncodedBatch], Exception | None] | None = None
+        self._raised: Exception | None = None  # an encoding failure already reported
 
     @property
     def n_images(self) -> int:
-        return sum(part.size for part in self.losses)
+        return sum(batch.losses.size for batch in self._batches)
 
     def add_batch(
         self,
@@ -43,45 +75,66 @@ class PassState:
         logits: torch.Tensor,
         masks: torch.Tensor,
         inputs: torch.Tensor,
-        loss_func: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        loss_func: LossFunc | None,
         to_uint8: Callable[[torch.Tensor], NDArray[np.uint8]],
     ) -> None:
-        """Check one batch, then add its statistics (all or nothing)."""
+        """Check one batch, then add its statistics (all or nothing) and queue its images.
+
+        ``loss_func=None`` is cross-entropy, computed with the prediction in one sweep.
+        """
+        self._raise_encoding_error()
         n_classes = len(self.classes)
         if logits.shape[1] != n_classes:  # else predictions would spill into other cells
             raise InputError(
                 f"batch {b}: the logits have {logits.shape[1]} channels here but {n_classes} "
                 "in the first batch"
             )
-        valid = self._check_masks(b, masks)
-        nonfinite = self._repair_nonfinite(b, logits)
-        target = torch.where(valid, masks, 0)  # safe class for invalid pixels, masked out below
-        pixel_loss = loss_func(logits, target)
-        if tuple(pixel_loss.shape) != tuple(masks.shape):
-            raise InputError(
-                f"batch {b}: loss_func must return per-pixel losses of shape {tuple(masks.shape)} "
-                f"(reduction='none'), got {tuple(pixel_loss.shape)}"
-            )
-        n_valid = valid.sum(dim=(1, 2))
-        summed = torch.where(valid, pixel_loss.float(), 0.0).sum(dim=(1, 2))
-        losses = torch.where(n_valid > 0, summed / n_valid.clamp(min=1), torch.nan)
-        pred = logits.argmax(dim=1)
-        # every image's confusion matrix from one bincount: id = (image * C + t) * C + p
-        image_ids = torch.arange(masks.shape[0], device=masks.device).view(-1, 1, 1)
-        flat = ((image_ids * n_classes + target) * n_classes + pred)[valid]
-        counts = torch.bincount(flat, minlength=masks.shape[0] * n_classes * n_classes)
-        counts_np = counts.view(masks.shape[0], -1).cpu().numpy()
-        encoded = self._encode_images(inputs, masks, valid, pred, to_uint8)
-        # everything computed: now add the batch whole
-        self.losses.append(losses.double().cpu().numpy())
-        self.nonfinite.append(nonfinite)
-        self.confusions.extend(SparseConfusion.from_flat_counts(counts_np))
-        if self.images is not None:
-            self.images.extend(encoded)
+        valid, target = self._check_masks(b, masks)
+        logits, stats, bad_logits = self._logit_stats(b, logits)
+        losses, bad_losses = self._losses(b, logits, stats, valid, target, loss_func)
+        boundary = confident = None
+        if self.boundary_width is not None:
+            boundary = boundary_band(target, n_classes, self.boundary_width)
+        if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
+            confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
+        counts = count_cells(target, stats.pred, n_classes, boundary, confident)
+        n_invalid = 0 if valid is None else (~valid).sum(dim=(1, 2)).cpu().numpy()
+        if (counts.invalid != n_invalid).any():  # valid pixels holding the spare class C
+            self._mask_error(b, masks, valid)
+        bad = [part for part in (bad_logits, bad_losses) if part is not None]
+        nonfinite = np.zeros(masks.shape[0], np.int64)
+        if bad:
+            nonfinite = torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
+        # the CPU side: fingerprints always, images when kept; then the batch counts
+        small = torch.uint8 if n_classes <= 255 else torch.int32
+        truth = target.to(small).cpu().numpy()
+        if self._encoder.store is None:
+            self._encoder.submit(b, truth)
+        else:
+            pred = stats.pred.to(small).cpu().numpy()
+            self._encoder.submit(b, truth, to_uint8(inputs), pred)
+        self._batches.append(_Batch(losses, nonfinite, counts, tuple(masks.shape[1:])))
 
-    def _check_masks(self, b: int, masks: torch.Tensor) -> torch.Tensor:
+    def _check_masks(self, b: int, masks: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """Validity and the truth with invalid pixels at the spare class ``C``.
+
+        One comparison, one select and one min/max; the rare valid pixel equal to ``C``
+        shows later as a spare-row count larger than the invalid pixels.
+        """
         n_classes = len(self.classes)
-        valid = masks != self.ignore_index if self.ignore_index is not None else None
+        if self.ignore_index is None:
+            valid, target, highest = None, masks, n_classes - 1
+        else:
+            valid = masks != self.ignore_index
+            target = torch.where(valid, masks, n_classes)
+            highest = n_classes
+        lo, hi = torch.stack(torch.aminmax(target)).tolist()
+        if lo < 0 or hi > highest:
+            self._mask_error(b, masks, valid)
+        return valid, target
+
+    def _mask_error(self, b: int, masks: torch.Tensor, valid: torch.Tensor | None) -> None:
+        """Raise the error naming the first image with a mask value that is not a class."""
         negative = masks < 0
         if valid is not None:
             negative &= valid
@@ -89,66 +142,195 @@ class PassState:
             i = int(negative.flatten(1).any(1).nonzero()[0])
             values = torch.unique(masks[i][negative[i]]).tolist()[:_MAX_LISTED]
             raise InputError(f"batch {b}, image {i}: mask has negative values {values}")
-        too_big = masks >= n_classes
+        too_big = masks >= len(self.classes)
         if valid is not None:
             too_big &= valid
-        if too_big.any():
-            i = int(too_big.flatten(1).any(1).nonzero()[0])
-            values = torch.unique(masks[i][too_big[i]]).tolist()[:_MAX_LISTED]
-            raise InputError(
-                f"batch {b}, image {i}: mask values {values} are not classes 0..{n_classes - 1} "
-                f"(and not ignore_index={self.ignore_index}); check classes= or ignore_index="
-            )
-        return valid if valid is not None else torch.ones_like(masks, dtype=torch.bool)
+        i = int(too_big.flatten(1).any(1).nonzero()[0])
+        values = torch.unique(masks[i][too_big[i]]).tolist()[:_MAX_LISTED]
+        raise InputError(
+            f"batch {b}, image {i}: mask values {values} are not classes "
+            f"0..{len(self.classes) - 1} (and not ignore_index={self.ignore_index}); "
+            "check classes= or ignore_index="
+        )
 
-    def _repair_nonfinite(self, b: int, logits: torch.Tensor) -> NDArray[np.int64]:
-        """Count pixels with NaN/inf logits per image, warn, and make them finite in place."""
-        bad = ~torch.isfinite(logits).all(dim=1)
-        per_image = bad.sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
-        if per_image.any():
-            images = np.flatnonzero(per_image).tolist()
-            warnings.warn(
-                f"batch {b}, images {images[:_MAX_LISTED]}: {int(per_image.sum())} pixels have "
-                "NaN or infinite logits (NaN read as 0, ±inf as the largest finite value); "
-                "counted in Results.nonfinite_pixels",
-                RuntimeWarning,
-                stacklevel=5,  # _repair_nonfinite, add_batch, _run_pass, analyze, caller
-            )
-            torch.nan_to_num_(logits)
-        return per_image
+    def _logit_stats(
+        self, b: int, logits: torch.Tensor
+    ) -> tuple[torch.Tensor, LogitStats, torch.Tensor | None]:
+        """The batch's per-pixel statistics; non-finite pixels are counted, warned, repaired."""
+        stats = self._sweep(logits)
+        bad = stats.nonfinite()
+        if not bool(bad.any()):
+            return logits, stats, None
+        per_image = bad.sum(dim=(1, 2)).cpu().numpy()
+        images = np.flatnonzero(per_image).tolist()
+        warnings.warn(
+            f"batch {b}, images {images[:_MAX_LISTED]}: {int(per_image.sum())} pixels have "
+            "NaN or infinite logits (NaN or +inf in a channel, or −inf in every channel); "
+            "repaired (NaN read as 0, ±inf as the largest finite value) and counted in "
+            "Results.nonfinite_pixels",
+            RuntimeWarning,
+            stacklevel=5,  # the helper, add_batch, _run_pass, analyze, caller
+        )
+        repaired = torch.where(bad.unsqueeze(1), torch.nan_to_num(logits), logits)
+        return repaired, self._sweep(repaired), bad
 
-    def _encode_images(
+    def _losses(
         self,
-        inputs: torch.Tensor,
-        masks: torch.Tensor,
-        valid: torch.Tensor,
-        pred: torch.Tensor,
-        to_uint8: Callable[[torch.Tensor], NDArray[np.uint8]],
-    ) -> list[dict[str, bytes]]:
-        if self.images is None:
-            return []
-        rgb = to_uint8(inputs)
-        truth = torch.where(valid, masks, void_value(len(self.classes))).cpu().numpy()
-        pred_np = pred.cpu().numpy()
-        h, w = truth.shape[1:]
-        encoded = []
-        for k in range(truth.shape[0]):
-            image = rgb[k]
-            if image.shape[:2] != (h, w):  # inputs resized for the model: show at mask size
-                image = np.asarray(Image.fromarray(image).resize((w, h), Image.Resampling.BILINEAR))
-            encoded.append(self.images.encode(image, truth[k], pred_np[k]))
-        return encoded
+        b: int,
+        logits: torch.Tensor,
+        stats: LogitStats,
+        valid: torch.Tensor | None,
+        target: torch.Tensor,
+        loss_func: LossFunc | None,
+    ) -> tuple[NDArray[np.float64], torch.Tensor | None]:
+        """Per-image mean loss over valid pixels, and the valid pixels whose loss is NaN.
+
+        A NaN loss (only a custom ``loss_func`` gives one: the logits are finite here)
+        leaves the pixel out of its image's mean; it is warned and counted.
+        """
+        # a class in range at invalid pixels (the spare C) for the loss; masked out below
+        safe = target if valid is None else target.clamp(max=len(self.classes) - 1)
+        if loss_func is None:
+            pixel_loss = stats.cross_entropy(logits, safe)
+        else:
+            pixel_loss = _user_loss(b, loss_func, logits, safe)
+        n_valid = torch.full((safe.shape[0],), safe[0].numel(), device=safe.device)
+        if valid is not None:
+            n_valid = valid.sum(dim=(1, 2))
+            pixel_loss = torch.where(valid, pixel_loss, 0.0)
+        summed = pixel_loss.sum(dim=(1, 2))
+        bad = None
+        if bool(summed.isnan().any()):
+            bad = pixel_loss.isnan()
+            per_image = bad.sum(dim=(1, 2))
+            summed = pixel_loss.nan_to_num(nan=0.0).sum(dim=(1, 2))
+            n_valid = n_valid - per_image
+            images = torch.flatnonzero(per_image).tolist()
+            warnings.warn(
+                f"batch {b}, images {images[:_MAX_LISTED]}: loss_func returned NaN for "
+                f"{int(per_image.sum())} valid pixels; they are left out of the images' mean "
+                "loss and counted in Results.nonfinite_pixels",
+                RuntimeWarning,
+                stacklevel=5,  # _losses, add_batch, _run_pass, analyze, caller
+            )
+        losses = torch.where(n_valid > 0, summed / n_valid.clamp(min=1), torch.nan)
+        return losses.double().cpu().numpy(), bad
+
+    def _raise_encoding_error(self) -> None:
+        from .analysis import AnalysisError  # analysis imports this module
+
+        error = self._encoder.first_error()
+        if error is not None:
+            self._raised = error
+            raise AnalysisError(str(error)) from error
 
     def results(self, partial: bool) -> Results:
-        """What has been accumulated, as ``Results``."""
-        empty_f, empty_i = np.zeros(0, np.float64), np.zeros(0, np.int64)
+        """What has been accumulated, as ``Results``, once the images are encoded.
+
+        Raises
+        ------
+        AnalysisError
+            When encoding a batch failed (``partial=False`` only; ``err.results`` holds the
+            batches before it). With ``partial=True`` the results end before that batch.
+        """
+        from .analysis import AnalysisError  # analysis imports this module
+
+        if self._finished is None:
+            self._finished = self._encoder.finish()
+        encoded, failure = self._finished
+        results = self._assemble(encoded, partial or failure is not None)
+        if failure is None or failure is self._raised:
+            return results
+        if partial:
+            warnings.warn(
+                f"the results end before the image that failed: {failure}",
+                stacklevel=5,  # results, _completed, _run_pass, analyze, caller
+            )
+            return results
+        err = AnalysisError(str(failure))
+        err.results = results
+        raise err from failure
+
+    def _assemble(self, encoded: list[EncodedBatch], partial: bool) -> Results:
+        batches = self._batches[: len(encoded)]
+        n_classes = len(self.classes)
+
+        def concat(parts: Iterable[SparseConfusion | None]) -> SparseConfusion:
+            kept = [part for part in parts if part is not None]  # a region is on for all or none
+            return SparseConfusion.concat([SparseConfusion.empty(n_classes), *kept])
+
+        images = None
+        if self._encoder.store is not None:
+            images = ImageStore(n_classes)
+            for part in encoded:
+                images.extend(part.images)
+        sizes = [
+            np.tile(np.array(batch.size, np.int64), (batch.losses.size, 1)) for batch in batches
+        ]
         return Results(
             classes=self.classes,
-            losses=np.concatenate([empty_f, *self.losses]),
-            image_confusions=SparseConfusion.concat(self.confusions),
-            images=self.images,
+            losses=np.concatenate([np.zeros(0), *(batch.losses for batch in batches)]),
+            image_confusions=concat(batch.counts.all for batch in batches),
+            images=images,
             colors=self.colors,
             ignore_index=self.ignore_index,
             partial=partial,
-            nonfinite_pixels=np.concatenate([empty_i, *self.nonfinite]),
+            nonfinite_pixels=np.concatenate(
+                [np.zeros(0, np.int64), *(batch.nonfinite for batch in batches)]
+            ),
+            boundary_confusions=(
+                None
+                if self.boundary_width is None
+                else concat(batch.counts.boundary for batch in batches)
+            ),
+            confident_confusions=(
+                None
+                if self.confidence is None
+                else concat(batch.counts.confident for batch in batches)
+            ),
+            boundary_width=self.boundary_width,
+            confidence=self.confidence,
+            fingerprints=np.concatenate(
+                [np.zeros(0, np.uint64), *(part.fingerprints for part in encoded)]
+            ),
+            image_sizes=np.concatenate([np.zeros((0, 2), np.int64), *sizes]),
+        )
+
+
+def _user_loss(
+    b: int, loss_func: LossFunc, logits: torch.Tensor, target: torch.Tensor
+) -> torch.Tensor:
+    """``loss_func(logits, target)``, checked to be per-pixel losses as a tensor."""
+    shape = tuple(target.shape)
+    out = loss_func(logits, target)
+    if not isinstance(out, torch.Tensor):
+        raise InputError(
+            f"batch {b}: loss_func must return a torch.Tensor of per-pixel losses of shape "
+            f"(B, H, W) = {shape} (reduction='none'); it returned a {type(out).__name__}"
+        )
+    if tuple(out.shape) != shape:
+        raise InputError(
+            f"batch {b}: loss_func must return per-pixel losses of shape {shape} "
+            f"(B, H, W; reduction='none'), got {tuple(out.shape)}"
+        )
+    return out.to(device=target.device, dtype=torch.float32)
+
+
+def _check_options(
+    boundary_width: int | None, confidence: float | None, detail_max_side: int | None
+) -> None:
+    for name, value, what in [
+        ("boundary_width", boundary_width, "None to skip the boundary band"),
+        ("detail_max_side", detail_max_side, "None to store details at full resolution"),
+    ]:
+        whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        if value is not None and not (whole and value >= 1):
+            raise InputError(
+                f"{name} must be a whole number of pixels >= 1, or {what}; got {value!r}"
+            )
+    real = isinstance(confidence, numbers.Real) and not isinstance(confidence, bool)
+    if confidence is not None and not (real and 0 < confidence <= 1):
+        raise InputError(
+            "confidence must be a probability in (0, 1], or None to skip confident "
+            f"disagreements; got {confidence!r}"
         )
