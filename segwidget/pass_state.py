@@ -205,7 +205,7 @@ class PassState:
             per_image = bad.sum(dim=(1, 2))
             summed = pixel_loss.nan_to_num(nan=0.0).sum(dim=(1, 2))
             n_valid = n_valid - per_image
-            images = torch.flatnonzero(per_image).tolist()
+            images = per_image.nonzero().flatten().tolist()
             warnings.warn(
                 f"batch {b}, images {images[:_MAX_LISTED]}: loss_func returned NaN for "
                 f"{int(per_image.sum())} valid pixels; they are left out of the images' mean "
