@@ -1,55 +1,276 @@
-"""The analysis pass against a bare forward loop over the same loader, in one process.
+"""Kernel benchmark suite: the analysis pass against baselines measured in the same run.
 
-Prints medians of several runs and their ratio (no timed assertions: machines are noisy).
+Rows (issue 8 §6 and issue 11's cost), each a median of interleaved repeats (the order
+of the variants rotates every repeat, so drift hits all alike):
 
-Run: ``python bench/bench_pass.py [--repeats 5] [--no-images]``
+- ``c12``, ``c150``: a ResNet-18-scale encoder–decoder (random weights) at 256², C = 12
+  and 150: ``segwidget.analyze`` against a bare ``torch.inference_mode()`` forward loop
+  and against a user's loop (forward, per-pixel cross-entropy, argmax, torchmetrics
+  ``MulticlassConfusionMatrix.update``); and the overhead of the boundary and confident
+  analyses (pass with them on minus off, in percentage points of the bare loop).
+- ``hd``: 1024×2048 inputs at C = 19, batch 1; every run in its own subprocess, which
+  also gives each variant's peak RSS.
+- ``growth``: peak RSS growth per image of a pass over many 256² images, against the
+  bytes the image store holds per image (data generated on the fly).
+
+Prints a table with each target met or missed and writes JSON. Never asserts.
+
+Run: ``python bench/bench_pass.py [--quick] [--repeats N] [--rows c12,c150,hd,growth]
+[--json PATH]``; ``--profile c150`` prints where one pass of a row spends its time.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import gc
+import inspect
+import json
+import pstats
+import resource
 import statistics
+import subprocess
+import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import torch
+import torch.nn.functional as F
+from kernel_setup import IGNORE_INDEX, batches, build_model, make_batch, stream
 
 import segwidget
-from segwidget.demo import CLASSES, load_model, valid_loader
+
+HERE = Path(__file__).resolve().parent
+HAS_REGIONS = "boundary_width" in inspect.signature(segwidget.analyze).parameters
+SIZES = {  # (image size, images, batch size) per row, full and --quick
+    "c12": (((256, 256), 48, 8), ((128, 128), 16, 8)),
+    "c150": (((256, 256), 48, 8), ((128, 128), 16, 8)),
+    "hd": (((1024, 2048), 2, 1), ((256, 512), 2, 1)),
+    "growth": (((256, 256), 192, 8), ((128, 128), 64, 8)),
+}
+CLASSES = {"c12": 12, "c150": 150, "hd": 19, "growth": 12}
 
 
-def bare_loop(model: torch.nn.Module, loader: object) -> None:
+# -- the variants ---------------------------------------------------------------------------
+def bare(model: torch.nn.Module, data: Any, n_classes: int) -> None:
     with torch.inference_mode():
-        for x, _ in loader:
+        for x, _ in data:
             model(x)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--no-images", action="store_true", help="keep_images=False")
-    args = parser.parse_args()
-    model = load_model()
-    loader = valid_loader()
-    list(loader)  # warm the data generation path and allocator before timing
-    timings: dict[str, list[float]] = {"bare forward loop": [], "segwidget.analyze": []}
-    runs = {
-        "bare forward loop": lambda: bare_loop(model, loader),
-        "segwidget.analyze": lambda: segwidget.analyze(
-            model, loader, CLASSES, progress=False, keep_images=not args.no_images
-        ),
-    }
-    for repeat in range(args.repeats):  # interleaved, alternating who goes first
-        for name in sorted(runs, reverse=repeat % 2 == 1):
+def user_loop(model: torch.nn.Module, data: Any, n_classes: int) -> None:
+    """What a user writes for per-image losses and a pooled confusion matrix."""
+    from torchmetrics.classification import MulticlassConfusionMatrix
+
+    metric = MulticlassConfusionMatrix(num_classes=n_classes, ignore_index=IGNORE_INDEX)
+    losses = []
+    with torch.inference_mode():
+        for x, y in data:
+            logits = model(x)
+            loss = F.cross_entropy(logits, y, ignore_index=IGNORE_INDEX, reduction="none")
+            losses.append(loss.sum((1, 2)) / (y != IGNORE_INDEX).sum((1, 2)).clamp(min=1))
+            metric.update(logits.argmax(1), y)
+    metric.compute()
+
+
+def segwidget_pass(**options: Any) -> Callable[[torch.nn.Module, Any, int], Any]:
+    def run(model: torch.nn.Module, data: Any, n_classes: int) -> Any:
+        return segwidget.analyze(model, data, n_classes_names(n_classes), progress=False, **options)
+
+    return run
+
+
+def n_classes_names(n: int) -> list[str]:
+    return [f"class {c}" for c in range(n)]
+
+
+VARIANTS: dict[str, Callable[[torch.nn.Module, Any, int], Any]] = {
+    "bare forward": bare,
+    "user loop": user_loop,
+    "pass": segwidget_pass(),
+}
+if HAS_REGIONS:
+    VARIANTS["pass, analyses off"] = segwidget_pass(boundary_width=None, confidence=None)
+
+
+# -- rows -----------------------------------------------------------------------------------
+def timed_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
+    """All variants in this process over the same pre-generated batches, interleaved."""
+    size, n_images, batch = SIZES[row][quick]
+    n_classes = CLASSES[row]
+    model = build_model(n_classes)
+    data = batches(n_images, batch, size, n_classes)
+    for run in VARIANTS.values():  # warm-up: allocator, thread pools, lazy imports
+        run(model, data[:1], n_classes)
+    times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    names = list(VARIANTS)
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            gc.collect()
             start = time.perf_counter()
-            runs[name]()
-            timings[name].append(time.perf_counter() - start)
-    medians = {name: statistics.median(values) for name, values in timings.items()}
-    threads = torch.get_num_threads()
-    print(f"{len(loader.dataset)} images, {len(CLASSES)} classes, torch threads {threads}")
-    for name, value in medians.items():
-        print(f"  {name:<20} median {value:.3f} s over {args.repeats} runs")
-    ratio = medians["segwidget.analyze"] / medians["bare forward loop"]
-    print(f"  ratio analyze / bare: {ratio:.2f}")
+            VARIANTS[name](model, data, n_classes)
+            times[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    out: dict[str, Any] = {"images": n_images, "size": size, "classes": n_classes}
+    out["seconds"] = medians
+    out["runs"] = times
+    return out
+
+
+def subprocess_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
+    """Each run in a fresh process: wall time and peak RSS of bare forward and the pass."""
+    names = ["bare forward", "pass"]
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % 2 :] + names[: r % 2]:
+            runs[name].append(_worker([row, name, str(int(quick))]))
+    size, n_images, _ = SIZES[row][quick]
+    return {
+        "images": n_images,
+        "size": size,
+        "classes": CLASSES[row],
+        "seconds": {n: statistics.median(x["seconds"] for x in runs[n]) for n in names},
+        "peak_rss_mb": {n: statistics.median(x["peak_rss_mb"] for x in runs[n]) for n in names},
+        "runs": runs,
+    }
+
+
+def growth_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
+    return _worker([row, "pass", str(int(quick))])
+
+
+def _worker(args: list[str]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def worker(row: str, name: str, quick: bool) -> dict[str, Any]:
+    """One measurement in this (fresh) process; prints JSON."""
+    size, n_images, batch = SIZES[row][quick]
+    n_classes = CLASSES[row]
+    model = build_model(n_classes)
+    if row == "growth":  # the store's growth: a small pass first, then a long one
+        segwidget.analyze(model, stream(16, batch, size, n_classes), progress=False)
+        gc.collect()
+        before = _peak_rss_mb()
+        results = segwidget.analyze(model, stream(n_images, batch, size, n_classes), progress=False)
+        grown = _peak_rss_mb() - before
+        store = sum(len(blob) for part in results.images.parts.values() for blob in part)
+        return {
+            "images": n_images,
+            "peak_rss_growth_mb_per_image": grown / n_images,
+            "store_mb_per_image": store / 2**20 / n_images,
+        }
+    data = batches(n_images, batch, size, n_classes)
+    VARIANTS[name](model, [make_batch(1, (64, 64), n_classes, seed=99)], n_classes)  # warm-up
+    start = time.perf_counter()
+    VARIANTS[name](model, data, n_classes)
+    return {"seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+ROWS = {"c12": timed_row, "c150": timed_row, "hd": subprocess_row, "growth": growth_row}
+
+
+# -- the table --------------------------------------------------------------------------------
+def figures(results: dict[str, Any]) -> list[tuple[str, float, str, float]]:
+    """(figure, value, unit, target) for every row measured; a ratio is met when <= target."""
+    out = []
+    for row in ("c12", "c150"):
+        if row not in results:
+            continue
+        s = results[row]["seconds"]
+        h, w = results[row]["size"]
+        c = f"{h}×{w}, C={results[row]['classes']}"
+        out.append((f"pass / bare forward, {c}", s["pass"] / s["bare forward"], "×",
+                    1.15 if row == "c12" else 1.25))  # fmt: skip
+        out.append((f"pass / user loop, {c}", s["pass"] / s["user loop"], "×", 0.9))
+        if "pass, analyses off" in s:
+            pp = 100 * (s["pass"] - s["pass, analyses off"]) / s["bare forward"]
+            out.append((f"boundary + confident overhead, {c}", pp, "pp", 5.0))
+    if "hd" in results:
+        hd = results["hd"]
+        label = f"{hd['size'][0]}×{hd['size'][1]}, C={hd['classes']}"
+        s, m = hd["seconds"], hd["peak_rss_mb"]
+        out.append((f"pass / bare forward wall, {label}", s["pass"] / s["bare forward"], "×", 1.3))
+        out.append((f"pass / bare peak RSS, {label}", m["pass"] / m["bare forward"], "×", 1.3))
+    if "growth" in results:
+        g = results["growth"]
+        out.append(("peak RSS growth per image (MB)", g["peak_rss_growth_mb_per_image"], "MB", 0.0))
+        out.append(("store per image (MB)", g["store_mb_per_image"], "MB", 0.0))
+    return out
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"segwidget from {Path(segwidget.__file__).parent}")  # fmt: skip
+    for row, data in results.items():
+        if "seconds" in data:
+            timings = ", ".join(f"{k} {v:.3f}s" for k, v in data["seconds"].items())
+            print(f"  {row}: {data['images']} images {data['size']}: {timings}")
+        if "peak_rss_mb" in data:
+            print(
+                f"  {row}: peak RSS "
+                + ", ".join(f"{k} {v:.0f} MB" for k, v in data["peak_rss_mb"].items())
+            )
+    print(f"{'figure':<46} {'value':>9}  {'target':>8}  verdict")
+    for name, value, unit, target in figures(results):
+        if unit == "MB":
+            print(f"{name:<46} {value:>8.3f}{unit:>2}")
+            continue
+        verdict = "met" if value <= target else "MISSED"
+        print(f"{name:<46} {value:>8.2f}{unit:<2} {'≤ ' + str(target) + unit:>8}  {verdict}")
+
+
+def profile(row: str, quick: bool) -> None:
+    """Where one pass of ``row`` spends its time: torch ops and Python functions."""
+    size, n_images, batch = SIZES[row][quick]
+    n_classes = CLASSES[row]
+    model = build_model(n_classes)
+    data = batches(n_images, batch, size, n_classes)
+    run = VARIANTS["pass"]
+    run(model, data[:1], n_classes)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        run(model, data, n_classes)
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
+    profiler = cProfile.Profile()
+    profiler.runcall(run, model, data, n_classes)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--repeats", type=int, default=None, help="default 5 (--quick: 2)")
+    parser.add_argument("--rows", default="c12,c150,hd,growth")
+    parser.add_argument("--json", default="test-artifacts/bench-kernel.json")
+    parser.add_argument("--profile", choices=sorted(ROWS), help="profile one pass of a row")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        row, name, quick = args.worker
+        print(json.dumps(worker(row, name, quick == "1")))
+        return
+    if args.profile:
+        profile(args.profile, args.quick)
+        return
+    repeats = args.repeats or (2 if args.quick else 5)
+    results = {}
+    for row in args.rows.split(","):
+        results[row] = ROWS[row](row, args.quick, repeats)
+    print_table(results)
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"results": results, "figures": figures(results), "quick": args.quick}
+    path.write_text(json.dumps(record, indent=1))
+    print(f"written {path}")
 
 
 if __name__ == "__main__":

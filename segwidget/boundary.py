@@ -8,7 +8,6 @@ class; otherwise it is *interior*. Invalid pixels are neither and never create a
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 
 def boundary_band(target: torch.Tensor, n_classes: int, width: int) -> torch.Tensor:
@@ -26,14 +25,29 @@ def boundary_band(target: torch.Tensor, n_classes: int, width: int) -> torch.Ten
     Notes
     -----
     Boundary ⇔ (largest valid class in the window) ≠ (smallest valid class in it). Both
-    are one max-pooling: of ``t`` with invalid pixels at −1, and of ``−t`` with invalid
-    pixels at ``−n_classes``; max pooling pads with −inf, which clips the window at the
-    border. The window is separable, so each pooling runs as a row pass and a column pass.
+    are one window maximum (the max-pooling trick): of ``t`` with invalid pixels at −1,
+    and of ``−t`` with invalid pixels at ``−n_classes``. The window is separable and each
+    1-D maximum doubles its span per step, so ``d = 3`` takes three elementwise maxima per
+    axis (``max_pool2d`` compares all 7 per output and is ~50× slower on CPU).
     """
-    k = 2 * width + 1
     valid = target < n_classes
-    t = target.to(torch.float32)  # class indices are exact in float32 below 2**24
-    both = torch.stack([torch.where(valid, t, -1.0), t.neg_()], dim=1)
-    both = F.max_pool2d(both, (1, k), stride=1, padding=(0, width))
-    both = F.max_pool2d(both, (k, 1), stride=1, padding=(width, 0))
+    small = torch.int16 if n_classes < 2**15 else torch.int32
+    t = target.to(small)
+    both = torch.stack([torch.where(valid, t, -1), t.neg_()], dim=1)
+    both = _window_max(_window_max(both, width, dim=3), width, dim=2)
     return (both[:, 0] != both[:, 1].neg()) & valid
+
+
+def _window_max(x: torch.Tensor, width: int, dim: int) -> torch.Tensor:
+    """Maximum over ``[i − width, i + width]`` along ``dim``, clipped at the ends."""
+    size = list(x.shape)
+    size[dim] = width
+    pad = x.new_full(size, torch.iinfo(x.dtype).min)  # lower than any value: clips
+    y = torch.cat([pad, x, pad], dim)
+    span, window = 1, 2 * width + 1  # y[i] is the maximum of padded[i : i + span]
+    while span < window:
+        step = min(span, window - span)
+        n = y.shape[dim] - step
+        y = torch.maximum(y.narrow(dim, 0, n), y.narrow(dim, step, n))
+        span += step
+    return y

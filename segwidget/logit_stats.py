@@ -42,11 +42,16 @@ class LogitStats:
         return self.norm.log().add_(self.top - picked)
 
 
-class LogitSweep:
-    """Computes ``LogitStats``, reusing one scratch buffer the size of a batch's logits.
+CHUNK_BYTES = 2 * 2**20  # a chunk of logits that stays in a CPU core's cache
 
-    The buffer is kept between batches so that each batch does not allocate (and the
-    allocator does not fragment around) a tensor as large as its logits.
+
+class LogitSweep:
+    """Computes ``LogitStats`` chunk by chunk, reusing one small scratch buffer.
+
+    On CPU each chunk holds the logits of a few rows of one image (``CHUNK_BYTES``), so
+    the maximum, the shifted exponentials, their sum and the prediction are computed
+    while the chunk is in cache, and no temporary as large as the logits is allocated.
+    On other devices a chunk is a whole image.
     """
 
     def __init__(self) -> None:
@@ -54,30 +59,39 @@ class LogitSweep:
 
     def __call__(self, logits: torch.Tensor) -> LogitStats:
         b, c, h, w = logits.shape
-        top = logits.amax(dim=1, keepdim=True)
-        shifted = self._buffer(logits)
-        torch.sub(logits, top, out=shifted)
-        shifted.exp_()  # exactly 1 where a channel holds the maximum, below 1 elsewhere
-        norm = shifted.sum(dim=1)
-        # the maximum's channel as a sum of indices over an indicator, on BLAS: ``max(dim=1)``
-        # and ``argmax`` reduce over the channels one pixel at a time on CPU, several times
-        # slower than this; ties (and sums that round to a tie) fall back to ``argmax``
-        indicator = shifted.floor_().view(b, c, h * w)
-        kind = {"dtype": logits.dtype, "device": logits.device}
-        weights = torch.stack([torch.arange(c, **kind), torch.ones(c, **kind)])
-        index_and_ties = torch.matmul(weights, indicator)  # (B, 2, H·W)
-        if bool((index_and_ties[:, 1] != 1).any()):
-            pred = logits.argmax(dim=1)
-        else:
-            pred = index_and_ties[:, 0].view(b, h, w).long()
-        return LogitStats(pred, top.squeeze(1), norm)
+        flat = logits.contiguous().view(b, c, h * w)
+        per_chunk = h * w
+        if logits.device.type == "cpu":
+            per_chunk = max(1, CHUNK_BYTES // (c * flat.element_size()))
+        top = flat.new_empty(b, h * w)
+        norm = flat.new_empty(b, h * w)
+        found = flat.new_empty(b, 2, h * w)  # per pixel: Σ c·[x_c = max], #channels at max
+        weights = torch.stack([torch.arange(c), torch.ones(c)]).to(flat)  # (2, C)
+        scratch = self._buffer(c * min(per_chunk, h * w), flat)
+        for i in range(b):
+            for lo in range(0, h * w, per_chunk):
+                hi = min(h * w, lo + per_chunk)
+                x = flat[i, :, lo:hi]
+                shifted = scratch[: c * (hi - lo)].view(c, hi - lo)
+                peak = torch.amax(x, 0, out=top[i, lo:hi])
+                torch.sub(x, peak, out=shifted).exp_()  # exactly 1 at the maximum, else < 1
+                torch.sum(shifted, 0, out=norm[i, lo:hi])
+                # the maximum's channel as a sum of indices over an indicator, on BLAS:
+                # ``max(dim=1)`` and ``argmax`` reduce one pixel at a time on CPU
+                torch.matmul(weights, shifted.floor_(), out=found[i, :, lo:hi])
+        pred = found[:, 0].long()
+        # ties, and near-ties whose exponential rounds to 1, take ``argmax``'s answer
+        unsure = found[:, 1] != 1
+        if bool(unsure.any()):
+            pred[unsure] = flat.transpose(1, 2)[unsure].argmax(dim=1)
+        view = (b, h, w)
+        return LogitStats(pred.view(view), top.view(view), norm.view(view))
 
-    def _buffer(self, logits: torch.Tensor) -> torch.Tensor:
-        n = logits.numel()
+    def _buffer(self, n: int, like: torch.Tensor) -> torch.Tensor:
         if (
             self._scratch.numel() < n
-            or self._scratch.dtype != logits.dtype
-            or self._scratch.device != logits.device
+            or self._scratch.dtype != like.dtype
+            or self._scratch.device != like.device
         ):
-            self._scratch = torch.empty(n, dtype=logits.dtype, device=logits.device)
-        return self._scratch[:n].view(logits.shape)
+            self._scratch = like.new_empty(n)
+        return self._scratch
