@@ -149,7 +149,11 @@ def test_class_table_equals_brute_force(case: Case) -> None:
     ref = class_scores(case.truth, case.pred, case.n_classes, case.ignore_index)
     table = case.results.class_table()
     assert list(table.index) == [f"class {c}" for c in range(case.n_classes)]
-    assert list(table.columns) == ["iou", "recall", "precision", "support", "images"]
+    # the pass keeps a boundary band by default: its columns follow (tests/test_regions.py)
+    assert list(table.columns) == [
+        *("iou", "recall", "precision", "support", "images"),
+        *("boundary_iou", "interior_iou", "boundary_error_share"),
+    ]
     for column in ("iou", "recall", "precision"):
         np.testing.assert_allclose(table[column].to_numpy(), ref[column], rtol=1e-12)
     np.testing.assert_array_equal(table["support"].to_numpy(), ref["support"])
