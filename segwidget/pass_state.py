@@ -90,16 +90,20 @@ class PassState:
                 "in the first batch"
             )
         valid, target = self._check_masks(b, masks)
+        n_pixels = masks[0].numel()
+        if valid is None:
+            n_valid = torch.full((masks.shape[0],), n_pixels, device=masks.device)
+        else:
+            n_valid = valid.sum(dim=(1, 2))
         logits, stats, bad_logits = self._logit_stats(b, logits)
-        losses, bad_losses = self._losses(b, logits, stats, valid, target, loss_func)
+        losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
         boundary = confident = None
         if self.boundary_width is not None:
             boundary = boundary_band(target, n_classes, self.boundary_width)
         if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
             confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
         counts = count_cells(target, stats.pred, n_classes, boundary, confident)
-        n_invalid = 0 if valid is None else (~valid).sum(dim=(1, 2)).cpu().numpy()
-        if (counts.invalid != n_invalid).any():  # valid pixels holding the spare class C
+        if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
             self._mask_error(b, masks, valid)
         bad = [part for part in (bad_logits, bad_losses) if part is not None]
         nonfinite = np.zeros(masks.shape[0], np.int64)
@@ -180,6 +184,7 @@ class PassState:
         logits: torch.Tensor,
         stats: LogitStats,
         valid: torch.Tensor | None,
+        n_valid: torch.Tensor,
         target: torch.Tensor,
         loss_func: LossFunc | None,
     ) -> tuple[NDArray[np.float64], torch.Tensor | None]:
@@ -194,9 +199,7 @@ class PassState:
             pixel_loss = stats.cross_entropy(logits, safe)
         else:
             pixel_loss = _user_loss(b, loss_func, logits, safe)
-        n_valid = torch.full((safe.shape[0],), safe[0].numel(), device=safe.device)
         if valid is not None:
-            n_valid = valid.sum(dim=(1, 2))
             pixel_loss = torch.where(valid, pixel_loss, 0.0)
         summed = pixel_loss.sum(dim=(1, 2))
         bad = None
