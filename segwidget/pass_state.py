@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from .adapters import InputError
 from .boundary import boundary_band
 from .cell_counts import BatchCounts, count_cells
-from .encoder import BatchEncoder, EncodedBatch
+from .encoder import BatchEncoder, EncodedBatch, trim_heap
 from .image_store import ImageStore
 from .logit_stats import LogitStats, LogitSweep
 from .results import Results
@@ -22,6 +22,11 @@ from .sparse import SparseConfusion
 
 LossFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 _MAX_LISTED = 8  # offending values named in an error message
+# Return freed heap pages to the OS every this many batches (and after the pass): the
+# per-batch temporaries interleave with long-lived encoded images, and glibc keeps the
+# freed pages. Measured at 256², 8 per batch: peak RSS growth 0.18 → ~0.06-0.11 MB per
+# image (store 0.03 MB) for ~1.5 ms per batch; trimming every batch costs ~12 ms.
+TRIM_EVERY = 8
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,8 @@ class PassState:
             pred = stats.pred.to(small).cpu().numpy()
             self._encoder.submit(b, truth, to_uint8(inputs), pred)
         self._batches.append(_Batch(losses, nonfinite, counts, tuple(masks.shape[1:])))
+        if len(self._batches) % TRIM_EVERY == 0:
+            trim_heap()
 
     def _check_masks(self, b: int, masks: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
         """Validity and the truth with invalid pixels at the spare class ``C``.
