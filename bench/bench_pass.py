@@ -214,6 +214,9 @@ def print_table(results: dict[str, Any]) -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"segwidget from {Path(segwidget.__file__).parent}")  # fmt: skip
     for row, data in results.items():
+        if row == "growth":
+            print(f"  growth: peak RSS {data['peak_rss_mb']} MB after {data['images']} images")
+            continue
         if "seconds" in data:
             timings = ", ".join(f"{k} {v:.3f}s" for k, v in data["seconds"].items())
             print(f"  {row}: {data['images']} images {data['size']}: {timings}")
@@ -267,11 +270,11 @@ def main() -> None:
     results = {}
     for row in args.rows.split(","):
         results[row] = ROWS[row](row, args.quick, repeats)
-    print_table(results)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"results": results, "figures": figures(results), "quick": args.quick}
     path.write_text(json.dumps(record, indent=1))
+    print_table(results)
     print(f"written {path}")
 
 
