@@ -39,7 +39,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from kernel_setup import IGNORE_INDEX, batches, build_model, make_batch, stream
+from kernel_setup import IGNORE_INDEX, batches, build_model, stream
 
 import segwidget
 
@@ -106,18 +106,23 @@ def timed_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
     for run in VARIANTS.values():  # warm-up: allocator, thread pools, lazy imports
         run(model, data[:1], n_classes)
     times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
     names = list(VARIANTS)
     for r in range(repeats):
         for name in names[r % len(names) :] + names[: r % len(names)]:
             gc.collect()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             VARIANTS[name](model, data, n_classes)
             times[name].append(time.perf_counter() - start)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    out: dict[str, Any] = {"images": n_images, "size": size, "classes": n_classes}
-    out["seconds"] = medians
-    out["runs"] = times
-    return out
+            cpu[name].append(time.process_time() - start_cpu)
+    return {
+        "images": n_images,
+        "size": size,
+        "classes": n_classes,
+        "seconds": {name: statistics.median(values) for name, values in times.items()},
+        "cpu_seconds": {name: statistics.median(values) for name, values in cpu.items()},
+        "runs": times,
+    }
 
 
 def subprocess_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
@@ -133,6 +138,7 @@ def subprocess_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
         "size": size,
         "classes": CLASSES[row],
         "seconds": {n: statistics.median(x["seconds"] for x in runs[n]) for n in names},
+        "cpu_seconds": {n: statistics.median(x["cpu_seconds"] for x in runs[n]) for n in names},
         "peak_rss_mb": {n: statistics.median(x["peak_rss_mb"] for x in runs[n]) for n in names},
         "runs": runs,
     }
@@ -168,10 +174,15 @@ def worker(row: str, name: str, quick: bool) -> dict[str, Any]:
         store = sum(len(blob) for part in results.images.parts.values() for blob in part)
         return {"images": n, "peak_rss_mb": _peak_rss_mb(), "store_mb": store / 2**20}
     data = batches(n_images, batch, size, n_classes)
-    VARIANTS[name](model, [make_batch(1, (64, 64), n_classes, seed=99)], n_classes)  # warm-up
-    start = time.perf_counter()
+    # warm-up at the same size: oneDNN builds its convolution kernels per input shape
+    VARIANTS[name](model, data[:1], n_classes)
+    start, start_cpu = time.perf_counter(), time.process_time()
     VARIANTS[name](model, data, n_classes)
-    return {"seconds": time.perf_counter() - start, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - start_cpu,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _peak_rss_mb() -> float:
@@ -182,31 +193,50 @@ ROWS = {"c12": timed_row, "c150": timed_row, "hd": subprocess_row, "growth": gro
 
 
 # -- the table --------------------------------------------------------------------------------
-def figures(results: dict[str, Any]) -> list[tuple[str, float, str, float]]:
-    """(figure, value, unit, target) for every row measured; a ratio is met when <= target."""
-    out = []
+def figures(results: dict[str, Any]) -> list[tuple[str, float, float | None, str, float]]:
+    """(figure, value, the same from process CPU time, unit, target); met when value <= target.
+
+    Wall time is the target's measure; CPU time (all threads of the process) is printed
+    beside it because it does not move with other processes' load on a shared machine.
+    """
+    out: list[tuple[str, float, float | None, str, float]] = []
+
+    def ratio(data: dict[str, Any], a: str, b: str) -> tuple[float, float]:
+        s, c = data["seconds"], data["cpu_seconds"]
+        return s[a] / s[b], c[a] / c[b]
+
     for row in ("c12", "c150"):
         if row not in results:
             continue
-        s = results[row]["seconds"]
-        h, w = results[row]["size"]
-        c = f"{h}×{w}, C={results[row]['classes']}"
-        out.append((f"pass / bare forward, {c}", s["pass"] / s["bare forward"], "×",
-                    1.15 if row == "c12" else 1.25))  # fmt: skip
-        out.append((f"pass / user loop, {c}", s["pass"] / s["user loop"], "×", 0.9))
-        if "pass, analyses off" in s:
+        data = results[row]
+        h, w = data["size"]
+        label = f"{h}×{w}, C={data['classes']}"
+        target = 1.15 if row == "c12" else 1.25
+        out.append(
+            (f"pass / bare forward, {label}", *ratio(data, "pass", "bare forward"), "×", target)
+        )
+        out.append((f"pass / user loop, {label}", *ratio(data, "pass", "user loop"), "×", 0.9))
+        if "pass, analyses off" in data["seconds"]:
+            s, c = data["seconds"], data["cpu_seconds"]
             pp = 100 * (s["pass"] - s["pass, analyses off"]) / s["bare forward"]
-            out.append((f"boundary + confident overhead, {c}", pp, "pp", 5.0))
+            pp_cpu = 100 * (c["pass"] - c["pass, analyses off"]) / c["bare forward"]
+            out.append((f"boundary + confident overhead, {label}", pp, pp_cpu, "pp", 5.0))
     if "hd" in results:
         hd = results["hd"]
         label = f"{hd['size'][0]}×{hd['size'][1]}, C={hd['classes']}"
-        s, m = hd["seconds"], hd["peak_rss_mb"]
-        out.append((f"pass / bare forward wall, {label}", s["pass"] / s["bare forward"], "×", 1.3))
-        out.append((f"pass / bare peak RSS, {label}", m["pass"] / m["bare forward"], "×", 1.3))
+        m = hd["peak_rss_mb"]
+        out.append(
+            (f"pass / bare forward wall, {label}", *ratio(hd, "pass", "bare forward"), "×", 1.3)
+        )
+        out.append(
+            (f"pass / bare peak RSS, {label}", m["pass"] / m["bare forward"], None, "×", 1.3)
+        )
     if "growth" in results:
         g = results["growth"]
-        out.append(("peak RSS growth per image (MB)", g["peak_rss_growth_mb_per_image"], "MB", 0.0))
-        out.append(("store per image (MB)", g["store_mb_per_image"], "MB", 0.0))
+        out.append(
+            ("peak RSS growth per image", g["peak_rss_growth_mb_per_image"], None, "MB", 0.0)
+        )
+        out.append(("store per image", g["store_mb_per_image"], None, "MB", 0.0))
     return out
 
 
@@ -217,21 +247,21 @@ def print_table(results: dict[str, Any]) -> None:
         if row == "growth":
             print(f"  growth: peak RSS {data['peak_rss_mb']} MB after {data['images']} images")
             continue
-        if "seconds" in data:
-            timings = ", ".join(f"{k} {v:.3f}s" for k, v in data["seconds"].items())
-            print(f"  {row}: {data['images']} images {data['size']}: {timings}")
+        for kind in ("seconds", "cpu_seconds"):
+            timings = ", ".join(f"{k} {v:.3f}s" for k, v in data[kind].items())
+            print(f"  {row} ({kind}): {data['images']} images {data['size']}: {timings}")
         if "peak_rss_mb" in data:
-            print(
-                f"  {row}: peak RSS "
-                + ", ".join(f"{k} {v:.0f} MB" for k, v in data["peak_rss_mb"].items())
-            )
-    print(f"{'figure':<46} {'value':>9}  {'target':>8}  verdict")
-    for name, value, unit, target in figures(results):
+            rss = ", ".join(f"{k} {v:.0f} MB" for k, v in data["peak_rss_mb"].items())
+            print(f"  {row}: peak RSS {rss}")
+    print(f"{'figure':<46} {'value':>9}  {'target':>8}  {'verdict':<7}  {'by CPU time':>11}")
+    for name, value, by_cpu, unit, target in figures(results):
         if unit == "MB":
-            print(f"{name:<46} {value:>8.3f}{unit:>2}")
+            print(f"{name:<46} {value:>7.3f}{unit}")
             continue
         verdict = "met" if value <= target else "MISSED"
-        print(f"{name:<46} {value:>8.2f}{unit:<2} {'≤ ' + str(target) + unit:>8}  {verdict}")
+        cpu = "" if by_cpu is None else f"{by_cpu:.2f}{unit}"
+        goal = f"≤ {target}{unit}"
+        print(f"{name:<46} {value:>7.2f}{unit:<2} {goal:>8}  {verdict:<7}  {cpu:>11}")
 
 
 def profile(row: str, quick: bool) -> None:

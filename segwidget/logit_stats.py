@@ -42,16 +42,16 @@ class LogitStats:
         return self.norm.log().add_(self.top - picked)
 
 
-CHUNK_BYTES = 2 * 2**20  # a chunk of logits that stays in a CPU core's cache
+CHUNK_BYTES = 2 * 2**20  # per intra-op thread: a chunk of logits that stays in cache
 
 
 class LogitSweep:
     """Computes ``LogitStats`` chunk by chunk, reusing one small scratch buffer.
 
-    On CPU each chunk holds the logits of a few rows of one image (``CHUNK_BYTES``), so
-    the maximum, the shifted exponentials, their sum and the prediction are computed
-    while the chunk is in cache, and no temporary as large as the logits is allocated.
-    On other devices a chunk is a whole image.
+    On CPU each chunk holds the logits of a few rows of one image (``CHUNK_BYTES`` per
+    thread), so the maximum, the shifted exponentials, their sum and the prediction are
+    computed while the chunk is in cache, and no temporary as large as the logits is
+    allocated. On other devices a chunk is a whole image.
     """
 
     def __init__(self) -> None:
@@ -62,7 +62,8 @@ class LogitSweep:
         flat = logits.contiguous().view(b, c, h * w)
         per_chunk = h * w
         if logits.device.type == "cpu":
-            per_chunk = max(1, CHUNK_BYTES // (c * flat.element_size()))
+            budget = CHUNK_BYTES * torch.get_num_threads()
+            per_chunk = max(1, budget // (c * flat.element_size()))
         top = flat.new_empty(b, h * w)
         norm = flat.new_empty(b, h * w)
         found = flat.new_empty(b, 2, h * w)  # per pixel: Σ c·[x_c = max], #channels at max
