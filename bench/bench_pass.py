@@ -186,7 +186,14 @@ def worker(row: str, name: str, quick: bool) -> dict[str, Any]:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+    """This process's peak RSS: ``VmHWM`` (getrusage's ``ru_maxrss`` would include the
+    RSS of the parent that forked it, which survives ``exec`` on Linux)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 ROWS = {"c12": timed_row, "c150": timed_row, "hd": subprocess_row, "growth": growth_row}

@@ -16,7 +16,7 @@ from .boundary import boundary_band
 from .cell_counts import BatchCounts, count_cells
 from .encoder import BatchEncoder, EncodedBatch, trim_heap
 from .image_store import ImageStore
-from .logit_stats import LogitStats, LogitSweep
+from .logit_stats import LogitStats, LogitSweep, torch_threads
 from .results import Results
 from .sparse import SparseConfusion
 
@@ -87,44 +87,50 @@ class PassState:
 
         ``loss_func=None`` is cross-entropy, computed with the prediction in one sweep.
         """
-        self._raise_encoding_error()
-        n_classes = len(self.classes)
-        if logits.shape[1] != n_classes:  # else predictions would spill into other cells
-            raise InputError(
-                f"batch {b}: the logits have {logits.shape[1]} channels here but {n_classes} "
-                "in the first batch"
-            )
-        valid, target = self._check_masks(b, masks)
-        n_pixels = masks[0].numel()
-        if valid is None:
-            n_valid = torch.full((masks.shape[0],), n_pixels, device=masks.device)
-        else:
-            n_valid = valid.sum(dim=(1, 2))
-        logits, stats, bad_logits = self._logit_stats(b, logits)
-        losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
-        boundary = confident = None
-        if self.boundary_width is not None:
-            boundary = boundary_band(target, n_classes, self.boundary_width)
-        if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
-            confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
-        counts = count_cells(target, stats.pred, n_classes, boundary, confident)
-        if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
-            self._mask_error(b, masks, valid)
-        bad = [part for part in (bad_logits, bad_losses) if part is not None]
-        nonfinite = np.zeros(masks.shape[0], np.int64)
-        if bad:
-            nonfinite = torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
-        # the CPU side: fingerprints always, images when kept; then the batch counts
-        small = torch.uint8 if n_classes <= 255 else torch.int32
-        truth = target.to(small).cpu().numpy()
-        if self._encoder.store is None:
-            self._encoder.submit(b, truth)
-        else:
-            pred = stats.pred.to(small).cpu().numpy()
-            self._encoder.submit(b, truth, to_uint8(inputs), pred)
-        self._batches.append(_Batch(losses, nonfinite, counts, tuple(masks.shape[1:])))
-        if len(self._batches) % TRIM_EVERY == 0:
-            trim_heap()
+        # one torch thread for the many small ops here: under torch's intra-op parallelism
+        # every op waits at a barrier for all threads, which stalls when the cores are
+        # shared; the logit sweep (most of the work) spreads its chunks over its own threads
+        with torch_threads(1):
+            self._raise_encoding_error()
+            n_classes = len(self.classes)
+            if logits.shape[1] != n_classes:  # else predictions would spill into other cells
+                raise InputError(
+                    f"batch {b}: the logits have {logits.shape[1]} channels here but {n_classes} "
+                    "in the first batch"
+                )
+            valid, target = self._check_masks(b, masks)
+            n_pixels = masks[0].numel()
+            if valid is None:
+                n_valid = torch.full((masks.shape[0],), n_pixels, device=masks.device)
+            else:
+                n_valid = valid.sum(dim=(1, 2))
+            logits, stats, bad_logits = self._logit_stats(b, logits)
+            losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
+            boundary = confident = None
+            if self.boundary_width is not None:
+                boundary = boundary_band(target, n_classes, self.boundary_width)
+            if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
+                confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
+            counts = count_cells(target, stats.pred, n_classes, boundary, confident)
+            if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
+                self._mask_error(b, masks, valid)
+            bad = [part for part in (bad_logits, bad_losses) if part is not None]
+            nonfinite = np.zeros(masks.shape[0], np.int64)
+            if bad:
+                nonfinite = (
+                    torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
+                )
+            # the CPU side: fingerprints always, images when kept; then the batch counts
+            small = torch.uint8 if n_classes <= 255 else torch.int32
+            truth = target.to(small).cpu().numpy()
+            if self._encoder.store is None:
+                self._encoder.submit(b, truth)
+            else:
+                pred = stats.pred.to(small).cpu().numpy()
+                self._encoder.submit(b, truth, to_uint8(inputs), pred)
+            self._batches.append(_Batch(losses, nonfinite, counts, tuple(masks.shape[1:])))
+            if len(self._batches) % TRIM_EVERY == 0:
+                trim_heap()
 
     def _check_masks(self, b: int, masks: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
         """Validity and the truth with invalid pixels at the spare class ``C``.
@@ -204,8 +210,9 @@ class PassState:
         safe = target if valid is None else target.clamp(max=len(self.classes) - 1)
         if loss_func is None:
             pixel_loss = stats.cross_entropy(logits, safe)
-        else:
-            pixel_loss = _user_loss(b, loss_func, logits, safe)
+        else:  # with the caller's torch threads: the user's code may be heavy
+            with torch_threads(self._sweep.threads):
+                pixel_loss = _user_loss(b, loss_func, logits, safe)
         if valid is not None:
             pixel_loss = torch.where(valid, pixel_loss, 0.0)
         summed = pixel_loss.sum(dim=(1, 2))
@@ -246,6 +253,7 @@ class PassState:
         from .analysis import AnalysisError  # analysis imports this module
 
         if self._finished is None:
+            self._sweep.close()
             self._finished = self._encoder.finish()
         encoded, failure = self._finished
         results = self._assemble(encoded, partial or failure is not None)
