@@ -225,3 +225,43 @@ def test_an_encoding_error_names_the_batch_and_image(
     assert len(results.images) == results.fingerprints.size == 2 * batch
     for i in range(2 * batch):
         np.testing.assert_array_equal(results.images.view(i).truth, masks[i].numpy())
+
+
+def test_the_sweep_on_threads_equals_one_thread_and_an_explicit_softmax(rng):
+    logits = torch.from_numpy(rng.normal(0, 4, (3, 7, 40, 50)).astype(np.float32))
+    logits[0, 2, :5] = -np.inf  # zero probabilities
+    with torch.inference_mode():
+        threaded = LogitSweep(threads=3)(logits)
+    single = LogitSweep(threads=1)(logits)
+    for name in ("pred", "top", "norm"):
+        assert torch.equal(getattr(threaded, name), getattr(single, name))
+    x = logits.double()
+    softmax_top = torch.softmax(x, 1).amax(1)
+    np.testing.assert_allclose(threaded.confidence().numpy(), softmax_top.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(threaded.pred.numpy(), x.argmax(1).numpy())
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_pass_leaves_torch_threads_as_it_found_them(rng, fail: bool) -> None:
+    batches = logit_batches(rng, [2, 2], 3, hw=(5, 6))
+    if fail:
+        batches[1][1][0, 0, 0] = 7
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(2, before))
+    try:
+        expected = torch.get_num_threads()
+        if fail:
+            with pytest.raises(InputError):
+                _run(Passthrough(), batches)
+        else:
+            seen = []
+
+            def loss_func(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+                seen.append(torch.get_num_threads())  # the user's code runs as configured
+                return F.cross_entropy(x, y, reduction="none")
+
+            _run(Passthrough(), batches, loss_func=loss_func)
+            assert seen == [expected, expected]
+        assert torch.get_num_threads() == expected
+    finally:
+        torch.set_num_threads(before)
