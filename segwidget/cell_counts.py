@@ -55,7 +55,8 @@ def count_cells(
     k = present.numel()
     compact = torch.empty((c + 1) * c, dtype=torch.int64, device=cell.device)
     compact[present] = torch.arange(k, device=cell.device)
-    key = compact.take(cell)  # a new tensor: cell is not needed any more
+    key = compact.take(cell)
+    del cell  # a batch-sized temporary: free it before the next ones
     key += torch.arange(n_images, device=key.device).view(-1, 1, 1) * k
     stride, n_flags, bits = n_images * k, 1, {}
     for name, region in (("boundary", boundary), ("confident", confident)):

@@ -81,13 +81,14 @@ def make_denormalize(
         if x.ndim == 3:
             x = x[:, None]
         x = x[:, :3] if x.shape[1] >= 3 else x[:, :1].expand(-1, 3, -1, -1)
+        # one new float tensor (the inputs stay untouched), then everything in place
         if denormalize is not None:
-            x = denormalize(x) * 255.0
+            x = denormalize(x).mul(255.0)
         else:
             if not scale:
                 scale.append(_detect_scale(images))
-            x = _IMAGENET(x) * 255.0 if np.isnan(scale[0]) else x * scale[0]
-        return x.clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+            x = _IMAGENET(x).mul_(255.0) if np.isnan(scale[0]) else x.mul(scale[0])
+        return x.clamp_(0, 255).round_().to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
     return to_uint8
 
@@ -95,7 +96,7 @@ def make_denormalize(
 def _affine(mean: Sequence[float], std: Sequence[float]) -> Denormalize:
     m = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
     s = torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
-    return lambda x: x * s[:, : x.shape[1]] + m[:, : x.shape[1]]
+    return lambda x: (x * s[:, : x.shape[1]]).add_(m[:, : x.shape[1]])
 
 
 _IMAGENET = _affine(IMAGENET_MEAN, IMAGENET_STD)

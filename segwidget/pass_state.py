@@ -105,29 +105,29 @@ class PassState:
             else:
                 n_valid = valid.sum(dim=(1, 2))
             logits, stats, bad_logits = self._logit_stats(b, logits)
-            losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
             boundary = confident = None
             if self.boundary_width is not None:
                 boundary = boundary_band(target, n_classes, self.boundary_width)
             if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
                 confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
             counts = count_cells(target, stats.pred, n_classes, boundary, confident)
+            del boundary, confident
             if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
                 self._mask_error(b, masks, valid)
+            # the CPU side: fingerprints always, images when kept
+            small = torch.uint8 if n_classes <= 255 else torch.int32
+            truth = target.to(small).cpu().numpy()
+            keep = self._encoder.store is not None
+            pred = stats.pred.to(small).cpu().numpy() if keep else None
+            losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
             bad = [part for part in (bad_logits, bad_losses) if part is not None]
             nonfinite = np.zeros(masks.shape[0], np.int64)
             if bad:
                 nonfinite = (
                     torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
                 )
-            # the CPU side: fingerprints always, images when kept; then the batch counts
-            small = torch.uint8 if n_classes <= 255 else torch.int32
-            truth = target.to(small).cpu().numpy()
-            if self._encoder.store is None:
-                self._encoder.submit(b, truth)
-            else:
-                pred = stats.pred.to(small).cpu().numpy()
-                self._encoder.submit(b, truth, to_uint8(inputs), pred)
+            del logits, stats, target, valid, bad  # before the images' own temporaries
+            self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred)
             self._batches.append(_Batch(losses, nonfinite, counts, tuple(masks.shape[1:])))
             if len(self._batches) % TRIM_EVERY == 0:
                 trim_heap()
@@ -204,10 +204,11 @@ class PassState:
         """Per-image mean loss over valid pixels, and the valid pixels whose loss is NaN.
 
         A NaN loss (only a custom ``loss_func`` gives one: the logits are finite here)
-        leaves the pixel out of its image's mean; it is warned and counted.
+        leaves the pixel out of its image's mean; it is warned and counted. ``target`` is
+        the pass's own (invalid pixels at ``C``) and is changed in place.
         """
         # a class in range at invalid pixels (the spare C) for the loss; masked out below
-        safe = target if valid is None else target.clamp(max=len(self.classes) - 1)
+        safe = target if valid is None else target.clamp_(max=len(self.classes) - 1)
         if loss_func is None:
             pixel_loss = stats.cross_entropy(logits, safe)
         else:  # with the caller's torch threads: the user's code may be heavy
