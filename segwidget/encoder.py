@@ -61,6 +61,7 @@ class BatchEncoder:
         self.detail_max_side = detail_max_side
         self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="segwidget-encode")
         self._jobs: list[cf.Future[EncodedBatch]] = []
+        self._settled = 0  # the jobs before this one finished without error
 
     def submit(
         self,
@@ -73,20 +74,28 @@ class BatchEncoder:
 
         Waits while ``MAX_PENDING`` earlier batches are still unfinished.
         """
-        pending = [job for job in self._jobs if not job.done()]
+        self._settle()
+        pending = [job for job in self._jobs[self._settled :] if not job.done()]
         if len(pending) >= MAX_PENDING:
             cf.wait(pending[: len(pending) - MAX_PENDING + 1])
         self._jobs.append(self._pool.submit(self._encode, batch, truth, rgb, pred))
 
     def first_error(self) -> Exception | None:
         """The earliest failure among the batches finished so far (does not wait)."""
-        for job in self._jobs:
-            if not job.done():
-                return None
-            error = job.exception()
-            if error is not None:
-                return error  # type: ignore[return-value]  # jobs raise Exceptions only
+        self._settle()
+        if self._settled < len(self._jobs) and self._jobs[self._settled].done():
+            return self._jobs[self._settled].exception()  # type: ignore[return-value]
         return None
+
+    def _settle(self) -> None:
+        """Move past the jobs that finished without error, in order."""
+        jobs = self._jobs
+        while (
+            self._settled < len(jobs)
+            and jobs[self._settled].done()
+            and jobs[self._settled].exception() is None
+        ):
+            self._settled += 1
 
     def finish(self) -> tuple[list[EncodedBatch], Exception | None]:
         """Wait for every batch; the batches before the first failure, and that failure.

@@ -128,7 +128,9 @@ class PassState:
                 )
             del logits, stats, target, valid, bad  # before the images' own temporaries
             self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred)
-            self._batches.append(_Batch(losses, nonfinite, counts, tuple(masks.shape[1:])))
+            self._batches.append(
+                _Batch(losses, nonfinite, counts, (masks.shape[1], masks.shape[2]))
+            )
             if len(self._batches) % TRIM_EVERY == 0:
                 trim_heap()
 
