@@ -73,6 +73,7 @@ def test_columns_travel_as_float64_and_int32_codes_with_text_categories(results:
 
 def test_no_metadata_and_no_sizes_send_no_column(results: Results) -> None:
     results.metadata = {}
+    results.image_sizes = None  # the pass records them; results from elsewhere may not
     explorer = SegExplorer(results=results)
     assert explorer.columns == {"n_images": 16, "columns": []} and explorer.column_data == b""
 
@@ -234,7 +235,8 @@ def test_new_results_clear_the_slice_and_picks_and_bring_their_tags(ex) -> None:
     other.tags = {"old": [0]}
     explorer.update(results=other)
     assert explorer.slice == {} and explorer.picked_images == [] and explorer.tags == {"old": [0]}
-    assert [e["name"] for e in explorer.columns["columns"]] == ["site"]
+    names = [e["name"] for e in explorer.columns["columns"]]
+    assert names == ["site", "image:height", "image:width"]  # sizes: recorded by the pass
     explorer.slice = {"site": "a"}
     assert explorer.shown_indices.tolist() == [i for i in other.rank().indices if i % 2 == 0]
 
