@@ -2,8 +2,6 @@
 two separate ``analyze`` passes over the same loader, on the demo's early and final weights.
 
 Prints medians of interleaved runs and their ratio (no timed assertions: machines are noisy).
-While the pass records no truth fingerprints (until branch pass-stats lands), ``compare``
-refuses fresh results: they are computed once before timing and attached for free.
 
 Run: ``python bench/bench_compare.py [--repeats 5] [--workers 0]``
 """
@@ -13,17 +11,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from dataclasses import replace
-from typing import Any
 
-import numpy as np
 from torch.utils.data import DataLoader
 
 import segwidget
 import segwidget.widget_compare as wc
 from segwidget import SegExplorer
-from segwidget.demo import CLASSES, IGNORE_INDEX, StreetScenes, load_model
-from segwidget.fingerprint import truth_fingerprint
+from segwidget.demo import CLASSES, StreetScenes, load_model
 
 
 def main() -> None:
@@ -33,22 +27,15 @@ def main() -> None:
     args = parser.parse_args()
     early, final = load_model(early=True), load_model()
     loader = DataLoader(StreetScenes("valid"), batch_size=16, num_workers=args.workers)
-    masks = np.concatenate([y.numpy() for _, y in loader])  # also warms data generation
-    prints = np.array([truth_fingerprint(m, m != IGNORE_INDEX) for m in masks], np.uint64)
-    passes = wc.analyze_models
-
-    def analyze_models(*a: Any, **k: Any) -> list[segwidget.Results]:
-        results = passes(*a, **k)
-        if results[0].fingerprints is not None:  # the pass records them itself
-            return results
-        return [replace(r, fingerprints=prints) for r in results]
-
-    wc.analyze_models = analyze_models
+    for _ in loader:  # warm the data generation
+        pass
     runs = {
         "SegExplorer.compare": lambda: SegExplorer.compare(
             early, final, loader, CLASSES, names=("early", "final"), progress=False
         ),
-        "analyze_models only": lambda: passes([early, final], loader, CLASSES, progress=False),
+        "analyze_models only": lambda: wc.analyze_models(
+            [early, final], loader, CLASSES, progress=False
+        ),
         "two analyze passes": lambda: [
             segwidget.analyze(m, loader, CLASSES, progress=False) for m in (early, final)
         ],
@@ -62,7 +49,7 @@ def main() -> None:
             runs[name]()
             timings[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(values) for name, values in timings.items()}
-    print(f"{len(masks)} images, {len(CLASSES)} classes, num_workers={args.workers}")
+    print(f"{len(loader.dataset)} images, {len(CLASSES)} classes, num_workers={args.workers}")
     for name, value in medians.items():
         spread = f"{min(timings[name]):.2f}–{max(timings[name]):.2f}"
         print(f"  {name:<20} median {value:.3f} s ({spread}) over {args.repeats} runs")

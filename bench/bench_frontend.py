@@ -180,6 +180,10 @@ def main() -> None:
             display = page.evaluate(DISPLAY, [120_000])
             results["display_ms"] = max(display["heatmap"], display["thumbnails"])
             results["display_parts_ms"] = display
+            # again, in the same page: the widget libraries are loaded now (a session's later views)
+            again = page.evaluate(DISPLAY, [120_000])
+            results["display_again_ms"] = max(again["heatmap"], again["thumbnails"])
+            results["display_again_parts_ms"] = again
             root = page.locator(ROOT_SEL).last
             root.scroll_into_view_if_needed()
             page.wait_for_timeout(500)
@@ -235,7 +239,10 @@ def main() -> None:
 
 
 def report(r: dict[str, Any]) -> None:
-    rows = [("display cell run → heatmap + first row", f"{r['display_ms']:.0f} ms", "≤ 500 ms")]
+    rows = [
+        ("display cell run → heatmap + first row", f"{r['display_ms']:.0f} ms", "≤ 500 ms"),
+        ("the same, a second display in the page", f"{r['display_again_ms']:.0f} ms", "≤ 500 ms"),
+    ]
     for key, label, target in [
         ("click_to_ranked_ms", "click → gallery re-ranked and painted", "p95 ≤ 50 ms"),
         ("click_to_thumbnail_cold_ms", "click → first thumbnail (no hover)", "p95 ≤ 100 ms"),

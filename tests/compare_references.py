@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import replace
 
 import numpy as np
 
@@ -18,15 +17,12 @@ import segwidget
 def fingerprinted(
     results: segwidget.Results, masks: np.ndarray, ignore_index: int | None = 255
 ) -> segwidget.Results:
-    """``results`` with the truth fingerprints of ``masks`` ``(N, H, W)``, written out here.
-
-    When the pass already recorded fingerprints, they must be these.
-    """
+    """``results``, after checking the pass's truth fingerprints against ``masks`` ``(N, H, W)``
+    fingerprinted by the definition written out here."""
     prints = np.array([_fingerprint(m, ignore_index) for m in masks], dtype=np.uint64)
-    if results.fingerprints is not None:
-        np.testing.assert_array_equal(results.fingerprints, prints)
-        return results
-    return replace(results, fingerprints=prints)
+    assert results.fingerprints is not None, "the pass records truth fingerprints"
+    np.testing.assert_array_equal(results.fingerprints, prints)
+    return results
 
 
 def _fingerprint(mask: np.ndarray, ignore_index: int | None) -> int:

@@ -19,11 +19,9 @@ from comm_helpers import (
     small_results,
     update,
 )
-from compare_references import fingerprinted
 
 import segwidget
 from segwidget import SegExplorer
-from segwidget import widget_compare as wc
 from segwidget.comparison import Comparison
 from segwidget.imaging import decode
 
@@ -49,23 +47,6 @@ def _model(seed: int) -> torch.nn.Module:
     return torch.nn.Conv2d(3, len(CLASSES), 3, padding=1)
 
 
-@pytest.fixture
-def with_fingerprints(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pass's results with their truth fingerprints.
-
-    Until the pass records fingerprints itself (branch pass-stats), ``compare`` refuses its
-    fresh results; this fills them by the reference definition from the loader's masks.
-    Once it does, ``fingerprinted`` checks the pass's own fingerprints instead.
-    """
-    run = wc.analyze_models
-
-    def analyze_models(models, dl, classes=None, **kwargs):
-        masks = torch.cat([y for _, y in dl.batches]).numpy()
-        return [fingerprinted(r, masks) for r in run(models, dl, classes, **kwargs)]
-
-    monkeypatch.setattr(wc, "analyze_models", analyze_models)
-
-
 @pytest.fixture(scope="module")
 def comparison() -> Comparison:
     return small_comparison()
@@ -81,7 +62,6 @@ def cx(comparison: Comparison):
 # -- SegExplorer.compare: one pass over the loader ---------------------------------------------
 
 
-@pytest.mark.usefixtures("with_fingerprints")
 def test_compare_iterates_the_loader_once_and_equals_separate_passes() -> None:
     loader = _CountingLoader(small_batches())
     explorer = SegExplorer.compare(

@@ -156,35 +156,13 @@ def ade_like(n_images: int, absent: int = 8, side: int = 16, seed: int = 0) -> R
 
 
 def compare_demo(n: int | None = None) -> Any:
-    """``SegExplorer.compare`` of the demo's early and final weights over its validation split.
-
-    While the pass records no truth fingerprints (until branch pass-stats lands), ``compare``
-    refuses fresh results: the loader's masks are fingerprinted here by the documented
-    definition (``segwidget.fingerprint``), a stand-in to remove once the pass does it.
-    """
-    from dataclasses import replace
-    from unittest import mock
-
-    import segwidget.widget_compare as wc
+    """``SegExplorer.compare`` of the demo's early and final weights over its validation split."""
     from segwidget import SegExplorer
-    from segwidget.demo import CLASSES, IGNORE_INDEX, load_model, valid_loader
-    from segwidget.fingerprint import truth_fingerprint
+    from segwidget.demo import CLASSES, load_model, valid_loader
 
-    dl = valid_loader(n=n)
-    run = wc.analyze_models
-
-    def analyze_models(*args: Any, **kwargs: Any) -> Any:
-        results = run(*args, **kwargs)
-        if results[0].fingerprints is not None:
-            return results
-        masks = np.concatenate([y.numpy() for _, y in dl])
-        prints = np.array([truth_fingerprint(m, m != IGNORE_INDEX) for m in masks], np.uint64)
-        return [replace(r, fingerprints=prints) for r in results]
-
-    with mock.patch.object(wc, "analyze_models", analyze_models):
-        return SegExplorer.compare(
-            load_model(early=True), load_model(), dl, CLASSES, names=("early", "final")
-        )
+    return SegExplorer.compare(
+        load_model(early=True), load_model(), valid_loader(n=n), CLASSES, names=("early", "final")
+    )
 
 
 def changed_both_ways(comparison: Any) -> tuple[int, int]:
