@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .results import Results
-from .sparse import SparseConfusion
+from .sparse import CellIndex, SparseConfusion
 
 MAX_THUMBS_PER_REQUEST = 64
 IMAGE_MIME = "image/jpeg"  # the store keeps every picture as JPEG
@@ -38,15 +38,17 @@ Request = ThumbsRequest | DetailRequest
 
 def state_arrays(results: Results) -> dict[str, bytes]:
     """The binary traits: little-endian float64 matrices and the int32 cell-major index."""
-    index = results.cell_index
     return {
         "pooled": _f64(results.confusion()),
         "mean_cm": _f64(results.mean_confusion()),
         "losses": _f64(results.losses),
-        "cell_ptr": _i32(index.ptr),
-        "cell_image": _i32(index.image),
-        "cell_count": _i32(index.count),
+        **{f"cell_{name}": data for name, data in index_arrays(results.cell_index).items()},
     }
+
+
+def index_arrays(index: CellIndex) -> dict[str, bytes]:
+    """A cell-major index as int32 ``ptr``, ``image`` and ``count`` (PROTOCOL.md's ``cell_*``)."""
+    return {"ptr": _i32(index.ptr), "image": _i32(index.image), "count": _i32(index.count)}
 
 
 def summary(results: Results) -> dict[str, Any]:

@@ -15,14 +15,15 @@ import torch
 import traitlets
 from numpy.typing import NDArray
 
-from . import protocol, widget_compare
+from . import protocol, region_state, regions, widget_compare
 from .analysis import analyze
 from .browser_guard import GuardedWidget
 from .browser_input import describe_error, summarize
 from .class_focus import focus_classes
 from .comparison import Comparison
 from .explorer_methods import add_delegates
-from .ranking import ORDERS, Ranking
+from .ranking import Ranking
+from .region_state import RegionTraits
 from .results import ClassRef, Results
 from .slice_widget import SliceTraits
 from .widget_compare import COMPARISON_OVERLAYS, ComparisonView
@@ -39,11 +40,11 @@ _STATIC = Path(__file__).parent / "static"
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
-    | widget_compare.KERNEL_OWNED
+    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
-class SegExplorer(GuardedWidget, SliceTraits, ComparisonView, anywidget.AnyWidget):
+class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anywidget.AnyWidget):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
     Parameters
@@ -65,7 +66,8 @@ class SegExplorer(GuardedWidget, SliceTraits, ComparisonView, anywidget.AnyWidge
     them and can be observed. With many classes, the first display focuses the heatmap on
     the most confused classes that fit (``visible_classes`` then says which). Slices and
     tags (``slice``, ``tags``, ``picked_images``, ``tag``, ``export``, ``subset``):
-    ``segwidget.slice_widget``. A comparison adds ``model`` and ``direction``
+    ``segwidget.slice_widget``; ``region`` and the order ``"confident"``:
+    ``segwidget.region_state``. A comparison adds ``model`` and ``direction``
     (``segwidget.widget_compare``).
     """
 
@@ -86,7 +88,7 @@ class SegExplorer(GuardedWidget, SliceTraits, ComparisonView, anywidget.AnyWidge
 
     selected_cell = traitlets.Any(None, allow_none=True).tag(sync=True)
     selected_image = traitlets.Any(None, allow_none=True).tag(sync=True)
-    order = traitlets.Enum(ORDERS, "share").tag(sync=True)
+    order = traitlets.Enum(regions.ORDERS, "share").tag(sync=True)
     normalize = traitlets.Enum(("true", "pred", "none", "mean"), "true").tag(sync=True)
     log_scale = traitlets.Bool(False).tag(sync=True)
     hide_diagonal = traitlets.Bool(False).tag(sync=True)
@@ -167,10 +169,11 @@ class SegExplorer(GuardedWidget, SliceTraits, ComparisonView, anywidget.AnyWidge
             self.auto_focus = True  # the browser knows its width: it picks how many fit
             self.classes = list(results.classes)
             self.colors = list(results.colors)
-            self.summary = protocol.summary(results)
+            self.summary = protocol.summary(results) | region_state.summary(results, comparison)
             arrays = protocol.state_arrays(results) | widget_compare.state(comparison)
             for name, data in arrays.items():
                 setattr(self, name, data)
+            self._reset_regions()
             self.preload = self._first_thumbnails()
             self._reset_slices(results)
         self._refresh_shown()
@@ -308,8 +311,9 @@ class SegExplorer(GuardedWidget, SliceTraits, ComparisonView, anywidget.AnyWidge
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
         if self.comparison is not None:
             return self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
+        region = region_state.rank_region(self.order, self.region)
         return self._in_slice(
-            self.results.rank(true, pred, by=self.order, loss_range=self.loss_range)
+            self.results.rank(true, pred, by=self.order, loss_range=self.loss_range, region=region)
         )
 
     def select(self, true: ClassRef | None, pred: ClassRef | None = None) -> NDArray[np.int64]:

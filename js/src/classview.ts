@@ -2,6 +2,7 @@
 // holds the list (empty = every class, in index order); these functions compute the lists the controls offer.
 // focusClasses mirrors Python's segwidget.class_focus.focus_classes (tests hold them equal).
 
+import type { Data, Model } from "./protocol";
 import { mostConfused } from "./ranking";
 
 export type ClassOrder = "index" | "iou" | "grouped";
@@ -139,4 +140,14 @@ function totals(pooled: Float64Array, C: number): { rows: Float64Array; cols: Fl
     }
   }
   return { rows, cols };
+}
+
+/** Large C, first display: the heatmap's `width` shows the most confused classes that fit (autoFocusSize), once per
+ * data (auto_focus then false). */
+export function autoFocus(model: Model, d: Data, width: number): void {
+  if (width === 0) return; // a view is rendered before it is attached: the observer calls again
+  const k = autoFocusSize(width);
+  if (k < d.C) model.set("visible_classes", focusClasses(d.pooled, d.C, k));
+  model.set("auto_focus", false);
+  model.save_changes();
 }

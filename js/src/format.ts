@@ -57,6 +57,8 @@ export function fmtScore(kind: RankKind, score: number): string {
       return `${fmtInt(score)} px`;
     case "iou":
       return `IoU ${fmtPct(score)}`;
+    case "confident":
+      return `confident ${fmtPct(score)}`;
   }
 }
 

@@ -322,9 +322,19 @@ export function galleryTitle(
   range: LossRange | null,
 ): string {
   const filter = range ? ` · loss in [${fmtNum(range[0])}, ${fmtNum(range[1])}]` : "";
+  if (order === "confident") return confidentTitle(classes, cell) + filter;
   if (cell === null) return `all images, highest loss first${filter}`;
   const [t, p] = cell;
   if (t === p) return `with ${classes[t]} in truth or prediction, lowest IoU first${filter}`;
   const by = order === "pixels" ? "pixel count" : "share of true pixels";
   return `true ${classes[t]} predicted ${classes[p]}, by ${by}${filter}`;
+}
+
+/** The confident order's list (regions.ts rankConfident): by confident disagreements, as a share of what. */
+function confidentTitle(classes: readonly string[], cell: Cell | null): string {
+  const by = "by confident disagreements (possible label errors)";
+  if (cell === null) return `all images, ${by}, share of valid pixels`;
+  const [t, p] = cell;
+  if (t === p) return `with ${classes[t]} in truth or prediction, ${by}, share of its pixels`;
+  return `true ${classes[t]} predicted ${classes[p]}, ${by}, share of true pixels`;
 }

@@ -4,6 +4,8 @@
 import { ClassControls, type ClassControlsInput } from "./classcontrols";
 import { fmtInt, fmtNum, fmtPct, h, labelled, select } from "./format";
 import type { Controls, Normalize, Order, Overlay, Summary } from "./protocol";
+import type { Region } from "./regions";
+import type { RegionOffer } from "./regionview";
 
 /** What a feature adds to the header (a comparison: its own numbers and controls). */
 export interface HeaderExtra {
@@ -46,6 +48,12 @@ export class Header {
   private readonly order = select("gallery order for a selected confusion", [
     ["share", "share of the true class"],
     ["pixels", "pixel count"],
+    ["confident", "confident disagreements (possible label errors)"],
+  ]);
+  private readonly region = select("pixels counted by the heatmap and the gallery", [
+    ["all", "all pixels"],
+    ["interior", "interior only"],
+    ["boundary", "boundary only"],
   ]);
   private readonly overlay = select("thumbnail overlay", Object.entries(OVERLAY_LABELS));
   private readonly extra = h("span");
@@ -60,6 +68,7 @@ export class Header {
       [this.log, "log_scale"],
       [this.hideDiagonal, "hide_diagonal"],
       [this.order, "order"],
+      [this.region, "region"],
       [this.overlay, "overlay"],
     ];
     for (const [control, name] of named) {
@@ -73,6 +82,7 @@ export class Header {
       labelled("hide diagonal", this.hideDiagonal),
       this.classes.el,
       labelled("gallery order", this.order),
+      labelled("pixels", this.region),
       labelled("overlay", this.overlay),
       this.extra,
     );
@@ -82,15 +92,26 @@ export class Header {
     this.hideDiagonal.addEventListener("change", () => events.set("hide_diagonal", this.hideDiagonal.checked));
     this.order.addEventListener("change", () => events.set("order", this.order.value as Order));
     this.overlay.addEventListener("change", () => events.set("overlay", this.overlay.value as Overlay));
+    this.region.addEventListener("change", () => events.set("region", this.region.value as Region));
   }
 
-  update(summary: Summary | null, c: Controls, classes: ClassControlsInput | null, extra: HeaderExtra | null): void {
+  update(
+    summary: Summary | null,
+    c: Controls,
+    classes: ClassControlsInput | null,
+    extra: HeaderExtra | null,
+    offer: RegionOffer = { band: false, confident: false },
+  ): void {
     if (classes) this.classes.update(classes);
     this.stats.replaceChildren(...(extra?.stats ?? summaryItems(summary)));
     this.extra.replaceChildren(...(extra ? [extra.controls] : []));
     for (const el of this.el.querySelectorAll<HTMLElement>(".sw-controls > label > [data-name]")) {
       (el.parentElement as HTMLElement).hidden = extra?.hide.includes(el.dataset.name ?? "") ?? false;
     }
+    // What the results have no counts for is not offered (the kernel refuses it too).
+    if (!offer.band) (this.region.parentElement as HTMLElement).hidden = true;
+    const confident = this.order.querySelector<HTMLOptionElement>('option[value="confident"]') as HTMLOptionElement;
+    confident.hidden = confident.disabled = !offer.confident;
     for (const o of this.overlay.options) {
       const label = extra?.overlays[o.value as Overlay] ?? OVERLAY_LABELS[o.value as Overlay];
       o.textContent = label;
@@ -100,6 +121,11 @@ export class Header {
     this.log.checked = c.log_scale;
     this.hideDiagonal.checked = c.hide_diagonal;
     this.order.value = c.order;
+    this.region.value = c.region;
+    this.region.title =
+      c.order === "confident"
+        ? "the heatmap's pixels; the confident order ranks among all pixels"
+        : "pixels counted by the heatmap and the gallery";
     this.overlay.value = c.overlay;
   }
 }
@@ -119,6 +145,10 @@ function summaryItems(s: Summary | null): HTMLElement[] {
     stat("pixel accuracy", fmtPct(s?.pixel_accuracy), "correct pixels / valid pixels"),
     stat("mean loss", fmtNum(s?.mean_loss), "mean of the per-image losses"),
   ];
+  const band = s?.boundary_error_share;
+  if (band !== undefined && band !== null) {
+    items.push(stat("of errors", `boundary: ${fmtPct(band)}`, "share of all wrong pixels in the boundary band"));
+  }
   if (s?.partial) {
     const badge = h("span", "sw-badge", "partial");
     badge.title = "the analysis pass stopped early: these numbers cover only the images analysed";

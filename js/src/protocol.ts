@@ -1,14 +1,14 @@
 // Typed widget state, binary decoders and the custom-message codecs (PROTOCOL.md).
 
 export type Cell = readonly [number, number];
-export type Order = "share" | "pixels";
+export type Order = "share" | "pixels" | "confident";
 export type Normalize = "true" | "pred" | "none" | "mean";
 export type Overlay = "none" | "prediction" | "truth" | "pair" | "prediction-b" | "difference";
 export type LossRange = readonly [number, number];
 export type MaskDtype = "uint8" | "uint16";
 export type Mask = Uint8Array | Uint16Array;
 
-export const ORDERS: readonly Order[] = ["share", "pixels"];
+export const ORDERS: readonly Order[] = ["share", "pixels", "confident"];
 export const NORMALIZES: readonly Normalize[] = ["true", "pred", "none", "mean"];
 export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair", "prediction-b", "difference"];
 /** Most indices one "thumbs" request may carry. */
@@ -22,6 +22,8 @@ export interface Summary {
   partial: boolean;
   /** False when the results kept no images: nothing to ask the kernel for. */
   has_images?: boolean;
+  /** Share of all errors in the boundary band (regions.ts); null or absent without band counts. */
+  boundary_error_share?: number | null;
   /** For a slice's numbers (computed in the browser): the number of images analysed. */
   of?: number;
 }
@@ -70,6 +72,14 @@ export interface State {
   cell_ptr_b: unknown;
   cell_image_b: unknown;
   cell_count_b: unknown;
+  // Regions and confident disagreements (regions.ts): the counts shown, and two more cell-major indices.
+  region: "all" | "interior" | "boundary";
+  band_ptr: unknown;
+  band_image: unknown;
+  band_count: unknown;
+  conf_ptr: unknown;
+  conf_image: unknown;
+  conf_count: unknown;
   /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */
   model: "delta" | "A" | "B";
   /** A comparison's gallery: the images where B got "worse" or "better". */
@@ -84,6 +94,7 @@ export interface Controls {
   order: Order;
   overlay: Overlay;
   zoom: number;
+  region: "all" | "interior" | "boundary";
 }
 
 type Callback = (...args: never[]) => void;

@@ -10,10 +10,11 @@ export interface Ranked {
   scores: Float64Array;
 }
 
-export type RankKind = "loss" | "share" | "pixels" | "iou";
+export type RankKind = "loss" | "share" | "pixels" | "iou" | "confident";
 
 /** What the scores of a ranking mean. */
 export function rankKind(cell: Cell | null, order: Order): RankKind {
+  if (order === "confident") return "confident";
   if (cell === null) return "loss";
   return cell[0] === cell[1] ? "iou" : order;
 }
@@ -30,7 +31,7 @@ export function rank(
       ? byLoss(losses)
       : cell[0] === cell[1]
         ? byIou(idx, cell[0])
-        : byConfusion(idx, cell[0], cell[1], order);
+        : byConfusion(idx, cell[0], cell[1], order === "pixels" ? "pixels" : "share"); // "confident": regions.ts
   return lossRange === null ? ranked : filterByLoss(ranked, losses, lossRange);
 }
 
@@ -45,7 +46,7 @@ function byLoss(losses: Float64Array): Ranked {
   return { indices, scores: Float64Array.from(indices, (n) => losses[n]) };
 }
 
-function byConfusion(idx: SparseIndex, t: number, p: number, order: Order): Ranked {
+function byConfusion(idx: SparseIndex, t: number, p: number, order: "share" | "pixels"): Ranked {
   const { begin, end } = cellRange(idx, t * idx.C + p);
   const rows = rowSums(idx, t);
   const items = [];
@@ -82,7 +83,7 @@ function byIou(idx: SparseIndex, c: number): Ranked {
   return { indices: Int32Array.from(items, (x) => x.n), scores: Float64Array.from(items, (x) => x.iou) };
 }
 
-function filterByLoss(r: Ranked, losses: Float64Array, [lo, hi]: LossRange): Ranked {
+export function filterByLoss(r: Ranked, losses: Float64Array, [lo, hi]: LossRange): Ranked {
   const keep: number[] = [];
   r.indices.forEach((n, i) => {
     if (lo <= losses[n] && losses[n] <= hi) keep.push(i); // NaN fails both comparisons
@@ -91,6 +92,16 @@ function filterByLoss(r: Ranked, losses: Float64Array, [lo, hi]: LossRange): Ran
     indices: Int32Array.from(keep, (i) => r.indices[i]),
     scores: Float64Array.from(keep, (i) => r.scores[i]),
   };
+}
+
+/**
+ * `images` by share counts[n] / totals[n] (one float64 division) highest first, then counts highest first, then
+ * index (Python's ranking.by_share); the score is the share. Callers pass images with counts[n] > 0 only.
+ */
+export function byShare(images: readonly number[], counts: Float64Array, totals: Float64Array): Ranked {
+  const items = images.map((n) => ({ n, count: counts[n], share: counts[n] / totals[n] }));
+  items.sort((a, b) => cmpDesc(a.share, b.share) || b.count - a.count || a.n - b.n);
+  return { indices: Int32Array.from(items, (x) => x.n), scores: Float64Array.from(items, (x) => x.share) };
 }
 
 /** Descending comparison of two non-NaN numbers (infinities included). */
@@ -108,14 +119,14 @@ export function imagesWithCell(idx: SparseIndex, k: number): number {
 }
 
 /** row_n[t] for every image n. */
-function rowSums(idx: SparseIndex, t: number): Float64Array {
+export function rowSums(idx: SparseIndex, t: number): Float64Array {
   const out = new Float64Array(idx.N);
   for (let q = 0; q < idx.C; q++) addCell(idx, t * idx.C + q, out);
   return out;
 }
 
 /** col_n[c] for every image n. */
-function colSums(idx: SparseIndex, c: number): Float64Array {
+export function colSums(idx: SparseIndex, c: number): Float64Array {
   const out = new Float64Array(idx.N);
   for (let t = 0; t < idx.C; t++) addCell(idx, t * idx.C + c, out);
   return out;

@@ -180,7 +180,7 @@ export function sliceCounts(d: Data, member: Uint8Array): Counts {
  * fastai's mean_cm (metrics.mean_row_normalized): row t averages cm_n[t,p] / row_n[t] over the images whose truth
  * has t; NaN rows for classes in no image. Each cell sums its images in index order, as numpy's bincount does.
  */
-function meanMatrix(idx: SparseIndex): Float64Array {
+export function meanMatrix(idx: SparseIndex): Float64Array {
   const { C, cellPtr, cellImage, cellCount } = idx;
   const out = new Float64Array(C * C);
   const row = new Float64Array(idx.N); // row_n[t] of the current row t, back to 0 after it

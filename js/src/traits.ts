@@ -2,6 +2,7 @@
 // invalidates when it changes.
 
 import { type Controls, type Encoded, type Model, NORMALIZES, ORDERS, OVERLAYS, oneOf, unpackThumbs } from "./protocol";
+import { REGIONS } from "./regions";
 
 export type Part =
   | "data"
@@ -69,6 +70,14 @@ export const TRIGGERS: Record<string, Part[]> = {
   cell_count_b: ["data"],
   model: ["values", "header"],
   direction: ["rank", "scroll", "header"],
+  // regions and confident disagreements (regions.ts): the counts shown, and two more indices
+  region: ["counts", "rank", "scroll", "header", "gallery"],
+  band_ptr: ["data"],
+  band_image: ["data"],
+  band_count: ["data"],
+  conf_ptr: ["data"],
+  conf_image: ["data"],
+  conf_count: ["data"],
 };
 
 /** The header's controls, each a synced trait (unknown values fall back to the default). */
@@ -80,6 +89,7 @@ export function readControls(model: Model): Controls {
     order: oneOf(model.get("order"), ORDERS, "share"),
     overlay: oneOf(model.get("overlay"), OVERLAYS, "none"),
     zoom: Number(model.get("zoom")) || 1,
+    region: oneOf(model.get("region"), REGIONS, "all"),
   };
 }
 

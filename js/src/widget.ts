@@ -1,11 +1,11 @@
 // anywidget entry: builds the view, keeps it in step with the synced traits, and routes custom messages.
 // The model is the single source of truth: UI actions set traits, and change handlers redraw.
 
-import { autoFocusSize, displayClasses, focusClasses } from "./classview";
+import { autoFocus, displayClasses } from "./classview";
 import { cellValues, heatmapValues, palette, type RGB, type Scale } from "./colors";
 import { ComparisonView } from "./compare";
 import type { Changes } from "./compare-ranking";
-import { type Counts, countsCache } from "./counts";
+import type { Counts } from "./counts";
 import { Detail, DetailStore } from "./detail";
 import { h } from "./format";
 import { Gallery, galleryTitle } from "./gallery";
@@ -15,6 +15,7 @@ import { describeCell } from "./heatmap-draw";
 import { confusedItems, Pairs } from "./pairs";
 import { type Cell, cellOf, type Data, decodeReply, lossRangeOf, type Model, readData, type State } from "./protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./ranking";
+import { RegionView } from "./regionview";
 import { restrict } from "./slices";
 import { SliceView } from "./sliceview";
 import { detectTheme, watchDpr, watchSizes, watchTheme } from "./theme";
@@ -28,13 +29,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   performance.mark("segwidget:render"); // for benchmarks: where the page's time goes
   const root = h("div", "segwidget");
   root.dataset.testid = "segwidget";
-  // JupyterLab leaves keys pressed inside the widget to the widget.
-  root.dataset.lmSuppressShortcuts = "true";
+  root.dataset.lmSuppressShortcuts = "true"; // JupyterLab leaves keys pressed inside the widget to the widget
+
   el.append(root);
 
   let data: Data | null = null;
   let counts: Counts | null = null;
-  const countsOf = countsCache();
   let pal: RGB[] = [];
   let values: Float64Array = new Float64Array(0);
   let scale: Scale = { lo: 0, hi: 1, log: false };
@@ -51,7 +51,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const send = (content: object) => model.send(content);
 
   const selected = (): Cell | null => cellOf(model.get("selected_cell"), data?.C ?? 0);
-  /** The gallery's list for `cell` with the current order, loss range and slice. */
   const setTrait = <K extends keyof State>(key: K, value: State[K]) => {
     model.set(key, value);
     // After the redraw this change queues (a microtask), so its thumbnail requests reach the kernel
@@ -66,6 +65,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   };
 
   const slices = new SliceView(model, { set: (key, value) => setTrait(key, value) });
+  const regions = new RegionView(model);
   const comparison = new ComparisonView(model, { set: (key, value) => setTrait(key, value as never) });
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
   const details = new DetailStore(send, nextId, (index) => {
@@ -189,7 +189,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         zoom: readControls(model).zoom,
       };
       const extra = comparison.active && counts ? comparison.headerExtra(counts) : null;
-      header.update(slices.summary(summary, counts), readControls(model), classes, extra);
+      const base = regions.summary(summary, data, counts?.member ?? null);
+      header.update(base, readControls(model), classes, extra, regions.offer(data));
     }
     if (data) {
       if (has("heatmap") || has("values") || has("classes")) drawHeatmap(cell);
@@ -216,22 +217,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   function computeOrder(): void {
     if (!data) return;
-    if (model.get("auto_focus") && visibleClasses(model).length === 0) autoFocus(data);
+    if (model.get("auto_focus") && visibleClasses(model).length === 0)
+      autoFocus(model, data, heatmap.scroller.clientWidth);
     order = displayClasses(visibleClasses(model), data.C);
   }
 
-  /** Large C, first display: the most confused classes that fit (classview.autoFocusSize), once per data. */
-  function autoFocus(d: Data): void {
-    const width = heatmap.scroller.clientWidth;
-    if (width === 0) return; // a view is rendered before it is attached: the observer calls again
-    const k = autoFocusSize(width);
-    if (k < d.C) model.set("visible_classes", focusClasses(d.pooled, d.C, k));
-    model.set("auto_focus", false);
-    model.save_changes();
-  }
-
   function computeCounts(): boolean {
-    const next = data && countsOf(data, slices.member(data));
+    const next = data && regions.counts(data, slices.member(data));
     if (next === counts) return false;
     counts = next;
     confused = counts ? mostConfused(counts.pooled, counts.C) : [];
@@ -251,7 +243,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function rankFor(k: Counts, cell: Cell | null): Ranked {
     const range = lossRangeOf(model.get("loss_range"));
     if (comparison.active) return comparison.rank(k, cell, range);
-    return restrict(rank(k, k.losses, cell, readControls(model).order, range), k.member);
+    const order = readControls(model).order;
+    return restrict(regions.rank(data as Data, cell, order, range) ?? rank(k, k.losses, cell, order, range), k.member);
   }
 
   function computeRanking(): void {
@@ -299,7 +292,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         cell,
         palette: pal,
         opacity,
-        title: galleryTitle(d.classes, cell, c.order, range) + slices.note(),
+        title: galleryTitle(d.classes, cell, c.order, range) + regions.note(d, c.order) + slices.note(),
         filtered: range !== null,
         marks: slices.marks(),
         ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),
