@@ -121,7 +121,8 @@ def assert_consistent(explorer: SegExplorer) -> None:
         and all(type(v) is float and np.isfinite(v) for v in loss_range)
         and loss_range[0] <= loss_range[1]
     ), loss_range
-    assert explorer.order in ("share", "pixels")
+    assert explorer.order in ("share", "pixels", "confident")
+    assert explorer.region in ("all", "interior", "boundary")
     assert explorer.normalize in ("true", "pred", "none", "mean")
     assert explorer.model in ("delta", "A", "B") and explorer.direction in ("worse", "better")
     comparison = explorer.comparison
@@ -146,6 +147,8 @@ def assert_consistent(explorer: SegExplorer) -> None:
     positions = slices.slice_indices(r, spec)
     if comparison is not None:
         assert r is comparison.a and explorer.comparison_summary["names"] == list(comparison.names)
+        assert explorer.region == "all" and explorer.order != "confident"  # one model's views
+        assert explorer.band_ptr == explorer.conf_ptr == b""
         b = comparison.b
         assert explorer.pooled_b == np.ascontiguousarray(b.confusion(), "<f8").tobytes()
         assert explorer.losses_b == np.ascontiguousarray(b.losses, "<f8").tobytes()
@@ -157,11 +160,23 @@ def assert_consistent(explorer: SegExplorer) -> None:
         return
     assert explorer.comparison_summary == {}
     assert all(getattr(explorer, name) == b"" for name in B_ARRAYS)
+    band, confident = r.boundary_confusions is not None, r.confident_confusions is not None
+    assert explorer.region == "all" or band, explorer.region
+    assert explorer.order != "confident" or confident, explorer.order
+    assert explorer.band_ptr == (_i32(r.counts("boundary").cell_index.ptr) if band else b"")
+    assert explorer.conf_count == (_i32(r.confident_counts().cell_index.count) if confident else b"")
+    # the confident order ranks among all pixels: it takes no region (PROTOCOL.md)
+    region = None if explorer.region == "all" or explorer.order == "confident" else explorer.region
     # the gallery: Results.where(slice).rank(...), mapped back to the full results' indices
     expected = r.where(spec).rank(
         None if cell is None else cell[0],
         None if cell is None else cell[1],
         by=explorer.order,
         loss_range=loss_range,
+        region=region,
     )
     np.testing.assert_array_equal(explorer.shown_indices, positions[expected.indices])
+
+
+def _i32(values: np.ndarray) -> bytes:
+    return np.ascontiguousarray(values, "<i4").tobytes()

@@ -6,7 +6,8 @@ class-index masks as the image store encodes them (PNG), with their values, for 
 browser's PNG decoder, and packed thumbnails; ``js/tests/fixtures/slices.json``: slices of a
 ``Results`` with metadata and what ``Results.where`` says of them (``slice_fixture.py``);
 ``js/tests/fixtures/comparison.json``: two models' results and a comparison's rankings
-(``compare_fixture.py``).
+(``compare_fixture.py``); ``js/tests/fixtures/regions.json``: boundary-band and confident
+counts and the region and confident rankings (``region_fixture.py``).
 ``tests/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
@@ -200,11 +201,13 @@ def render_masks() -> str:
 
 
 if __name__ == "__main__":
-    import slice_fixture  # beside this script
+    import region_fixture  # beside this script
+    import slice_fixture
 
     FIXTURES.mkdir(parents=True, exist_ok=True)
     FIXTURE.write_text(render())
     MASKS.write_text(render_masks())
     slice_fixture.PATH.write_text(slice_fixture.render(), encoding="utf-8")
     COMPARISON.write_text(render_comparison())
-    print(f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH} and {COMPARISON}")
+    region_fixture.PATH.write_text(region_fixture.render())
+    print(f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH}, {COMPARISON} and {region_fixture.PATH}")

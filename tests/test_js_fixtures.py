@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import make_js_fixtures  # tests/ is on sys.path (pytest's rootdir-less test modules)
+import region_fixture
 import slice_fixture
 
 
@@ -74,3 +75,31 @@ def test_fixture_covers_every_kind_of_selection() -> None:
     assert any(c["loss_range"] for c in cases)
     assert any(not c["indices"] for c in cases)  # empty selections are exercised too
     assert any(len(c["indices"]) > 10 for c in cases)
+
+
+def test_committed_region_fixture_matches_python() -> None:
+    assert region_fixture.PATH.read_text() == region_fixture.render(), (
+        "js/tests/fixtures/regions.json is stale: run `python tests/make_js_fixtures.py`"
+    )
+
+
+def test_region_fixture_covers_every_rule_with_ties() -> None:
+    fixture = region_fixture.fixture()
+    cases = fixture["cases"]
+    shown = {
+        (c["order"], c["region"], "none" if c["cell"] is None else
+         "diag" if c["cell"][0] == c["cell"][1] else "off")
+        for c in cases if c["indices"]
+    }  # fmt: skip
+    for order in ("share", "pixels"):
+        for region in ("all", "interior", "boundary"):
+            assert {(order, region, k) for k in ("none", "diag", "off")} <= shown
+    assert {("confident", "all", k) for k in ("none", "diag", "off")} <= shown
+    # regions change the answer, and equal scores are ordered by the tie rules
+    by_key = {(str(c["cell"]), c["order"], c["region"], str(c["loss_range"])): c for c in cases}
+    assert any(
+        by_key[(str(c["cell"]), c["order"], "all", str(c["loss_range"]))]["indices"] != c["indices"]
+        for c in cases if c["region"] == "interior"
+    )  # fmt: skip
+    assert sum(len(c["scores"]) > len(set(c["scores"])) for c in cases if c["order"] == "confident") > 5
+    assert any(s["boundary_error_share"] is None for s in fixture["subsets"])

@@ -194,6 +194,7 @@ BOTH_WAYS = {
     "picked_images": ([2, 5], [2, 5]),
     "model": ("B", "B"),  # a comparison's (kept, and inert, on one model: see test_widget_compare)
     "direction": ("better", "better"),
+    "region": ("interior", "interior"),
 }
 
 
