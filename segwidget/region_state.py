@@ -95,15 +95,13 @@ class RegionTraits(traitlets.HasTraits):
 
         def _refresh_shown(self) -> None: ...  # re-rank what the gallery shows
 
-    def _reset_regions(self) -> None:
-        """New results: their arrays; a region or order they cannot show goes back to its default."""
-        assert self._results is not None
-        if not has_band(self._results, self._comparison):
+    def _leave_regions(self, results: Results, comparison: Comparison | None) -> None:
+        """Before new results are shown: a region or order they cannot show goes back to its
+        default, while the old ones are still shown (the gallery re-ranks on each change)."""
+        if self.region != "all" and not has_band(results, comparison):
             self.region = "all"
-        if self.order == "confident" and not has_confident(self._results, self._comparison):
+        if self.order == "confident" and not has_confident(results, comparison):
             self.order = "share"
-        for name, data in state(self._results, self._comparison).items():
-            setattr(self, name, data)
 
     # -- validation: TraitError only, whatever the browser sends --------------------------------
     @traitlets.validate("region")
@@ -127,7 +125,9 @@ class RegionTraits(traitlets.HasTraits):
         return value
 
     def _none(self) -> str:
-        return "a comparison shows none" if self._comparison is not None else "these results have none"
+        if self._comparison is not None:
+            return "a comparison shows none"
+        return "these results have none"
 
     @traitlets.observe("region")
     def _on_region(self, _change: dict[str, Any]) -> None:

@@ -159,6 +159,7 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
         with self.hold_sync():
             if self.slice:  # cleared while the old results are shown: it names their columns
                 self.slice = {}
+            self._leave_regions(results, comparison)  # likewise
             self._results, self._comparison = results, comparison
             # a comparison's thumbnails show where A and B differ; one model has no B to show
             self.overlay = "difference" if comparison else "prediction"
@@ -171,9 +172,9 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
             self.colors = list(results.colors)
             self.summary = protocol.summary(results) | region_state.summary(results, comparison)
             arrays = protocol.state_arrays(results) | widget_compare.state(comparison)
+            arrays |= region_state.state(results, comparison)
             for name, data in arrays.items():
                 setattr(self, name, data)
-            self._reset_regions()
             self.preload = self._first_thumbnails()
             self._reset_slices(results)
         self._refresh_shown()

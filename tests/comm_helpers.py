@@ -163,8 +163,9 @@ def assert_consistent(explorer: SegExplorer) -> None:
     band, confident = r.boundary_confusions is not None, r.confident_confusions is not None
     assert explorer.region == "all" or band, explorer.region
     assert explorer.order != "confident" or confident, explorer.order
-    assert explorer.band_ptr == (_i32(r.counts("boundary").cell_index.ptr) if band else b"")
-    assert explorer.conf_count == (_i32(r.confident_counts().cell_index.count) if confident else b"")
+    band_ptr = _i32(r.counts("boundary").cell_index.ptr) if band else b""
+    conf_count = _i32(r.confident_counts().cell_index.count) if confident else b""
+    assert (explorer.band_ptr, explorer.conf_count) == (band_ptr, conf_count)
     # the confident order ranks among all pixels: it takes no region (PROTOCOL.md)
     region = None if explorer.region == "all" or explorer.order == "confident" else explorer.region
     # the gallery: Results.where(slice).rank(...), mapped back to the full results' indices
