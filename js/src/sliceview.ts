@@ -1,11 +1,11 @@
 // The slice and tag parts of the view, for widget.ts: the filter bar and the tag panel, the slice's images
-// (cached on the traits they follow), the header numbers of a slice, and the gallery's picks and tag badges.
+// (cached on the traits they follow) and the gallery's picks and tag badges (a slice's header numbers: regionview.ts).
 // Every change goes through the synced traits `slice`, `tags` and `picked_images`.
 
 import type { Counts } from "./counts";
 import { describeSlice, FilterBar } from "./filters";
 import type { Marks } from "./gallery";
-import type { Data, Model, State, Summary } from "./protocol";
+import type { Data, Model, State } from "./protocol";
 import type { Ranked } from "./ranking";
 import {
   type Column,
@@ -14,7 +14,6 @@ import {
   readTags,
   type SliceSpec,
   sliceMask,
-  sliceSummary,
   sliceValue,
   TAG,
   type Tags,
@@ -88,11 +87,6 @@ export class SliceView {
     // tags matter only to a slice that names one
     const tags = Object.keys(spec).some((name) => name.startsWith(TAG)) ? this.tags() : NO_TAGS;
     return this.maskOf(spec, this.columns(data), tags, data);
-  }
-
-  /** The header's numbers: the kernel's for all images, the browser's own for a slice. */
-  summary(base: Summary | null, counts: Counts | null): Summary | null {
-    return counts?.member ? sliceSummary(counts, counts.member, base) : base;
   }
 
   /** For the gallery's title: " · slice: kerb = false", or "" without a slice. */

@@ -30,7 +30,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const root = h("div", "segwidget");
   root.dataset.testid = "segwidget";
   root.dataset.lmSuppressShortcuts = "true"; // JupyterLab leaves keys pressed inside the widget to the widget
-
   el.append(root);
 
   let data: Data | null = null;
