@@ -5,21 +5,27 @@ confident counts by default): choosing "interior only" in the header recolours t
 (its pixels, and the clicked cell's pixel count in the tooltip, are the interior's) and the
 gallery for a clicked cell equals ``Results.rank(t, p, region="interior")``; the order
 "confident disagreements" equals ``rank(t, p, by="confident")``; the kernel's
-``shown_indices`` follows both. Leaves a screenshot with the boundary region.
+``shown_indices`` follows both. Leaves a screenshot with the boundary region. The
+offline report of the same explorer (``save_html``) does the same in the page alone.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from checks import assert_gallery_matches, cell_center, click_cell, shot
+from checks import GALLERY, assert_gallery_matches, cell_center, click_cell, shot
 from lab import WAIT, Lab, expect
+from report_page import open_report
 
 pytestmark = pytest.mark.browser
 
 HEATMAP_PIXELS = """(c) => {
   const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
   let h = 0;
-  for (let i = 0; i < d.length; i += 4) h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1000000007;
+  for (let i = 0; i < d.length; i += 4) {
+    h = (h * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1000000007;
+  }
   return h;
 }"""
 RESET = "explorer.selected_cell = None\nexplorer.region = 'all'\nexplorer.order = 'share'"
@@ -96,3 +102,30 @@ def test_interior_only_recolours_the_heatmap_and_ranks_the_gallery(regions: Lab)
     lab.page.mouse.move(0, 0)
     lab.page.wait_for_timeout(800)  # thumbnails painted
     shot(nb.cell(1), "regions-01-boundary")
+
+
+def test_the_report_shows_regions_and_the_confident_order_offline(
+    regions: Lab, pages: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    lab, nb = regions, regions.nb
+    path = tmp_path_factory.mktemp("regions") / "report.html"
+    nb.run(f"explorer.save_html({str(path)!r}, max_images=10)")
+    opened = open_report(pages, "regions-report", path)
+    try:
+        t, p = lab.cell
+        region = opened.root.locator('[data-testid="segwidget-control"][data-name="region"]')
+        region.select_option("interior")
+        opened.click_cell(t, p)
+        expect(opened.root).to_have_attribute("data-selected-true", str(t), timeout=WAIT)
+        gallery = opened.root.locator(GALLERY)
+        expected = lab.rank(f"explorer.results.rank({t}, {p}, region='interior')")
+        expect(gallery).to_have_attribute("data-count", str(len(expected["indices"])), timeout=WAIT)
+        assert_gallery_matches(gallery, expected, "report, interior only")
+        order = opened.root.locator('[data-testid="segwidget-control"][data-name="order"]')
+        order.select_option("confident")
+        expected = lab.rank(f"explorer.results.rank({t}, {p}, by='confident')")
+        expect(gallery).to_have_attribute("data-count", str(len(expected["indices"])), timeout=WAIT)
+        assert_gallery_matches(gallery, expected, "report, confident disagreements")
+        assert opened.requests == [opened.path.as_uri()], "the report asked the network"
+    finally:
+        pages.close("regions-report")
