@@ -55,7 +55,7 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         raise FileProblem(f"not a segwidget results file: it has no {prefix + 'meta'!r} member")
     raw = reader.read(prefix + "meta", Spec("u", (None,), savefile_meta.MAX_META_BYTES, 1))
     loose = savefile_meta.parse(raw.tobytes())
-    n = _image_count(reader, prefix + "losses")
+    n = _image_count(reader, prefix)
     meta = savefile_meta.check(loose, n)
     c = meta.n_classes
     present = _check_members(reader, prefix, meta)
@@ -104,16 +104,27 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
     )
 
 
-def _image_count(reader: NpzReader, name: str) -> int:
-    """N, from the losses' header: every other member's size is checked against it."""
+def _image_count(reader: NpzReader, prefix: str) -> int:
+    """N, from the headers: every other member's size is checked against it.
+
+    ``losses``, ``nonfinite_pixels`` and ``cm_ptr`` (N + 1 pointers) each declare N; when
+    one disagrees with the other two, theirs is N, so the message names the odd one out.
+    """
+    name = prefix + "losses"
     shape = reader.header(name).shape
     if len(shape) != 1:
         raise FileProblem(f"{describe(name)} has shape {shape}; expected one loss per image")
-    if shape[0] > MAX_IMAGES:
+    others = [
+        reader.header(prefix + other).shape[0] - extra
+        for other, extra in (("nonfinite_pixels", 0), ("cm_ptr", 1))
+        if prefix + other in reader.names and len(reader.header(prefix + other).shape) == 1
+    ]
+    n = others[0] if len(others) == 2 and others[0] == others[1] >= 0 else shape[0]
+    if n > MAX_IMAGES:
         raise FileProblem(
-            f"{describe(name)} declares {shape[0]} images; a file holds at most {MAX_IMAGES}"
+            f"{describe(name)} declares {n} images; a file holds at most {MAX_IMAGES}"
         )
-    return shape[0]
+    return n
 
 
 def _check_members(reader: NpzReader, prefix: str, meta: Meta) -> set[str]:
