@@ -130,9 +130,12 @@ def _image_count(reader: NpzReader, prefix: str) -> int:
     ]
     n = others[0] if len(others) == 2 and others[0] == others[1] >= 0 else shape[0]
     if n > MAX_IMAGES:
-        raise FileProblem(
-            f"{describe(name)} declares {n} images; a file holds at most {MAX_IMAGES}"
+        said = (
+            f"{describe(name)} declares"
+            if n == shape[0]
+            else f"members {prefix + 'nonfinite_pixels'!r} and {prefix + 'cm_ptr'!r} declare"
         )
+        raise FileProblem(f"{said} {n} images; a file holds at most {MAX_IMAGES}")
     return n
 
 
