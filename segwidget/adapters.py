@@ -155,7 +155,11 @@ def logits_at_mask_size(logits: torch.Tensor, masks: torch.Tensor, where: str) -
     if tuple(logits.shape[-2:]) != size:
         lh, lw = logits.shape[-2:]
         if lh > size[0] or lw > size[1]:
-            swapped = " (are the masks' height and width swapped?)" if (lw, lh) == size else ""
+            swapped = (
+                " (are the images' or the masks' height and width swapped?)"
+                if (lw, lh) == size
+                else ""
+            )
             raise InputError(
                 f"{where}: logits {tuple(logits.shape)} are larger than masks "
                 f"{tuple(masks.shape)}; "

@@ -55,7 +55,11 @@ class AnalysisError(RuntimeError):
 
 
 def _step(
-    where: str, what: str, fn: Callable[..., Any], *args: Any, hint: Callable[[], str] | None = None
+    where: str,
+    what: str,
+    fn: Callable[..., Any],
+    *args: Any,
+    hint: Callable[[BaseException], str] | None = None,
 ) -> Any:
     """Run one step of a batch so that whatever it raises names the batch."""
     try:
@@ -63,7 +67,7 @@ def _step(
     except InputError as err:  # the adapters' own errors do not know the batch
         raise InputError(f"{where}: {err}") from err
     except Exception as err:
-        extra = hint() if hint is not None else ""
+        extra = hint(err) if hint is not None else ""
         raise AnalysisError(f"{where}: {what} raised {type(err).__name__}: {err}{extra}") from err
 
 

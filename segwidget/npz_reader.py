@@ -162,6 +162,11 @@ class NpzReader:
                 raise FileProblem(f"{describe(name)} declares a negative shape")
         return self._headers[name]
 
+    def stored_sizes(self, name: str) -> tuple[int, int]:
+        """``(compressed, uncompressed)`` bytes the zip records for the member (nothing read)."""
+        info = self._entry(name)
+        return info.compress_size, info.file_size
+
     def read(self, name: str, spec: Spec) -> NDArray[Any]:
         """The member's array, after checking its header against ``spec`` and the zip's sizes."""
         header = self.header(name)

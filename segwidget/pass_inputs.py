@@ -3,6 +3,7 @@ modes, ``ignore_index``, and a likely cause when a model rejects its inputs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +22,8 @@ class _DefaultIgnoreIndex(int):
 
 DEFAULT_IGNORE_INDEX = _DefaultIgnoreIndex(255)
 _MAX_UINT8_CLASSES = 255  # with more classes, 255 is a class index
+_IMAGE_CHANNELS = (1, 3, 4)  # greyscale, RGB, RGBA
+_CONV_CHANNELS = re.compile(r"to have (\d+) channels, but got (\d+) channels instead")
 
 
 def check_loader(dl: Any) -> int | None:
@@ -129,14 +132,17 @@ def eval_modes(models: Sequence[Any]) -> Iterator[None]:
             sub.training = training
 
 
-def input_hint(model: Any, images: torch.Tensor) -> str:
-    """Likely causes when ``model`` raised on ``images`` ('' when none shows)."""
+def input_hint(model: Any, images: torch.Tensor, err: BaseException) -> str:
+    """Likely causes when ``model`` raised ``err`` on ``images`` ('' when none shows)."""
     hints = []
-    if images.ndim == 4 and images.shape[-1] in (1, 3, 4) and images.shape[1] not in (1, 3, 4):
+    expected, got = _conv_channels(err)
+    if _looks_channels_last(images, expected):
         hints.append(
             f"the images {tuple(images.shape)} look channels-last (B, H, W, C): permute them to "
             "(B, C, H, W) in batch_to_xy= (x.permute(0, 3, 1, 2))"
         )
+    elif expected is not None and images.ndim == 4 and got == images.shape[1]:
+        hints.append(_channel_advice(got, expected))
     module = as_module(model)
     params = module.parameters() if module is not None else iter(())
     weights = next((p.dtype for p in params if p.is_floating_point()), None)
@@ -151,3 +157,35 @@ def input_hint(model: Any, images: torch.Tensor) -> str:
             f"model (model.float()) or the images (x.to({weights}) in batch_to_xy=)"
         )
     return "".join(f"; {hint}" for hint in hints)
+
+
+def _conv_channels(err: BaseException) -> tuple[int | None, int | None]:
+    """``(expected, got)`` input channels when ``err`` is torch's convolution channel error.
+
+    torch says "... expected input[2, 1, 5, 6] to have 3 channels, but got 1 channels
+    instead"; any other wording gives ``(None, None)``, and no channel hint.
+    """
+    found = _CONV_CHANNELS.search(str(err))
+    return (int(found[1]), int(found[2])) if found else (None, None)
+
+
+def _looks_channels_last(images: torch.Tensor, expected: int | None) -> bool:
+    """(B, H, W, C): a last axis of 1, 3 or 4 channels after two axes too long to be channels
+    (a 5-channel 3×3 image is not taken for channels-last), and, when torch says how many
+    channels the model wants, that many in the last axis."""
+    if images.ndim != 4 or images.shape[-1] not in _IMAGE_CHANNELS:
+        return False
+    spatial = min(images.shape[1], images.shape[2]) > max(_IMAGE_CHANNELS)
+    return spatial and expected in (None, images.shape[-1])
+
+
+def _channel_advice(got: int, expected: int) -> str:
+    noun = "channel" if got == 1 else "channels"
+    start = f"the images have {got} {noun} and the model expects {expected}: "
+    if got == 1:
+        return start + f"repeat it in batch_to_xy= (x.expand(-1, {expected}, -1, -1))"
+    if got == 4 and expected == 3:
+        return start + "drop the alpha channel in batch_to_xy= (x[:, :3])"
+    if got == 3 and expected == 1:
+        return start + "make them greyscale in batch_to_xy= (x.mean(1, keepdim=True))"
+    return start + "convert them in batch_to_xy="

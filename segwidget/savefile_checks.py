@@ -33,6 +33,15 @@ MAX_CELL_PIXELS = 2**31 - 1
 # every pooled count stays exact in float64 (the pooling sums with bincount weights)
 MAX_TOTAL_PIXELS = 2**52
 _INT = "iu"
+# Pictures are JPEG and PNG, deflated once already: savez's deflate gains little on them
+# (1-4x on the demo, a 150-class synthetic set, 1024-side images). Only uniform pictures
+# deflate well (a blank picture, identical constant masks: up to ~600x), and those are
+# small encoded (a blank 1024x1024 JPEG: ~17 KB). So beyond PICTURE_RATIO times their
+# compressed size, the picture members may inflate only by PICTURE_SLACK plus
+# PICTURE_SLACK_PER_IMAGE per image, in all: a 1 MB file can no longer inflate to 1 GiB.
+PICTURE_RATIO = 8
+PICTURE_SLACK = 16 << 20
+PICTURE_SLACK_PER_IMAGE = 32 << 10
 
 
 def read_results(reader: NpzReader, prefix: str = "") -> Results:
@@ -55,7 +64,7 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         raise FileProblem(f"not a segwidget results file: it has no {prefix + 'meta'!r} member")
     raw = reader.read(prefix + "meta", Spec("u", (None,), savefile_meta.MAX_META_BYTES, 1))
     loose = savefile_meta.parse(raw.tobytes())
-    n = _image_count(reader, prefix + "losses")
+    n = _image_count(reader, prefix)
     meta = savefile_meta.check(loose, n)
     c = meta.n_classes
     present = _check_members(reader, prefix, meta)
@@ -104,16 +113,30 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
     )
 
 
-def _image_count(reader: NpzReader, name: str) -> int:
-    """N, from the losses' header: every other member's size is checked against it."""
+def _image_count(reader: NpzReader, prefix: str) -> int:
+    """N, from the headers: every other member's size is checked against it.
+
+    ``losses``, ``nonfinite_pixels`` and ``cm_ptr`` (N + 1 pointers) each declare N; when
+    one disagrees with the other two, theirs is N, so the message names the odd one out.
+    """
+    name = prefix + "losses"
     shape = reader.header(name).shape
     if len(shape) != 1:
         raise FileProblem(f"{describe(name)} has shape {shape}; expected one loss per image")
-    if shape[0] > MAX_IMAGES:
-        raise FileProblem(
-            f"{describe(name)} declares {shape[0]} images; a file holds at most {MAX_IMAGES}"
+    others = [
+        reader.header(prefix + other).shape[0] - extra
+        for other, extra in (("nonfinite_pixels", 0), ("cm_ptr", 1))
+        if prefix + other in reader.names and len(reader.header(prefix + other).shape) == 1
+    ]
+    n = others[0] if len(others) == 2 and others[0] == others[1] >= 0 else shape[0]
+    if n > MAX_IMAGES:
+        said = (
+            f"{describe(name)} declares"
+            if n == shape[0]
+            else f"members {prefix + 'nonfinite_pixels'!r} and {prefix + 'cm_ptr'!r} declare"
         )
-    return shape[0]
+        raise FileProblem(f"{said} {n} images; a file holds at most {MAX_IMAGES}")
+    return n
 
 
 def _check_members(reader: NpzReader, prefix: str, meta: Meta) -> set[str]:
@@ -218,6 +241,7 @@ def _check_within(
 
 def _images(reader: NpzReader, prefix: str, n: int, c: int) -> ImageStore:
     """The image store: each part's pointers, then its bytes, then every image checked."""
+    _check_inflation(reader, [f"{prefix}{part}_data" for part in savefile_images.PARTS], n)
     arrays: dict[str, NDArray[Any]] = {}
     for part in savefile_images.PARTS:
         ptr = _pointers(reader, f"{prefix}{part}_ptr", n)
@@ -226,6 +250,24 @@ def _images(reader: NpzReader, prefix: str, n: int, c: int) -> ImageStore:
         arrays[f"images_{part}_ptr"] = ptr
         arrays[f"images_{part}_data"] = reader.read(f"{prefix}{part}_data", spec)
     return savefile_images.build_store(c, arrays)
+
+
+def _check_inflation(reader: NpzReader, names: list[str], n: int) -> None:
+    """The picture members inflate no more than pictures can (from the zip's records, before
+    any of them is inflated): see ``PICTURE_RATIO``."""
+    sizes = {name: reader.stored_sizes(name) for name in names}
+    excess = {name: max(0, full - PICTURE_RATIO * packed) for name, (packed, full) in sizes.items()}
+    budget = PICTURE_SLACK + n * PICTURE_SLACK_PER_IMAGE
+    if sum(excess.values()) > budget:
+        name = max(excess, key=lambda k: excess[k])
+        packed, full = sizes[name]
+        raise FileProblem(
+            f"{describe(name)} inflates {packed} compressed bytes to {full} "
+            f"({full / max(packed, 1):.0f}×); pictures are JPEG and PNG, compressed already, "
+            f"so a segwidget file's picture members inflate at most {PICTURE_RATIO}× plus "
+            f"{budget} bytes in all ({PICTURE_SLACK >> 20} MiB + "
+            f"{PICTURE_SLACK_PER_IMAGE >> 10} KiB per image)"
+        )
 
 
 def _column(reader: NpzReader, name: str, column: str, n: int) -> NDArray[Any]:

@@ -44,8 +44,13 @@ def max_pixels() -> int:
 
 
 def max_blob_bytes(part: str) -> int:
-    """Generous cap on one encoded part (raw pixels twice over, plus headers)."""
-    pixels = THUMB_SIDE * THUMB_SIDE if part.startswith("thumb_") else max_pixels()
+    """Cap on one encoded part of the largest size allowed."""
+    return blob_limit(THUMB_SIDE * THUMB_SIDE if part.startswith("thumb_") else max_pixels())
+
+
+def blob_limit(pixels: int) -> int:
+    """Generous cap on one encoded picture or mask of ``pixels`` (raw RGB twice over, plus
+    headers): bytes beyond it are padding no encoder writes."""
     return 2 * 3 * pixels + (64 << 10)
 
 
@@ -98,6 +103,12 @@ def _check_image(parts: dict[str, list[bytes]], i: int, prefix: str) -> tuple[in
     if len(set(sizes.values())) > 1:
         shown = ", ".join(f"{PARTS[p]} {w}×{h}" for p, (h, w) in sizes.items())
         raise FileProblem(f"image {i}'s parts disagree on its size: {shown}")
+    for part, (h, w) in sizes.items():
+        if len(parts[part][i]) > blob_limit(h * w):
+            raise FileProblem(
+                f"{_where(i, part)} takes {len(parts[part][i])} bytes, more than the "
+                f"{blob_limit(h * w)} any {w}×{h} image encodes to (padded?)"
+            )
     return sizes[prefix + "image"]
 
 

@@ -109,7 +109,12 @@ def check(meta: dict[str, Any], n_images: int) -> Meta:
             f"meta['classes'] names {len(classes)} classes; a file holds 1 to {MAX_CLASSES}"
         )
     colors = meta["colors"]
-    if not isinstance(colors, list) or len(colors) != len(classes):
+    if isinstance(colors, list) and len(colors) != len(classes):  # either may be the wrong one
+        raise FileProblem(
+            f"meta['classes'] names {len(classes)} classes but meta['colors'] holds "
+            f"{len(colors)} colours; a file has one colour per class"
+        )
+    if not isinstance(colors, list):
         raise FileProblem(
             f"meta['colors'] must be a list of {len(classes)} '#rrggbb' colours (one per class), "
             f"got {_show(colors)}"

@@ -59,7 +59,7 @@ def valid_results(seed: int = 0, n: int = N, c: int = C) -> segwidget.Results:
         image_sizes=np.tile([6, 8], (n, 1)).astype(np.int64),
         dataset_indices=np.arange(10, 10 + n, dtype=np.int64),
         metadata={
-            "city": np.array(["bonn", "ulm", "köln", "bonn", "ulm"][:n]),
+            "city": np.array((["bonn", "ulm", "köln", "bonn", "ulm"] * n)[:n]),
             "height": rng.random(n),
             "frame": np.arange(n, dtype=np.int64),
             "night": np.arange(n) % 2 == 0,

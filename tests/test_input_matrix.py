@@ -101,7 +101,19 @@ def masks_with_height_and_width_swapped(rng: np.random.Generator) -> Case:
     dl = [batches[0], (batches[1][0], batches[1][1].transpose(1, 2))]
     message = (
         "batch 1: logits (2, 4, 6, 8) are larger than masks (2, 8, 6); segwidget only upsamples "
-        "lower-resolution logits (are the masks' height and width swapped?)"
+        "lower-resolution logits (are the images' or the masks' height and width swapped?)"
+    )
+    return Case(Passthrough(), dl, error=(InputError, message), kept=batches[0])
+
+
+@case
+def images_with_height_and_width_swapped(rng: np.random.Generator) -> Case:
+    """The masks are right: the hint must not blame them alone."""
+    batches = logit_batches(rng, [2, 2], 4, hw=(6, 8))
+    dl = [batches[0], (batches[1][0].transpose(2, 3), batches[1][1])]
+    message = (
+        "batch 1: logits (2, 4, 8, 6) are larger than masks (2, 6, 8); segwidget only upsamples "
+        "lower-resolution logits (are the images' or the masks' height and width swapped?)"
     )
     return Case(Passthrough(), dl, error=(InputError, message), kept=batches[0])
 
@@ -157,6 +169,41 @@ class _Scaling(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.float() / 255)
+
+
+def _channel_mismatch(rng: np.random.Generator, channels: int, model_channels: int) -> Case:
+    """Images of ``channels`` channels (3 × 9 × 11) given to a model of ``model_channels``."""
+    x = torch.cat([smooth_images(3, 9, 11, seed=s) for s in range(2)], dim=1)
+    y = _masks(rng, 3, 9, 11)
+    model = SmallConvNet(4, in_channels=model_channels)
+    dl = [(x[:2, :model_channels], y[:2]), (x[2:, :channels], y[2:])]
+    message = "batch 1: the model raised RuntimeError: "
+    kept = (_eval_logits(model, dl[0][0]), y[:2])
+    return Case(model, dl, error=(AnalysisError, message), kept=kept)
+
+
+@case
+def grayscale_inputs_to_an_rgb_model(rng: np.random.Generator) -> Case:
+    return _channel_mismatch(rng, 1, 3)
+
+
+@case
+def four_channel_inputs_to_an_rgb_model(rng: np.random.Generator) -> Case:
+    return _channel_mismatch(rng, 4, 3)
+
+
+@case
+def rgb_inputs_to_a_grayscale_model(rng: np.random.Generator) -> Case:
+    return _channel_mismatch(rng, 3, 1)
+
+
+@case
+def five_channel_3x3_images_to_an_rgb_model(rng: np.random.Generator) -> Case:
+    """(B, 5, 3, 3): the last axis is 3 but this is not channels-last."""
+    model = SmallConvNet(4)
+    x = torch.cat([smooth_images(2, 3, 3, seed=s) for s in range(2)], dim=1)[:, :5]
+    message = "batch 0: the model raised RuntimeError: "
+    return Case(model, [(x, _masks(rng, 2, 3, 3))], error=(AnalysisError, message))
 
 
 @case
@@ -311,4 +358,44 @@ def test_the_hints_of_rejected_images(rng: np.random.Generator) -> None:
     assert str(info.value).endswith(
         "; the images are torch.uint8: most models need float images; convert them in "
         "batch_to_xy= (e.g. x.float() / 255)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("grayscale-inputs-to-an-rgb-model", "; the images have 1 channel and the model expects "
+         "3: repeat it in batch_to_xy= (x.expand(-1, 3, -1, -1))"),
+        ("four-channel-inputs-to-an-rgb-model", "; the images have 4 channels and the model "
+         "expects 3: drop the alpha channel in batch_to_xy= (x[:, :3])"),
+        ("rgb-inputs-to-a-grayscale-model", "; the images have 3 channels and the model expects "
+         "1: make them greyscale in batch_to_xy= (x.mean(1, keepdim=True))"),
+        ("five-channel-3x3-images-to-an-rgb-model", "; the images have 5 channels and the model "
+         "expects 3: convert them in batch_to_xy="),
+    ],
+)  # fmt: skip
+def test_the_hint_for_a_channel_count_the_model_rejects(
+    name: str, hint: str, rng: np.random.Generator
+) -> None:
+    """One hint, from torch's own numbers; never "channels-last" for (B, 5, 3, 3)."""
+    c = CASES[name](rng)
+    with pytest.raises(AnalysisError) as info:
+        segwidget.analyze(c.model, c.dl, progress=False)
+    message = str(info.value)
+    assert message.endswith(hint), message
+    assert message.count("; ") == 1 and "channels-last" not in message
+
+
+def test_no_channel_hint_when_torch_says_something_else(rng: np.random.Generator) -> None:
+    """A one-channel batch whose model fails for another reason gets torch's text alone."""
+
+    def fails(x: torch.Tensor) -> torch.Tensor:
+        raise RuntimeError("expected input to have 3 channels (in some other words)")
+
+    x = smooth_images(2, 9, 11)[:, :1]
+    with pytest.raises(AnalysisError) as info:
+        segwidget.analyze(fails, [(x, _masks(rng, 2, 9, 11))], progress=False)
+    assert str(info.value) == (
+        "batch 0: the model raised RuntimeError: expected input to have 3 channels "
+        "(in some other words)"
     )

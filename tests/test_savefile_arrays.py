@@ -78,6 +78,16 @@ CASES = [
         "'losses' has dtype int64; expected floats",
         id="losses-integers",
     ),
+    pytest.param(  # N is what nonfinite_pixels and cm_ptr agree on: losses is the odd one
+        _set("losses", lambda a: a["losses"][:-1]),
+        r"'losses' has shape \(4,\); expected \(5,\)",
+        id="losses-one-short",
+    ),
+    pytest.param(
+        _set("losses", lambda a: np.append(a["losses"], 0.5)),
+        r"'losses' has shape \(6,\); expected \(5,\)",
+        id="losses-one-long",
+    ),
     pytest.param(
         _set("losses", lambda a: a["losses"] + 0j),
         "dtype complex128; expected floats",

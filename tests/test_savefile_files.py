@@ -249,11 +249,16 @@ def _peak_bytes_while_refused(path: Path, *fragments: str) -> int:
 @pytest.mark.parametrize(
     ("member", "shape", "descr", "fragment"),
     [
-        ("losses", (10**13,), "<f8", "declares 10000000000000 images; a file holds at most"),
+        ("losses", (10**13,), "<f8", r"shape \(10000000000000,\); expected \(5,\)"),
         ("nonfinite_pixels", (10**13,), "<i8", r"shape \(10000000000000,\); expected \(5,\)"),
         ("cm_cell", (10**12,), "<i8", r"shape \(1000000000000,\); expected \(\d+,\)"),
         ("meta", (10**10,), "|u1", "declares 10000000000 elements, more than the 33554432"),
-        ("images_thumb_truth_data", (10**11,), "|u1", r"shape \(100000000000,\); expected"),
+        (
+            "images_thumb_truth_data",
+            (10**11,),
+            "|u1",
+            r"inflates \d+ compressed bytes to 100000000128 ",
+        ),
         ("metadata_0", (5,), "<U100000", "dtype <U100000, wider than 4096-byte items"),
     ],
     ids=["losses", "nonfinite_pixels", "cm_cell", "meta", "image-data", "text-column"],
@@ -271,18 +276,37 @@ def test_an_oversized_declared_member_is_refused_unread(
     assert _peak_bytes_while_refused(path, fragment) < 8 << 20
 
 
+def _declaring_images(tmp_path: Path, n: int, skip: str = "") -> Path:
+    """A valid file whose losses, nonfinite_pixels and cm_ptr headers (and the zip) all
+    declare ``n`` images, carrying no data (but ``skip``, left valid)."""
+    arrays = members(valid_results().save(tmp_path / "run"))
+    raw = {"losses": npy_header((n,), "<f8"), "nonfinite_pixels": npy_header((n,), "<i8"),
+           "cm_ptr": npy_header((n + 1,), "<i8")}  # fmt: skip
+    raw.pop(skip, None)
+    declared = {name: len(header) + 8 * n for name, header in raw.items()}
+    return forge_npz(tmp_path / "big.npz", arrays, raw=raw, declared=declared)
+
+
+@pytest.mark.parametrize(
+    ("skip", "fragment"),
+    [
+        ("", "member 'losses' declares 10000000000000 images; a file holds at most 100000000"),
+        ("losses", "members 'nonfinite_pixels' and 'cm_ptr' declare 10000000000000 images"),
+    ],
+    ids=["all-three", "all-but-losses"],
+)
+def test_an_image_count_beyond_the_cap_is_refused_unread(
+    tmp_path: Path, skip: str, fragment: str
+) -> None:
+    path = _declaring_images(tmp_path, 10**13, skip)
+    assert _peak_bytes_while_refused(path, fragment) < 8 << 20
+
+
 def test_a_zip_declaring_more_than_deflate_can_produce(tmp_path: Path) -> None:
-    """Header and zip agree on 10⁸ losses (800 MB), but the compressed data is a few bytes."""
-    arrays = members(valid_results(n=1).save(tmp_path / "run"))
-    n = 10**8
-    header = npy_header((n,), "<f8")
-    path = forge_npz(
-        tmp_path / "bomb.npz",
-        arrays,
-        raw={"losses": header},
-        declared={"losses": len(header) + 8 * n},
-    )
-    assert _peak_bytes_while_refused(path, "more than compression can produce") < 8 << 20
+    """Headers and zip agree on 10⁸ losses (800 MB), but the compressed data is a few bytes."""
+    path = _declaring_images(tmp_path, 10**8)
+    fragment = "member 'losses' declares 800000128 bytes uncompressed from .* compressed, more than"
+    assert _peak_bytes_while_refused(path, fragment) < 8 << 20
 
 
 def test_a_member_shorter_than_its_header_says(tmp_path: Path) -> None:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 import tracemalloc
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from savefiles import (
     Arrays,
@@ -23,8 +25,12 @@ from savefiles import (
     refused,
     set_blob,
     valid_arrays,
+    valid_results,
     write,
 )
+
+import segwidget
+from segwidget.image_store import ImageStore
 
 
 def _set(name: str, value: Callable[[Arrays], np.ndarray]) -> Callable[[Arrays], None]:
@@ -198,3 +204,84 @@ def test_png_bombs_are_refused_before_decoding(tmp_path: Path) -> None:
     with warnings.catch_warnings():  # Pillow warns above its limit: this is the point
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         assert Image.open(io.BytesIO(png_declaring(10_000, 10_000))).size == (10_000, 10_000)
+
+
+# -- padded pictures: inflation checked before reading, each blob against its own size ---------
+def _padded(part: str, blob: bytes, pad: int) -> bytes:
+    """A valid JPEG with ``pad`` zero bytes before its end marker (still a valid JPEG to a
+    reader), or a PNG with them after its end (ignored by PNG readers)."""
+    return blob[:-2] + bytes(pad) + blob[-2:] if part.endswith("image") else blob + bytes(pad)
+
+
+@pytest.mark.parametrize("part", ["image", "truth", "thumb_prediction"])
+def test_pictures_padded_with_zeros_are_refused_before_inflating(tmp_path: Path, part: str) -> None:
+    """Every image's part padded with 10 MiB of zeros: 50 MiB from a file of ~100 kB.
+    Refused from the zip's records: the member is never inflated (traced peak < 8 MiB)."""
+    arrays = valid_arrays(tmp_path)
+    for i, blob in enumerate(blobs(arrays, part)):
+        set_blob(arrays, part, i, _padded(part, blob, 10 << 20))
+    path = write(tmp_path / "padded.npz", arrays)
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        refused(
+            path,
+            rf"member 'images_{part}_data' inflates \d+ compressed bytes to 524\d{{5}} \(\d+×\); "
+            r"pictures are JPEG and PNG, compressed already, so a segwidget file's picture "
+            r"members inflate at most 8× plus 16941056 bytes in all \(16 MiB \+ 32 KiB per image\)",
+        )
+        assert tracemalloc.get_traced_memory()[1] < 8 << 20
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(("part", "limit"), [("image", 65824), ("truth", 65824),
+                                             ("thumb_prediction", 65824)])  # fmt: skip
+def test_a_picture_padded_within_the_budget_is_refused_by_its_size(
+    tmp_path: Path, part: str, limit: int
+) -> None:
+    """100 kB of padding in one 8×6 image: the file's inflation is within budget, but no
+    encoder writes 100 kB for 48 pixels (2·3·48 + 64 KiB = 65824 bytes at most)."""
+    arrays = valid_arrays(tmp_path)
+    blob = _padded(part, blobs(arrays, part)[2], 100_000)
+    set_blob(arrays, part, 2, blob)
+    refused(
+        write(tmp_path / "padded.npz", arrays),
+        rf"image 2's .* \(images_{part}_data\) takes {len(blob)} bytes, more than the {limit} "
+        r"any 8×6 image encodes to \(padded\?\)",
+    )
+
+
+@pytest.mark.parametrize("hw", [(768, 1024), (64, 64)], ids=["blank-1024", "blank-64"])
+def test_blank_pictures_deflating_far_beyond_8x_load(tmp_path: Path, hw: tuple[int, int]) -> None:
+    """The legitimate files that deflate best: blank pictures and constant masks, identical
+    across images (ratios of 70-600×), within the slack of 16 MiB + 32 KiB per image."""
+    n = 40
+    store = ImageStore(C)
+    for _ in range(n):
+        store.add(np.zeros((*hw, 3), np.uint8), np.zeros(hw, np.int64), np.zeros(hw, np.int64))
+    results = valid_results(n=n)
+    results.images = store
+    path = results.save(tmp_path / "blank")
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("images_image_data.npy")
+    assert info.file_size > 20 * info.compress_size  # far beyond the 8× of ordinary pictures
+    loaded = segwidget.load(path)
+    assert loaded.images is not None and loaded.images.parts == store.parts
+
+
+def test_a_smooth_high_resolution_image_loads(tmp_path: Path) -> None:
+    """A real pass over a 1536×2048 image of smooth content and a few large class regions,
+    stored at detail_max_side=1024: its mask PNGs deflate ~14× more, within the slack."""
+    yy, xx = torch.meshgrid(torch.linspace(0, 1, 1536), torch.linspace(0, 1, 2048), indexing="ij")
+    x = torch.stack([xx, yy, xx * yy])[None]
+    y = (xx * C).long().clamp(max=C - 1)[None]
+    torch.manual_seed(0)
+    results = segwidget.analyze(torch.nn.Conv2d(3, C, 1), [(x, y)], progress=False)
+    path = results.save(tmp_path / "hd")
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("images_truth_data.npy")
+    assert info.file_size > 8 * info.compress_size  # beyond the ratio alone
+    loaded = segwidget.load(path)
+    assert loaded.images is not None and loaded.images.parts == results.images.parts
+    assert loaded.images.view(0).height == 768 and loaded.images.view(0).width == 1024

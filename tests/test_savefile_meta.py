@@ -55,7 +55,14 @@ WRONG = [
     ("classes-too-many", "classes", _classes(MAX_CLASSES + 1), "names 4097 classes"),
     ("classes-lone-surrogate", "classes", ["a", "\ud800", "c", "d"], "not valid Unicode"),
     ("colors-string", "colors", "#ffffff", r"meta\['colors'\] must be a list of 4 '#rrggbb'"),
-    ("colors-too-few", "colors", ["#ffffff"] * 3, "list of 4 '#rrggbb' colours"),
+    ("colors-too-few", "colors", ["#ffffff"] * 3, "names 4 classes but .*'colors'.* 3 colours"),
+    (
+        "classes-one-short",
+        "classes",
+        ["a", "b", "c"],
+        r"meta\['classes'\] names 3 classes but"
+        r" meta\['colors'\] holds 4 colours; a file has one colour per class",
+    ),
     ("colors-name", "colors", ["red", "#000000", "#000000", "#000000"], "not 'red'"),
     ("colors-not-hex", "colors", ["#12345g"] * 4, "not '#12345g'"),
     ("colors-newline", "colors", ["#123456\n"] * 4, r"not '#123456\\n'"),
