@@ -37,8 +37,8 @@ def detail_overlays(
         The reply's parts so far (JPEG, truth PNG, prediction PNG, further parts): the mask
         part goes after them, and the truth PNG's header gives the stored size.
     comparison
-        A comparison's detail carries no confident mask (it shows two models; the band,
-        which depends on the truth only, is still drawn).
+        A comparison's detail view keeps its own panels (two models' predictions and
+        their difference): it gets no overlays, so nothing is added.
 
     Returns
     -------
@@ -47,6 +47,8 @@ def detail_overlays(
         ``band_width`` (``d`` at the stored resolution), ``confidence`` (``τ``), and when
         the mask travels ``confident_part``: its index among the reply's parts.
     """
+    if comparison:
+        return {}, ()
     width, height = png_size(stored[1])
     d = results.boundary_width
     fields: dict[str, Any] = {"boundary_width": d, "band_width": d, "confidence": results.confidence}
@@ -54,7 +56,7 @@ def detail_overlays(
         original = (int(results.image_sizes[i, 0]), int(results.image_sizes[i, 1]))
         fields["band_width"] = band_width(d, original, (height, width))
     assert results.images is not None
-    mask = None if comparison else results.images.confident(i)
+    mask = results.images.confident(i)
     if mask is None:
         return fields, ()
     return {**fields, "confident_part": len(stored)}, (mask,)
