@@ -51,7 +51,11 @@ def detail_overlays(
         return {}, ()
     width, height = png_size(stored[1])
     d = results.boundary_width
-    fields: dict[str, Any] = {"boundary_width": d, "band_width": d, "confidence": results.confidence}
+    fields: dict[str, Any] = {
+        "boundary_width": d,
+        "band_width": d,
+        "confidence": results.confidence,
+    }
     if d is not None and results.image_sizes is not None:
         original = (int(results.image_sizes[i, 0]), int(results.image_sizes[i, 1]))
         fields["band_width"] = band_width(d, original, (height, width))

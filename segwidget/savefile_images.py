@@ -2,9 +2,10 @@
 
 Each image's picture (JPEG) and truth and prediction masks (PNG) come at full resolution
 and as thumbnails (``ImageStore``), and, in files that kept them, its confident-disagreement
-mask (a 1-bit or 8-bit greyscale PNG of 0/1 at the full-resolution masks' size). Dimensions are read from the PNG ``IHDR`` chunk and the
-JPEG frame header before anything is decoded, and capped: full-resolution parts by
-Pillow's decompression-bomb limit, thumbnails by ``THUMB_SIDE``. Masks are then decoded
+mask (a 1-bit or 8-bit greyscale PNG of 0/1, the size of the stored detail masks).
+Dimensions are read from the PNG ``IHDR`` chunk and the JPEG frame header before anything
+is decoded, and capped: full-resolution parts by Pillow's decompression-bomb limit,
+thumbnails by ``THUMB_SIDE``. Masks are then decoded
 on a few threads (PNG only) and their values checked: a class index below C, or void.
 Pictures are not decoded here (the browser decodes them), only their headers and ends.
 """
