@@ -196,8 +196,9 @@ export class Detail {
     }
     this.el.dataset.index = String(input.index);
     const d = input.loaded;
-    const overlays = OVERLAYS.filter((kind) => d?.overlays[kind]).map((kind): DetailPanel => [kind, kind]);
-    this.setPanels([...(input.panels ?? PANELS), ...overlays]);
+    // while the next image loads, its overlay panels are those of the last one (no flicker when stepping)
+    const shown = d ? OVERLAYS.filter((kind) => d.overlays[kind]) : this.shown.map(([k]) => k).filter(isOverlay);
+    this.setPanels([...(input.panels ?? PANELS), ...shown.map((kind): DetailPanel => [kind, kind])]);
     this.opacityInput.value = String(opacity);
     const loss = d ? ` · loss ${fmtNum(d.loss)}` : input.hasImages ? " · loading…" : " · these results kept no images";
     this.title.textContent = `#${input.index}${loss} · ${input.position}${d?.note ? ` · ${d.note}` : ""}`;
