@@ -69,8 +69,10 @@ class BatchEncoder:
         truth: NDArray[np.integer],
         rgb: NDArray[np.uint8] | None = None,
         pred: NDArray[np.integer] | None = None,
+        confident: NDArray[np.bool_] | None = None,
     ) -> None:
-        """Queue one batch: ``(B, H, W)`` truth, and with images ``(B, h, w, 3)`` rgb and pred.
+        """Queue one batch: ``(B, H, W)`` truth, and with images ``(B, h, w, 3)`` rgb and pred,
+        and ``(B, H, W)`` confident disagreements when the pass looks for them.
 
         Waits while ``MAX_PENDING`` earlier batches are still unfinished.
         """
@@ -78,7 +80,7 @@ class BatchEncoder:
         pending = [job for job in self._jobs[self._settled :] if not job.done()]
         if len(pending) >= MAX_PENDING:
             cf.wait(pending[: len(pending) - MAX_PENDING + 1])
-        self._jobs.append(self._pool.submit(self._encode, batch, truth, rgb, pred))
+        self._jobs.append(self._pool.submit(self._encode, batch, truth, rgb, pred, confident))
 
     def first_error(self) -> Exception | None:
         """The earliest failure among the batches finished so far (does not wait)."""
@@ -122,6 +124,7 @@ class BatchEncoder:
         truth: NDArray[np.integer],
         rgb: NDArray[np.uint8] | None,
         pred: NDArray[np.integer] | None,
+        confident: NDArray[np.bool_] | None,
     ) -> EncodedBatch:
         fingerprints = np.zeros(truth.shape[0], dtype=np.uint64)
         images = []
@@ -132,7 +135,10 @@ class BatchEncoder:
                 fingerprints[k] = truth_fingerprint(truth[k], valid)
                 if store is not None and rgb is not None and pred is not None:
                     shown = np.where(valid, truth[k], void)
-                    images.append(_encode(store, rgb[k], shown, pred[k], self.detail_max_side))
+                    where = None if confident is None else confident[k]
+                    images.append(
+                        _encode(store, rgb[k], shown, pred[k], self.detail_max_side, where)
+                    )
             except Exception as err:
                 raise EncodeError(batch, k, err) from err
         return EncodedBatch(images, fingerprints)
@@ -144,11 +150,12 @@ def _encode(
     truth: NDArray[np.integer],
     pred: NDArray[np.integer],
     max_side: int | None,
+    confident: NDArray[np.bool_] | None,
 ) -> dict[str, bytes]:
     h, w = truth.shape
     if rgb.shape[:2] != (h, w):  # inputs resized for the model: show at mask size
         rgb = np.asarray(Image.fromarray(rgb).resize((w, h), Image.Resampling.BILINEAR))
-    return store.encode(rgb, truth, pred, max_side)
+    return store.encode(rgb, truth, pred, max_side, confident)
 
 
 def trim_heap() -> None:

@@ -111,14 +111,18 @@ class PassState:
             if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
                 confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
             counts = count_cells(target, stats.pred, n_classes, boundary, confident)
-            del boundary, confident
             if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
                 self._mask_error(b, masks, valid)
-            # the CPU side: fingerprints always, images when kept
+            # the CPU side: fingerprints always, images when kept (with where the confident
+            # disagreements are, for the detail view's overlay)
             small = torch.uint8 if n_classes <= 255 else torch.int32
             truth = target.to(small).cpu().numpy()
             keep = self._encoder.store is not None
             pred = stats.pred.to(small).cpu().numpy() if keep else None
+            where = None
+            if keep and confident is not None:
+                where = (confident & (target < n_classes)).cpu().numpy()
+            del boundary, confident
             losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
             bad = [part for part in (bad_logits, bad_losses) if part is not None]
             nonfinite = np.zeros(masks.shape[0], np.int64)
@@ -127,7 +131,7 @@ class PassState:
                     torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
                 )
             del logits, stats, target, valid, bad  # before the images' own temporaries
-            self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred)
+            self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred, where)
             self._batches.append(
                 _Batch(losses, nonfinite, counts, (masks.shape[1], masks.shape[2]))
             )

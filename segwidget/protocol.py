@@ -101,14 +101,19 @@ def thumbs_reply(
 
 
 def detail_reply(
-    request: DetailRequest, stored: tuple[bytes, ...], loss: float, cm: SparseConfusion
+    request: DetailRequest,
+    stored: tuple[bytes, ...],
+    loss: float,
+    cm: SparseConfusion,
+    fields: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[bytes]]:
     """Header and buffers ``[JPEG, truth PNG, prediction PNG, further parts, int32 cells,
-    int32 counts]``.
+    int32 counts]``; ``fields``: a feature's further header fields (JSON values).
 
     The image's confusion travels sparse: its nonzero cells ``t * C + p`` and their pixels.
     """
     content = {
+        **(fields or {}),
         "kind": "detail",
         "request": request.request,
         "image_mime": IMAGE_MIME,

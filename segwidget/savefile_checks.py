@@ -157,6 +157,9 @@ def _check_members(reader: NpzReader, prefix: str, meta: Meta) -> set[str]:
                 required += triple
                 present.add(part)
         present |= ours & set(OPTIONAL_ARRAYS)
+        confident = savefile_images.member_names(optional=True)
+        if meta.has_images and ours & set(confident):  # one of them there: both must be
+            required += confident
     missing = [name for name in required if name not in ours]
     if missing:
         raise FileProblem(f"{describe(prefix + missing[0])} is missing")
@@ -243,7 +246,8 @@ def _images(reader: NpzReader, prefix: str, n: int, c: int) -> ImageStore:
     """The image store: each part's pointers, then its bytes, then every image checked."""
     _check_inflation(reader, [f"{prefix}{part}_data" for part in savefile_images.PARTS], n)
     arrays: dict[str, NDArray[Any]] = {}
-    for part in savefile_images.PARTS:
+    optional = [p for p in savefile_images.OPTIONAL_PARTS if f"{prefix}{p}_data" in reader.names]
+    for part in [*savefile_images.PARTS, *optional]:
         ptr = _pointers(reader, f"{prefix}{part}_ptr", n)
         limit = n * savefile_images.max_blob_bytes(part)
         spec = Spec("u", (int(ptr[-1]),), limit, 1)

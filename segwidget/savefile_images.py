@@ -1,9 +1,11 @@
 """The stored images of a saved ``Results``: every JPEG and PNG checked before the store is built.
 
 Each image's picture (JPEG) and truth and prediction masks (PNG) come at full resolution
-and as thumbnails (``ImageStore``). Dimensions are read from the PNG ``IHDR`` chunk and the
-JPEG frame header before anything is decoded, and capped: full-resolution parts by
-Pillow's decompression-bomb limit, thumbnails by ``THUMB_SIDE``. Masks are then decoded
+and as thumbnails (``ImageStore``), and, in files that kept them, its confident-disagreement
+mask (a 1-bit or 8-bit greyscale PNG of 0/1, the size of the stored detail masks).
+Dimensions are read from the PNG ``IHDR`` chunk and the JPEG frame header before anything
+is decoded, and capped: full-resolution parts by Pillow's decompression-bomb limit,
+thumbnails by ``THUMB_SIDE``. Masks are then decoded
 on a few threads (PNG only) and their values checked: a class index below C, or void.
 Pictures are not decoded here (the browser decodes them), only their headers and ends.
 """
@@ -19,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from .image_store import THUMB_SIDE, ImageStore
+from .image_store import CONFIDENT, THUMB_SIDE, ImageStore
 from .imaging import void_value
 from .npz_reader import FileProblem
 
@@ -27,6 +29,7 @@ from .npz_reader import FileProblem
 PARTS = {"image": "picture", "truth": "truth mask", "prediction": "prediction mask",
          "thumb_image": "thumbnail picture", "thumb_truth": "thumbnail truth mask",
          "thumb_prediction": "thumbnail prediction mask"}  # fmt: skip
+OPTIONAL_PARTS = {CONFIDENT: "confident-disagreement mask"}  # files from before it lack it
 _MASKS = ("truth", "prediction", "thumb_truth", "thumb_prediction")
 # each thread holds one decoded mask at a time (at most Pillow's limit, twice over while
 # converted to an array): a few threads bound the memory a hostile file can make us use
@@ -67,7 +70,8 @@ def build_store(n_classes: int, arrays: dict[str, NDArray[np.generic]]) -> Image
     n_images = len(store)
     for i in range(n_images):
         _check_sizes(parts, i)
-    masks = [(i, part) for i in range(n_images) for part in _MASKS]
+    names = (*_MASKS, CONFIDENT) if store.has_confident else _MASKS
+    masks = [(i, part) for i in range(n_images) for part in names]
     pool = ThreadPoolExecutor(max_workers=DECODE_THREADS)
     try:  # map yields in order: the first bad mask in file order is the one reported
         for _ in pool.map(lambda job: _check_mask_values(parts, job[0], job[1], n_classes), masks):
@@ -86,6 +90,13 @@ def _check_sizes(parts: dict[str, list[bytes]], i: int) -> None:
             f"image {i} is stored at {detail[1]}×{detail[0]} pixels, more than Pillow's "
             f"decompression-bomb limit of {limit}"
         )
+    if CONFIDENT in parts:
+        size = _png_size(parts[CONFIDENT][i], _where(i, CONFIDENT))
+        if size != detail:
+            raise FileProblem(
+                f"{_where(i, CONFIDENT)} is {size[1]}×{size[0]} pixels; it must have the size "
+                f"of the image's masks ({detail[1]}×{detail[0]})"
+            )
     thumb = _check_image(parts, i, "thumb_")
     if max(thumb) > THUMB_SIDE or thumb[0] > detail[0] or thumb[1] > detail[1]:
         raise FileProblem(
@@ -119,13 +130,19 @@ def _check_mask_values(parts: dict[str, list[bytes]], i: int, part: str, n_class
     try:
         with Image.open(io.BytesIO(parts[part][i]), formats=["PNG"]) as img:
             mode = img.mode
-            mask = np.asarray(img) if mode in ("L", "I;16") else None
+            modes = ("1", "L") if part == CONFIDENT else ("L", "I;16")
+            mask = np.asarray(img) if mode in modes else None
     except Exception as err:  # Pillow raises many types on damaged data; all mean "damaged"
         raise FileProblem(f"{where} cannot be decoded ({type(err).__name__}: {err})") from err
     if mask is None:
-        raise FileProblem(f"{where} is a PNG of mode {mode}; masks are 8- or 16-bit greyscale")
+        kinds = "confident masks are 1- or 8-bit" if part == CONFIDENT else "masks are 8- or 16-bit"
+        raise FileProblem(f"{where} is a PNG of mode {mode}; {kinds} greyscale")
     if mask.shape != (h, w):
         raise FileProblem(f"{where} decodes to {mask.shape}, not its declared {h}×{w}")
+    if part == CONFIDENT:
+        if int(mask.max()) > 1:
+            raise FileProblem(f"{where} holds the value {int(mask.max())}; it holds 0 or 1")
+        return
     void = void_value(n_classes)
     if int(mask.max()) >= n_classes:  # void pixels, or a bad value: count values to tell
         counts = np.bincount(mask.reshape(-1))
@@ -177,9 +194,10 @@ def _jpeg_size(blob: bytes, where: str) -> tuple[int, int]:
 
 
 def _where(i: int, part: str) -> str:
-    return f"image {i}'s {PARTS[part]} (images_{part}_data)"
+    return f"image {i}'s {(PARTS | OPTIONAL_PARTS)[part]} (images_{part}_data)"
 
 
-def member_names() -> list[str]:
-    """The members that hold the store."""
-    return [f"images_{part}_{kind}" for part in PARTS for kind in ("data", "ptr")]
+def member_names(optional: bool = False) -> list[str]:
+    """The members that hold the store (``optional``: those of ``OPTIONAL_PARTS``)."""
+    parts = OPTIONAL_PARTS if optional else PARTS
+    return [f"images_{part}_{kind}" for part in parts for kind in ("data", "ptr")]

@@ -164,7 +164,9 @@ def _concat(shards: list[Results]) -> Results:
     images = None
     if first.images is not None:
         stores = [s.images for s in shards if s.images is not None]
-        blobs = {k: [b for store in stores for b in store.parts[k]] for k in first.images.parts}
+        # an optional part (confident masks) only when every shard kept it
+        kept = [k for k in first.images.parts if all(k in store.parts for store in stores)]
+        blobs = {k: [b for store in stores for b in store.parts[k]] for k in kept}
         images = ImageStore(first.images.n_classes, blobs)
     tags: dict[str, list[int]] = {}
     for shard, start in zip(shards, starts, strict=True):

@@ -21,6 +21,7 @@ from .browser_guard import GuardedWidget
 from .browser_input import describe_error, summarize
 from .class_focus import focus_classes
 from .comparison import Comparison
+from .detail_overlays import detail_overlays
 from .explorer_methods import add_delegates
 from .ranking import Ranking
 from .region_state import RegionTraits
@@ -356,7 +357,8 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
         cm = results.image_confusions.take(np.array([i]))
         loss = float(results.losses[i])
         parts = widget_compare.stored(results, comparison, i, False)
-        return protocol.detail_reply(request, parts, loss, cm)
+        fields, overlays = detail_overlays(results, i, parts, comparison is not None)
+        return protocol.detail_reply(request, (*parts, *overlays), loss, cm, fields)
 
 
 def _is_real(value: Any) -> bool:

@@ -7,7 +7,9 @@ browser's PNG decoder, and packed thumbnails; ``js/tests/fixtures/slices.json``:
 ``Results`` with metadata and what ``Results.where`` says of them (``slice_fixture.py``);
 ``js/tests/fixtures/comparison.json``: two models' results and a comparison's rankings
 (``compare_fixture.py``); ``js/tests/fixtures/regions.json``: boundary-band and confident
-counts and the region and confident rankings (``region_fixture.py``).
+counts and the region and confident rankings (``region_fixture.py``);
+``js/tests/fixtures/overlays.json``: the boundary band, confident masks and a detail reply
+for the detail view's overlays (``overlay_fixture.py``).
 ``tests/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
@@ -201,7 +203,8 @@ def render_masks() -> str:
 
 
 if __name__ == "__main__":
-    import region_fixture  # beside this script
+    import overlay_fixture  # beside this script
+    import region_fixture
     import slice_fixture
 
     FIXTURES.mkdir(parents=True, exist_ok=True)
@@ -210,4 +213,8 @@ if __name__ == "__main__":
     slice_fixture.PATH.write_text(slice_fixture.render(), encoding="utf-8")
     COMPARISON.write_text(render_comparison())
     region_fixture.PATH.write_text(region_fixture.render())
-    print(f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH}, {COMPARISON} and {region_fixture.PATH}")
+    overlay_fixture.PATH.write_text(overlay_fixture.render())
+    print(
+        f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH}, {COMPARISON}, {region_fixture.PATH} "
+        f"and {overlay_fixture.PATH}"
+    )

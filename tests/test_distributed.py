@@ -190,7 +190,9 @@ def full_results(rng: np.random.Generator, n: int = 7, c: int = 4) -> Results:
     store = ImageStore(c)
     for i in range(n):
         truth = rng.integers(0, c, (5, 7))
-        store.add(rng.integers(0, 255, (5, 7, 3), dtype=np.uint8), truth, (truth + i) % c)
+        pred = (truth + i) % c
+        image = rng.integers(0, 255, (5, 7, 3), dtype=np.uint8)
+        store.add(image, truth, pred, confident=(pred != truth) & (rng.random((5, 7)) < 0.5))
     return Results(
         classes=[f"k{j}" for j in range(c)],
         losses=np.where(np.arange(n) == 2, np.nan, rng.random(n)),

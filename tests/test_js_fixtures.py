@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import make_js_fixtures  # tests/ is on sys.path (pytest's rootdir-less test modules)
+import overlay_fixture
 import region_fixture
 import slice_fixture
 
@@ -104,3 +105,19 @@ def test_region_fixture_covers_every_rule_with_ties() -> None:
     confident = [c for c in cases if c["order"] == "confident"]
     assert sum(len(c["scores"]) > len(set(c["scores"])) for c in confident) > 5
     assert any(s["boundary_error_share"] is None for s in fixture["subsets"])
+
+
+def test_committed_overlay_fixture_matches_python() -> None:
+    assert overlay_fixture.PATH.read_text() == overlay_fixture.render(), (
+        "js/tests/fixtures/overlays.json is stale: run `python tests/make_js_fixtures.py`"
+    )
+
+
+def test_overlay_fixture_has_bands_confident_pixels_and_a_reply_with_both() -> None:
+    fixture = overlay_fixture.fixture()
+    assert all(any(band) for case in fixture["bands"][:3] for band in case["bands"].values())
+    assert not any(any(band) for band in fixture["bands"][3]["bands"].values())  # one class
+    assert any(case["width"] % 8 for case in fixture["confident"])  # rows end mid-byte
+    reply = fixture["reply"]
+    assert reply["count"] > 0 and reply["band_count"] > 0
+    assert reply["content"]["confident_part"] == 3

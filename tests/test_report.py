@@ -133,8 +133,9 @@ def test_new_traits_and_reply_parts_travel_without_report_changes(tmp_path: Path
         assert report.parts(spans)[3] == f"B{i}".encode()
     for key, detail in report.data["details"].items():
         parts = report.parts(detail["spans"])
-        assert detail["header"]["parts"] == 4 and len(parts) == 6
-        assert parts[3] == f"B{key}".encode()
+        # JPEG, two masks, the confident-disagreement mask, the feature's part; cells, counts
+        assert detail["header"]["parts"] == 5 and len(parts) == 7
+        assert parts[4] == f"B{key}".encode()
 
 
 def test_thumbnails_are_the_stores_own_bytes(explorer: SegExplorer, tmp_path: Path) -> None:
@@ -168,7 +169,8 @@ def test_detail_views_of_the_highest_losses_and_the_open_image(
         parts = report.parts(detail["spans"])
         assert tuple(parts[:3]) == results.images.encoded(i)
         dense = np.zeros(len(HOSTILE) ** 2, dtype=np.int64)
-        dense[np.frombuffer(parts[3], "<i4")] = np.frombuffer(parts[4], "<i4")
+        n = detail["header"]["parts"]  # the cells and counts follow the image's parts
+        dense[np.frombuffer(parts[n], "<i4")] = np.frombuffer(parts[n + 1], "<i4")
         np.testing.assert_array_equal(dense.reshape(len(HOSTILE), -1), results.image_confusion(i))
         header = detail["header"]
         assert header["index"] == i and "request" not in header

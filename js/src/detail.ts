@@ -1,15 +1,16 @@
-// The detail view of one image: image | truth | prediction | selected-pair pixels, the class under the cursor,
-// and this image's own confusion matrix and per-class IoU.
+// The detail view of one image: image | truth | prediction | selected-pair pixels | boundary band | confident
+// disagreements, the class under the cursor, and this image's own confusion matrix and per-class IoU.
 
 import { type RGB, ramp, type Theme, toHex } from "./colors";
 import { fmtInt, fmtNum, fmtPct, h } from "./format";
+import { detailOverlays, type OverlayKind, type Overlays, paintOverlay } from "./overlays";
 import { type Layer, paint } from "./paint";
 import type { Cell, DetailReply, DetailRequest } from "./protocol";
 import { voidValue } from "./protocol";
 import { closeImage, decodeEncoded, PENDING_MS, type Thumb } from "./thumbs";
 
-/** A decoded detail reply: the picture, both masks, the loss and the image's sparse confusion. */
-export type Loaded = Thumb & Pick<DetailReply, "loss" | "cells" | "counts" | "note">;
+/** A decoded detail reply: the picture, both masks, the loss, the image's sparse confusion and its overlays. */
+export type Loaded = Thumb & Pick<DetailReply, "loss" | "cells" | "counts" | "note"> & { overlays: Overlays };
 
 /** Detail requests and a small cache of answers, so that previous/next is instant when revisited. */
 export class DetailStore {
@@ -43,10 +44,11 @@ export class DetailStore {
   async receive(reply: DetailReply): Promise<void> {
     if (reply.request <= this.stale) return;
     const decoded = await decodeEncoded(reply);
+    const overlays = await detailOverlays(decoded, reply.overlays, voidValue(decoded.dtype));
     if (this.closed || reply.request <= this.stale) return;
     this.asked.delete(reply.index);
     const { loss, cells, counts, note } = reply;
-    this.cache.set(reply.index, { ...decoded, loss, cells, counts, note });
+    this.cache.set(reply.index, { ...decoded, loss, cells, counts, note, overlays });
     for (const [n, d] of this.cache) {
       if (this.cache.size <= this.capacity) break;
       this.cache.delete(n);
@@ -92,8 +94,8 @@ export interface DetailEvents {
   opacity(value: number): void;
 }
 
-/** A panel: the layer it draws (its data-kind) and its caption. */
-export type DetailPanel = readonly [Layer, string];
+/** A panel: the layer or overlay it draws (its data-kind) and its caption. */
+export type DetailPanel = readonly [Layer | OverlayKind, string];
 
 const PANELS: readonly DetailPanel[] = [
   ["image", "image"],
@@ -101,6 +103,12 @@ const PANELS: readonly DetailPanel[] = [
   ["prediction", "prediction"],
   ["pair", "selected pair"],
 ];
+/** The overlay panels, after the others, for the overlays an image has. */
+const OVERLAYS: readonly OverlayKind[] = ["boundary", "confident"];
+
+function isOverlay(kind: Layer | OverlayKind): kind is OverlayKind {
+  return (OVERLAYS as readonly string[]).includes(kind);
+}
 
 /** Index of the pixel under (x, y) CSS px of an element of size (w, h) showing a width×height image. */
 export function pixelAt(x: number, y: number, w: number, hgt: number, width: number, height: number): number | null {
@@ -114,7 +122,8 @@ export class Detail {
   private readonly title = h("span", "sw-detail-title");
   private readonly under = h("div", "sw-under");
   private readonly stats = h("div", "sw-detail-stats");
-  private readonly canvases = new Map<Layer, HTMLCanvasElement>();
+  private readonly canvases = new Map<Layer | OverlayKind, HTMLCanvasElement>();
+  private readonly figures = new Map<Layer | OverlayKind, HTMLElement>();
   private readonly row = h("div", "sw-panels");
   private shown: readonly DetailPanel[] = [];
   private readonly opacityInput = h("input");
@@ -159,6 +168,7 @@ export class Detail {
     if (panels.length === this.shown.length && panels.every((p, i) => p.join() === this.shown[i].join())) return;
     this.shown = panels;
     this.canvases.clear();
+    this.figures.clear();
     this.row.replaceChildren();
     for (const [layer, label] of panels) {
       const fig = h("figure", "sw-panel");
@@ -171,6 +181,7 @@ export class Detail {
       });
       fig.append(canvas, h("figcaption", "", label));
       this.canvases.set(layer, canvas);
+      this.figures.set(layer, fig);
       this.row.append(fig);
     }
   }
@@ -184,16 +195,32 @@ export class Detail {
       return;
     }
     this.el.dataset.index = String(input.index);
-    this.setPanels(input.panels ?? PANELS);
-    this.opacityInput.value = String(opacity);
     const d = input.loaded;
+    // while the next image loads, its overlay panels are those of the last one (no flicker when stepping)
+    const shown = d ? OVERLAYS.filter((kind) => d.overlays[kind]) : this.shown.map(([k]) => k).filter(isOverlay);
+    this.setPanels([...(input.panels ?? PANELS), ...shown.map((kind): DetailPanel => [kind, kind])]);
+    this.opacityInput.value = String(opacity);
     const loss = d ? ` · loss ${fmtNum(d.loss)}` : input.hasImages ? " · loading…" : " · these results kept no images";
     this.title.textContent = `#${input.index}${loss} · ${input.position}${d?.note ? ` · ${d.note}` : ""}`;
     this.el.classList.toggle("sw-loading", !d);
     if (!d) return;
-    for (const [layer, canvas] of this.canvases) paint(canvas, d, layer, input.cell, input.palette, opacity);
+    for (const [layer, canvas] of this.canvases) {
+      if (!isOverlay(layer)) paint(canvas, d, layer, input.cell, input.palette, opacity);
+      else this.drawOverlay(layer, canvas, d);
+    }
     const cm = denseConfusion(d.cells, d.counts, input.classes.length);
     this.stats.replaceChildren(confusionTable(cm, input), input.iouTable?.(cm) ?? iouTable(cm, input));
+  }
+
+  /** An overlay panel: its pixels over the dimmed image, their count in the caption and in data-pixels. */
+  private drawOverlay(kind: OverlayKind, canvas: HTMLCanvasElement, d: Loaded): void {
+    const overlay = d.overlays[kind];
+    const fig = this.figures.get(kind);
+    if (!overlay || !fig) return;
+    paintOverlay(canvas, d, overlay, kind);
+    fig.dataset.pixels = String(overlay.count);
+    const caption = fig.querySelector("figcaption");
+    if (caption) caption.textContent = `${overlay.label} · ${fmtInt(overlay.count)} px`;
   }
 
   focus(): void {
@@ -210,7 +237,12 @@ export class Detail {
     const [t, p] = [d.truth[i], d.pred[i]];
     const mark = t === p ? "✓" : "✗";
     const predicted = d.predB ? `A: ${name(p)} · B: ${name(d.predB[i])}` : `predicted: ${name(p)}`;
-    this.under.textContent = `${mark} truth: ${name(t)} · ${predicted} · (${i % d.width}, ${Math.floor(i / d.width)})`;
+    const marks = [
+      d.overlays.boundary?.pixels[i] ? " · in the boundary band" : "",
+      d.overlays.confident?.pixels[i] ? " · confident disagreement" : "",
+    ].join("");
+    const at = `(${i % d.width}, ${Math.floor(i / d.width)})`;
+    this.under.textContent = `${mark} truth: ${name(t)} · ${predicted}${marks} · ${at}`;
   }
 
   private readonly onKey = (e: KeyboardEvent) => {

@@ -1,5 +1,6 @@
-// Class-index masks travel as the PNGs the kernel stores (8-bit or 16-bit greyscale). A canvas would
-// colour-manage and cut 16-bit values to 8, so they are decoded here exactly: chunks, inflate, unfilter.
+// Class-index masks travel as the PNGs the kernel stores (8-bit or 16-bit greyscale; the confident-disagreement
+// mask 1-bit). A canvas would colour-manage and cut 16-bit values to 8, so they are decoded here exactly: chunks,
+// inflate, unfilter.
 
 import type { Mask, MaskDtype } from "./protocol";
 
@@ -21,25 +22,38 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } | 
   return { width: dv.getUint32(16), height: dv.getUint32(20) };
 }
 
-/** Decode an 8- or 16-bit greyscale, non-interlaced PNG into class indices; throws on anything else. */
+/**
+ * Decode a 1-, 8- or 16-bit greyscale, non-interlaced PNG into class indices (1-bit: 0 or 1, as uint8); throws on
+ * anything else.
+ */
 export async function decodeMask(bytes: Uint8Array): Promise<DecodedMask> {
   const { header, data } = readChunks(bytes);
   const { width, height, depth } = header;
-  const bpp = depth / 8;
+  const bpp = Math.max(1, depth / 8); // the filters' byte distance: 1 below 8 bits
   const raw = await inflate(data);
-  const stride = width * bpp;
+  const stride = depth === 1 ? Math.ceil(width / 8) : width * bpp;
   if (raw.length < height * (stride + 1)) throw new Error("png: image data is truncated");
-  const pixels = unfilter(raw, width, height, bpp);
+  const pixels = unfilter(raw, stride, height, bpp);
+  if (depth === 1) return { width, height, dtype: "uint8", mask: unpackBits(pixels, width, height, stride) };
   if (depth === 8) return { width, height, dtype: "uint8", mask: pixels };
   const mask = new Uint16Array(width * height);
   for (let i = 0; i < mask.length; i++) mask[i] = (pixels[2 * i] << 8) | pixels[2 * i + 1]; // big-endian
   return { width, height, dtype: "uint16", mask };
 }
 
+/** Rows of packed bits (most significant first, each row starting on a byte) → one byte per pixel. */
+function unpackBits(packed: Uint8Array, width: number, height: number, stride: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) out[y * width + x] = (packed[y * stride + (x >> 3)] >> (7 - (x & 7))) & 1;
+  }
+  return out;
+}
+
 interface Header {
   width: number;
   height: number;
-  depth: 8 | 16;
+  depth: 1 | 8 | 16;
 }
 
 function readChunks(bytes: Uint8Array): { header: Header; data: Uint8Array } {
@@ -74,11 +88,11 @@ function checkHeader(body: Uint8Array): Header {
   const width = dv.getUint32(0);
   const height = dv.getUint32(4);
   const [depth, colorType, , , interlace] = body.subarray(8, 13);
-  if (colorType !== 0 || (depth !== 8 && depth !== 16) || interlace !== 0) {
-    throw new Error(`png: expected an 8/16-bit greyscale mask, got type ${colorType} depth ${depth}`);
+  if (colorType !== 0 || (depth !== 1 && depth !== 8 && depth !== 16) || interlace !== 0) {
+    throw new Error(`png: expected a 1/8/16-bit greyscale mask, got type ${colorType} depth ${depth}`);
   }
   if (width === 0 || height === 0 || width * height > MAX_PIXELS) throw new Error("png: bad size");
-  return { width, height, depth };
+  return { width, height, depth: depth as 1 | 8 | 16 };
 }
 
 async function inflate(data: Uint8Array): Promise<Uint8Array> {
@@ -103,9 +117,8 @@ async function inflate(data: Uint8Array): Promise<Uint8Array> {
   return out;
 }
 
-/** Undo the per-row filters (PNG spec §9) into tightly packed rows. */
-function unfilter(raw: Uint8Array, width: number, height: number, bpp: number): Uint8Array {
-  const stride = width * bpp;
+/** Undo the per-row filters (PNG spec §9) of rows of `stride` bytes into tightly packed rows. */
+function unfilter(raw: Uint8Array, stride: number, height: number, bpp: number): Uint8Array {
   const out = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)];

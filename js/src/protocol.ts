@@ -272,6 +272,20 @@ export interface DetailReply extends Encoded {
   counts: Int32Array;
   /** Said beside the image's title when set (the offline report: "thumbnail size ..."); text. */
   note?: string;
+  /** The detail overlays' inputs (issue 11; absent parts and fields are null). */
+  overlays: OverlayFields;
+}
+
+/** What the detail view's overlays need beside the masks (PROTOCOL.md, "detail"). */
+export interface OverlayFields {
+  /** The pass's boundary band half-width d at the original resolution; null: the band was off. */
+  boundaryWidth: number | null;
+  /** d at the stored detail resolution (smaller when the detail was stored downscaled). */
+  bandWidth: number | null;
+  /** The confidence threshold τ of confident disagreements; null: off. */
+  confidence: number | null;
+  /** The stored confident-disagreement mask (a 1-bit PNG), taken out of the parts; null when not sent. */
+  confident: Uint8Array | null;
 }
 
 interface ItemHeader {
@@ -346,13 +360,26 @@ export function decodeReply(content: unknown, buffers: readonly unknown[] = []):
   }
   if (msg.kind === "detail") {
     const n = partsOf(msg);
-    const p = encoded(msg as unknown as ItemHeader, msg.image_mime, buffers.slice(0, n));
+    const parts = buffers.slice(0, n);
+    // the confident mask is named by its position, so the positional extra parts (a comparison's B) stay put
+    const at = msg.confident_part;
+    const confident = Number.isInteger(at) && (at as number) >= 3 && (at as number) < n ? (at as number) : null;
+    const mask = confident === null ? null : asBytes(parts.splice(confident, 1)[0]).slice();
+    const p = encoded(msg as unknown as ItemHeader, msg.image_mime, parts);
     const loss = msg.loss === null || msg.loss === undefined ? Number.NaN : Number(msg.loss);
     const cells = int32s(buffers[n], "cells").slice();
     const counts = int32s(buffers[n + 1], "counts").slice();
     if (cells.length !== counts.length) throw new Error("detail: cells and counts differ in length");
     const note = typeof msg.note === "string" ? msg.note : undefined;
-    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts, note };
+    const width = (v: unknown) => (Number.isInteger(v) && (v as number) >= 1 ? (v as number) : null);
+    const tau = typeof msg.confidence === "number" && msg.confidence > 0 && msg.confidence <= 1 ? msg.confidence : null;
+    const overlays = {
+      boundaryWidth: width(msg.boundary_width),
+      bandWidth: width(msg.band_width),
+      confidence: tau,
+      confident: mask,
+    };
+    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts, note, overlays };
   }
   return null;
 }
