@@ -244,10 +244,11 @@ def _check_within(
 
 def _images(reader: NpzReader, prefix: str, n: int, c: int) -> ImageStore:
     """The image store: each part's pointers, then its bytes, then every image checked."""
-    _check_inflation(reader, [f"{prefix}{part}_data" for part in savefile_images.PARTS], n)
-    arrays: dict[str, NDArray[Any]] = {}
     optional = [p for p in savefile_images.OPTIONAL_PARTS if f"{prefix}{p}_data" in reader.names]
-    for part in [*savefile_images.PARTS, *optional]:
+    parts = [*savefile_images.PARTS, *optional]
+    _check_inflation(reader, [f"{prefix}{part}_data" for part in parts], n)
+    arrays: dict[str, NDArray[Any]] = {}
+    for part in parts:
         ptr = _pointers(reader, f"{prefix}{part}_ptr", n)
         limit = n * savefile_images.max_blob_bytes(part)
         spec = Spec("u", (int(ptr[-1]),), limit, 1)

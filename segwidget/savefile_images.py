@@ -97,6 +97,7 @@ def _check_sizes(parts: dict[str, list[bytes]], i: int) -> None:
                 f"{_where(i, CONFIDENT)} is {size[1]}×{size[0]} pixels; it must have the size "
                 f"of the image's masks ({detail[1]}×{detail[0]})"
             )
+        _check_blob_size(parts, i, CONFIDENT, size)
     thumb = _check_image(parts, i, "thumb_")
     if max(thumb) > THUMB_SIDE or thumb[0] > detail[0] or thumb[1] > detail[1]:
         raise FileProblem(
@@ -114,13 +115,21 @@ def _check_image(parts: dict[str, list[bytes]], i: int, prefix: str) -> tuple[in
     if len(set(sizes.values())) > 1:
         shown = ", ".join(f"{PARTS[p]} {w}×{h}" for p, (h, w) in sizes.items())
         raise FileProblem(f"image {i}'s parts disagree on its size: {shown}")
-    for part, (h, w) in sizes.items():
-        if len(parts[part][i]) > blob_limit(h * w):
-            raise FileProblem(
-                f"{_where(i, part)} takes {len(parts[part][i])} bytes, more than the "
-                f"{blob_limit(h * w)} any {w}×{h} image encodes to (padded?)"
-            )
+    for part, size in sizes.items():
+        _check_blob_size(parts, i, part, size)
     return sizes[prefix + "image"]
+
+
+def _check_blob_size(
+    parts: dict[str, list[bytes]], i: int, part: str, size: tuple[int, int]
+) -> None:
+    """No encoder writes more than ``blob_limit`` bytes for an image of ``size``."""
+    h, w = size
+    if len(parts[part][i]) > blob_limit(h * w):
+        raise FileProblem(
+            f"{_where(i, part)} takes {len(parts[part][i])} bytes, more than the "
+            f"{blob_limit(h * w)} any {w}×{h} image encodes to (padded?)"
+        )
 
 
 def _check_mask_values(parts: dict[str, list[bytes]], i: int, part: str, n_classes: int) -> None:

@@ -35,7 +35,8 @@ PARTS = ("image", "truth", "prediction", "thumb_image", "thumb_truth", "thumb_pr
 
 
 def valid_results(seed: int = 0, n: int = N, c: int = C) -> segwidget.Results:
-    """Results with every optional part: images, boundary/confident counts, columns, tags."""
+    """Results with every optional part: images with confident masks, boundary/confident
+    counts, columns, tags."""
     rng = np.random.default_rng(seed)
     dense = np.where(rng.random((n, c, c)) < 0.4, rng.integers(1, 50, (n, c, c)), 0)
     boundary = np.minimum(dense, rng.integers(0, 20, dense.shape))
@@ -44,7 +45,9 @@ def valid_results(seed: int = 0, n: int = N, c: int = C) -> segwidget.Results:
     for _ in range(n):
         truth = rng.integers(0, c, (6, 8))
         truth[0, 0] = 255  # a void pixel
-        store.add(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8), truth, (truth + 1) % c)
+        prediction = (truth + 1) % c
+        sure = (rng.random(truth.shape) < 0.3) & (truth != 255)  # wrong everywhere here
+        store.add(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8), truth, prediction, sure)
     return segwidget.Results(
         classes=[f"class {k}" for k in range(c)],
         losses=rng.random(n),

@@ -213,7 +213,7 @@ def _padded(part: str, blob: bytes, pad: int) -> bytes:
     return blob[:-2] + bytes(pad) + blob[-2:] if part.endswith("image") else blob + bytes(pad)
 
 
-@pytest.mark.parametrize("part", ["image", "truth", "thumb_prediction"])
+@pytest.mark.parametrize("part", ["image", "truth", "thumb_prediction", "confident"])
 def test_pictures_padded_with_zeros_are_refused_before_inflating(tmp_path: Path, part: str) -> None:
     """Every image's part padded with 10 MiB of zeros: 50 MiB from a file of ~100 kB.
     Refused from the zip's records: the member is never inflated (traced peak < 8 MiB)."""
@@ -236,7 +236,8 @@ def test_pictures_padded_with_zeros_are_refused_before_inflating(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("part", "limit"), [("image", 65824), ("truth", 65824),
-                                             ("thumb_prediction", 65824)])  # fmt: skip
+                                             ("thumb_prediction", 65824),
+                                             ("confident", 65824)])  # fmt: skip
 def test_a_picture_padded_within_the_budget_is_refused_by_its_size(
     tmp_path: Path, part: str, limit: int
 ) -> None:
