@@ -23,6 +23,9 @@ DELEGATED = (
     "save",
     "mean_iou",
     "pixel_accuracy",
+    "suspect_labels",
+    "boundary_error_share",
+    "confident_confusion",
 )
 
 

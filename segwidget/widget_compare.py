@@ -30,7 +30,10 @@ COMPARISON_OVERLAYS = ("prediction-b", "difference")  # thumbnail overlays that 
 B_ARRAYS = ("pooled_b", "mean_cm_b", "losses_b", "cell_ptr_b", "cell_image_b", "cell_count_b")
 KERNEL_OWNED = frozenset({"comparison_summary", *B_ARRAYS})
 # Results questions about one model: on a comparison they answer for the model shown
-PER_MODEL = ("top_losses", "mean_confusion", "image_confusion", "most_confused", "show")
+PER_MODEL = (
+    "top_losses", "mean_confusion", "image_confusion", "most_confused", "show",
+    "suspect_labels", "boundary_error_share", "confident_confusion",
+)  # fmt: skip
 
 _View = TypeVar("_View", bound="ComparisonView")
 

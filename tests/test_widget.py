@@ -262,6 +262,10 @@ def test_explorer_answers_the_results_api(explorer: SegExplorer) -> None:
     np.testing.assert_array_equal(explorer.image_confusion(4), r.image_confusion(4))
     assert explorer.most_confused(2) == r.most_confused(2)
     assert explorer.show(2).size == r.show(2).size
+    ranked, expected = explorer.suspect_labels(), r.suspect_labels()
+    np.testing.assert_array_equal(ranked.indices, expected.indices)
+    np.testing.assert_array_equal(explorer.confident_confusion(), r.confident_confusion())
+    np.testing.assert_equal(explorer.boundary_error_share(), r.boundary_error_share())
 
 
 def test_browser_update_with_unknown_keys_never_raises(

@@ -289,6 +289,8 @@ def test_methods_answer_for_the_comparison(cx, comparison, tmp_path) -> None:
     np.testing.assert_array_equal(explorer.top_losses(3)[1], comparison.b.top_losses(3)[1])
     np.testing.assert_array_equal(explorer.confusion(), comparison.b.confusion("true"))
     assert explorer.most_confused(2) == comparison.b.most_confused(2)
+    suspects = comparison.b.suspect_labels()
+    np.testing.assert_array_equal(explorer.suspect_labels().indices, suspects.indices)
     explorer.model = "delta"
     saved = explorer.save(tmp_path / "run")
     loaded = segwidget.load(saved)
