@@ -6,53 +6,18 @@
 //
 // Run: node bench/bench_regions.mjs [--images 10000] [--classes 150] [--repeats 15]
 
-import * as esbuild from "esbuild";
+import { arg, bundle, cellMajor, seeded } from "./frontend_setup.mjs";
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const N = arg("images", 10_000);
 const C = arg("classes", 150);
 const REPEATS = arg("repeats", 15);
 
-const entry = `
+const { activeCounts, pooledOf, rank, rankConfident, regionData } = await bundle(`
 export { activeCounts } from "./counts";
 export { rank } from "./ranking";
 export { pooledOf, rankConfident, regionData } from "./regions";
-`;
-const built = await esbuild.build({
-  stdin: { contents: entry, resolveDir: "js/src", loader: "ts" },
-  bundle: true,
-  format: "esm",
-  write: false,
-  logLevel: "error",
-});
-const url = `data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString("base64")}`;
-const { activeCounts, pooledOf, rank, rankConfident, regionData } = await import(url);
-
-let seed = 1;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-
-/** A cell-major index of per-image maps {cell: count} (cells ascending per image, images ascending per cell). */
-function cellMajor(perImage) {
-  const cellPtr = new Int32Array(C * C + 1);
-  for (const cells of perImage) for (const k of cells.keys()) cellPtr[k + 1]++;
-  for (let k = 0; k < C * C; k++) cellPtr[k + 1] += cellPtr[k];
-  const fill = cellPtr.slice(0, -1);
-  const cellImage = new Int32Array(cellPtr[C * C]);
-  const cellCount = new Int32Array(cellPtr[C * C]);
-  perImage.forEach((cells, n) => {
-    for (const [k, count] of [...cells].sort((a, b) => a[0] - b[0])) {
-      cellImage[fill[k]] = n;
-      cellCount[fill[k]++] = count;
-    }
-  });
-  return { C, N, cellPtr, cellImage, cellCount };
-}
+`);
+const random = seeded();
 
 // synthetic counts as bench_slices.mjs: a few classes per image, errors to two neighbours of each class; the band
 // holds a random part of each cell (most of an error, a little of a correct region), the confident part of an error
@@ -80,9 +45,9 @@ for (let n = 0; n < N; n++) {
   band.push(b);
   conf.push(c);
 }
-const index = cellMajor(all);
-const bandIndex = cellMajor(band);
-const confIndex = cellMajor(conf);
+const index = cellMajor(all, C);
+const bandIndex = cellMajor(band, C);
+const confIndex = cellMajor(conf, C);
 const data = {
   ...index,
   classes: Array.from({ length: C }, (_, c) => `class ${c}`),

@@ -5,38 +5,21 @@
 //
 // Run: node bench/bench_slices.mjs [--images 10000] [--classes 150] [--repeats 15]
 
-import * as esbuild from "esbuild";
+import { arg, bundle, cellMajor, seeded } from "./frontend_setup.mjs";
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
 const N = arg("images", 10_000);
 const C = arg("classes", 150);
 const REPEATS = arg("repeats", 15);
 
 // the front end's own modules, bundled in memory
-const entry = `
+const { activeCounts, rank, readColumns, restrict, sliceMask, sliceSummary } = await bundle(`
 export { activeCounts } from "./counts";
 export { rank } from "./ranking";
 export { readColumns, restrict, sliceMask, sliceSummary } from "./slices";
-`;
-const built = await esbuild.build({
-  stdin: { contents: entry, resolveDir: "js/src", loader: "ts" },
-  bundle: true,
-  format: "esm",
-  write: false,
-  logLevel: "error",
-});
-const url = `data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString("base64")}`;
-const { activeCounts, rank, readColumns, restrict, sliceMask, sliceSummary } = await import(url);
+`);
 
 // synthetic sparse counts: each image holds a few classes, errors go to two neighbours of each class
-let seed = 1;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
+const random = seeded();
 const perImage = [];
 for (let n = 0; n < N; n++) {
   const cells = new Map();
@@ -49,18 +32,7 @@ for (let n = 0; n < N; n++) {
   }
   perImage.push(cells);
 }
-const cellPtr = new Int32Array(C * C + 1);
-for (const cells of perImage) for (const k of cells.keys()) cellPtr[k + 1]++;
-for (let k = 0; k < C * C; k++) cellPtr[k + 1] += cellPtr[k];
-const fill = cellPtr.slice(0, -1);
-const cellImage = new Int32Array(cellPtr[C * C]);
-const cellCount = new Int32Array(cellPtr[C * C]);
-perImage.forEach((cells, n) => {
-  for (const [k, count] of [...cells].sort((a, b) => a[0] - b[0])) {
-    cellImage[fill[k]] = n;
-    cellCount[fill[k]++] = count;
-  }
-});
+const { cellPtr, cellImage, cellCount } = cellMajor(perImage, C);
 const pooled = new Float64Array(C * C);
 for (let k = 0; k < C * C; k++) for (let j = cellPtr[k]; j < cellPtr[k + 1]; j++) pooled[k] += cellCount[j];
 const data = {

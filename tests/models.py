@@ -174,3 +174,19 @@ def smooth_images(n: int, h: int = 32, w: int = 40, seed: int = 0) -> torch.Tens
             a, b, phase = gen.uniform(0.5, 2.5, size=3)
             out[i, ch] = 0.5 + 0.4 * np.sin(2 * a * xx + 2 * b * yy + 6 * phase)
     return torch.from_numpy(out)
+
+
+class CountingLoader:
+    """Batches that count how often they are iterated and how often each batch is read."""
+
+    def __init__(self, batches: list) -> None:
+        self.batches, self.iterations, self.reads = batches, 0, [0] * len(batches)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator:
+        self.iterations += 1
+        for b, batch in enumerate(self.batches):
+            self.reads[b] += 1
+            yield batch

@@ -135,6 +135,25 @@ def set_blob(arrays: Arrays, part: str, i: int, blob: bytes) -> None:
     arrays[f"images_{part}_ptr"] = np.cumsum([0] + [len(b) for b in items]).astype(np.int64)
 
 
+def replacing(name: str, value: Callable[[Arrays], np.ndarray]) -> Callable[[Arrays], None]:
+    """A change to a file's arrays: member ``name`` becomes ``value(arrays)``."""
+
+    def change(arrays: Arrays) -> None:
+        arrays[name] = value(arrays)
+
+    return change
+
+
+def editing(name: str, at: int | slice, value: int) -> Callable[[Arrays], None]:
+    """A change to a file's arrays: ``value`` written at ``at`` in a copy of member ``name``."""
+
+    def change(arrays: Arrays) -> None:
+        arrays[name] = arrays[name].copy()
+        arrays[name][at] = value
+
+    return change
+
+
 def refused(path: Path, *fragments: str) -> str:
     """Load ``path``, expect a ``SaveFileError`` naming it and saying each fragment (regex)."""
     with pytest.raises(SaveFileError) as info:

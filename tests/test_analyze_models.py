@@ -10,28 +10,19 @@ import numpy as np
 import pytest
 import torch
 from expect import assert_reference, first_batches
-from models import Passthrough, Raising, SmallConvNet, logit_batches, smooth_images
+from models import (
+    CountingLoader,
+    Passthrough,
+    Raising,
+    SmallConvNet,
+    logit_batches,
+    smooth_images,
+)
 
 import segwidget
 from segwidget import AnalysisError, InputError
 
 CLASSES = ["a", "b", "c", "d"]
-
-
-class _CountingLoader:
-    """A list of dict batches that counts how often it is iterated and each batch is read."""
-
-    def __init__(self, batches: list) -> None:
-        self.batches, self.iterations, self.reads = batches, 0, [0] * len(batches)
-
-    def __len__(self) -> int:
-        return len(self.batches)
-
-    def __iter__(self):
-        self.iterations += 1
-        for b, batch in enumerate(self.batches):
-            self.reads[b] += 1
-            yield batch
 
 
 @pytest.fixture
@@ -67,7 +58,7 @@ def _assert_same(got: segwidget.Results, expected: segwidget.Results) -> None:
 def test_equals_separate_passes_over_one_iteration(scenes) -> None:
     models = _models()
     kwargs = {"collect": ["city"], "metadata": {"night": [0, 1, 0, 0, 1, 1, 0]}, "progress": False}
-    loader = _CountingLoader(scenes)
+    loader = CountingLoader(scenes)
     together = segwidget.analyze_models(models, loader, CLASSES, **kwargs)
     assert loader.iterations == 1 and loader.reads == [1, 1, 1]
     assert models[0].training and not models[1].training  # each one's mode restored

@@ -16,27 +16,14 @@ from savefiles import (
     Arrays,
     C,
     N,
+    editing,
     get_meta,
     refused,
+    replacing,
     set_meta,
     valid_arrays,
     write,
 )
-
-
-def _set(name: str, value: Callable[[Arrays], np.ndarray]) -> Callable[[Arrays], None]:
-    def change(arrays: Arrays) -> None:
-        arrays[name] = value(arrays)
-
-    return change
-
-
-def _edit(name: str, at: int | slice, value: int) -> Callable[[Arrays], None]:
-    def change(arrays: Arrays) -> None:
-        arrays[name] = arrays[name].copy()
-        arrays[name][at] = value
-
-    return change
 
 
 def _swap_first_cells(arrays: Arrays) -> None:
@@ -69,89 +56,89 @@ def _confident_on_diagonal(arrays: Arrays) -> None:
 
 CASES = [
     pytest.param(
-        _set("losses", lambda a: a["losses"][:, None]),
+        replacing("losses", lambda a: a["losses"][:, None]),
         "expected one loss per image",
         id="losses-2d",
     ),
     pytest.param(
-        _set("losses", lambda a: np.arange(N)),
+        replacing("losses", lambda a: np.arange(N)),
         "'losses' has dtype int64; expected floats",
         id="losses-integers",
     ),
     pytest.param(  # N is what nonfinite_pixels and cm_ptr agree on: losses is the odd one
-        _set("losses", lambda a: a["losses"][:-1]),
+        replacing("losses", lambda a: a["losses"][:-1]),
         r"'losses' has shape \(4,\); expected \(5,\)",
         id="losses-one-short",
     ),
     pytest.param(
-        _set("losses", lambda a: np.append(a["losses"], 0.5)),
+        replacing("losses", lambda a: np.append(a["losses"], 0.5)),
         r"'losses' has shape \(6,\); expected \(5,\)",
         id="losses-one-long",
     ),
     pytest.param(
-        _set("losses", lambda a: a["losses"] + 0j),
+        replacing("losses", lambda a: a["losses"] + 0j),
         "dtype complex128; expected floats",
         id="losses-complex",
     ),
     pytest.param(
-        _set("nonfinite_pixels", lambda a: np.zeros(N - 1, int)),
+        replacing("nonfinite_pixels", lambda a: np.zeros(N - 1, int)),
         r"'nonfinite_pixels' has shape \(4,\); expected \(5,\)",
         id="nonfinite-length",
     ),
     pytest.param(
-        _edit("nonfinite_pixels", 2, -3),
+        editing("nonfinite_pixels", 2, -3),
         "'nonfinite_pixels' holds -3 at 2; values are ≥ 0",
         id="nonfinite-negative",
     ),
     pytest.param(
-        _set("nonfinite_pixels", lambda a: np.zeros(N)),
+        replacing("nonfinite_pixels", lambda a: np.zeros(N)),
         "dtype float64; expected integers",
         id="nonfinite-floats",
     ),
-    pytest.param(_edit("cm_ptr", 0, 1), "'cm_ptr' starts at 1, not 0", id="ptr-not-from-zero"),
+    pytest.param(editing("cm_ptr", 0, 1), "'cm_ptr' starts at 1, not 0", id="ptr-not-from-zero"),
     pytest.param(
-        _edit("cm_ptr", slice(2, None), 10**6),
+        editing("cm_ptr", slice(2, None), 10**6),
         r"'cm_ptr' gives image 1 \d+ cells; 4 classes have 16",
         id="ptr-too-many-cells",
     ),
-    pytest.param(_edit("cm_ptr", 3, 0), "'cm_ptr' decreases at image 2", id="ptr-going-down"),
+    pytest.param(editing("cm_ptr", 3, 0), "'cm_ptr' decreases at image 2", id="ptr-going-down"),
     pytest.param(
-        _set("cm_ptr", lambda a: a["cm_ptr"][:-1]),
+        replacing("cm_ptr", lambda a: a["cm_ptr"][:-1]),
         r"'cm_ptr' has shape \(5,\); expected \(6,\)",
         id="ptr-length",
     ),
     pytest.param(
-        _set("cm_cell", lambda a: a["cm_cell"][:-1]),
+        replacing("cm_cell", lambda a: a["cm_cell"][:-1]),
         r"'cm_cell' has shape \(\d+,\); expected",
         id="ptr-end-short",
     ),
     pytest.param(
-        _edit("cm_cell", -1, C * C),
+        editing("cm_cell", -1, C * C),
         "image 4 has cell id 16, outside 0..15 for 4 classes",
         id="cell-out-of-range",
     ),
-    pytest.param(_edit("cm_cell", 0, -1), "image 0 has cell id -1, outside", id="cell-negative"),
+    pytest.param(editing("cm_cell", 0, -1), "image 0 has cell id -1, outside", id="cell-negative"),
     pytest.param(
         _swap_first_cells,
         "image 0's cell ids are not strictly increasing",
         id="cell-not-increasing",
     ),
     pytest.param(
-        _set("cm_cell", lambda a: a["cm_cell"] + 0.0),
+        replacing("cm_cell", lambda a: a["cm_cell"] + 0.0),
         "'cm_cell' has dtype float64",
         id="cell-floats",
     ),
     pytest.param(
-        _edit("cm_count", 1, 0), "'cm_count' holds 0 at 1; values are ≥ 1", id="count-zero"
+        editing("cm_count", 1, 0), "'cm_count' holds 0 at 1; values are ≥ 1", id="count-zero"
     ),
-    pytest.param(_edit("cm_count", 0, -5), "holds -5 at 0", id="count-negative"),
+    pytest.param(editing("cm_count", 0, -5), "holds -5 at 0", id="count-negative"),
     pytest.param(
-        _edit("cm_count", 0, 2**31),
+        editing("cm_count", 0, 2**31),
         "image 0 has 2147483648 pixels in one cell; at most 2147483647 fit",
         id="count-beyond-int32",
     ),
     pytest.param(
-        _set("cm_count", lambda a: a["cm_count"].astype(np.uint64) + np.uint64(2**63)),
+        replacing("cm_count", lambda a: a["cm_count"].astype(np.uint64) + np.uint64(2**63)),
         "beyond the int64 range",
         id="count-beyond-int64",
     ),
@@ -176,57 +163,57 @@ CASES = [
         id="confident-on-diagonal",
     ),
     pytest.param(
-        _set("fingerprints", lambda a: a["fingerprints"].astype(np.int64)),
+        replacing("fingerprints", lambda a: a["fingerprints"].astype(np.int64)),
         "'fingerprints' has dtype int64; expected unsigned",
         id="fingerprints-signed",
     ),
     pytest.param(
-        _set("fingerprints", lambda a: a["fingerprints"].astype(np.uint32)),
+        replacing("fingerprints", lambda a: a["fingerprints"].astype(np.uint32)),
         "dtype uint32; expected 8-byte items",
         id="fingerprints-uint32",
     ),
     pytest.param(
-        _set("image_sizes", lambda a: a["image_sizes"][:, 0]),
+        replacing("image_sizes", lambda a: a["image_sizes"][:, 0]),
         r"'image_sizes' has shape \(5,\); expected \(5, 2\)",
         id="image_sizes-flat",
     ),
     pytest.param(
-        _edit("image_sizes", (1, 0), 0),
+        editing("image_sizes", (1, 0), 0),
         r"'image_sizes' holds 0 at \(1, 0\); values are ≥ 1",
         id="image_sizes-zero",
     ),
     pytest.param(
-        _edit("dataset_indices", 0, -1),
+        editing("dataset_indices", 0, -1),
         "'dataset_indices' holds -1 at 0",
         id="dataset_indices-negative",
     ),
     pytest.param(
-        _set("metadata_1", lambda a: a["metadata_1"][:-1]),
+        replacing("metadata_1", lambda a: a["metadata_1"][:-1]),
         r"'metadata_1' has shape \(4,\); expected \(5,\)",
         id="column-length",
     ),
     pytest.param(
-        _set("metadata_1", lambda a: a["metadata_1"][:, None]),
+        replacing("metadata_1", lambda a: a["metadata_1"][:, None]),
         r"has shape \(5, 1\)",
         id="column-2d",
     ),
     pytest.param(
-        _set("metadata_1", lambda a: a["metadata_1"] + 1j),
+        replacing("metadata_1", lambda a: a["metadata_1"] + 1j),
         "'metadata_1' has dtype complex128",
         id="column-complex",
     ),
     pytest.param(
-        _set("metadata_0", lambda a: np.array([b"bonn"] * N)),
+        replacing("metadata_0", lambda a: np.array([b"bonn"] * N)),
         "'metadata_0' has dtype |S4",
         id="column-bytes",
     ),
     pytest.param(
-        _set("metadata_3", lambda a: np.array([0, 1, 2, 0, 1], np.uint8).view(np.bool_)),
+        replacing("metadata_3", lambda a: np.array([0, 1, 2, 0, 1], np.uint8).view(np.bool_)),
         "neither true nor false",
         id="column-not-a-boolean",
     ),
     pytest.param(
-        _set("metadata_0", lambda a: np.array([0xD800] * N, np.uint32).view("<U1")),
+        replacing("metadata_0", lambda a: np.array([0xD800] * N, np.uint32).view("<U1")),
         "'metadata_0' \\(metadata column 'city'\\) holds text that is not valid Unicode",
         id="column-bad-unicode",
     ),

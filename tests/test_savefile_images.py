@@ -19,10 +19,12 @@ from savefiles import (
     Arrays,
     C,
     blobs,
+    editing,
     jpeg_declaring,
     png,
     png_declaring,
     refused,
+    replacing,
     set_blob,
     valid_arrays,
     valid_results,
@@ -31,21 +33,6 @@ from savefiles import (
 
 import segwidget
 from segwidget.image_store import ImageStore
-
-
-def _set(name: str, value: Callable[[Arrays], np.ndarray]) -> Callable[[Arrays], None]:
-    def change(arrays: Arrays) -> None:
-        arrays[name] = value(arrays)
-
-    return change
-
-
-def _edit(name: str, at: int | slice, value: int) -> Callable[[Arrays], None]:
-    def change(arrays: Arrays) -> None:
-        arrays[name] = arrays[name].copy()
-        arrays[name][at] = value
-
-    return change
 
 
 def _blob(part: str, i: int, make: Callable[[bytes], bytes]) -> Callable[[Arrays], None]:
@@ -64,17 +51,17 @@ def _damage_idat(blob: bytes) -> bytes:
 
 IMAGE_CASES = [
     pytest.param(
-        _set("images_truth_ptr", lambda a: a["images_truth_ptr"] - 1),
+        replacing("images_truth_ptr", lambda a: a["images_truth_ptr"] - 1),
         "'images_truth_ptr' starts at -1",
         id="ptr-not-from-zero",
     ),
     pytest.param(
-        _edit("images_truth_ptr", 2, 0),
+        editing("images_truth_ptr", 2, 0),
         "'images_truth_ptr' decreases at image 1",
         id="ptr-decreasing",
     ),
     pytest.param(
-        _set(
+        replacing(
             "images_truth_data",
             lambda a: np.concatenate([a["images_truth_data"], [0]]).astype(np.uint8),
         ),

@@ -19,27 +19,12 @@ from comm_helpers import (
     small_results,
     update,
 )
+from models import CountingLoader
 
 import segwidget
 from segwidget import SegExplorer
 from segwidget.comparison import Comparison
 from segwidget.imaging import decode
-
-
-class _CountingLoader:
-    """Batches that count how often they are iterated and each batch is read."""
-
-    def __init__(self, batches: list) -> None:
-        self.batches, self.iterations, self.reads = batches, 0, [0] * len(batches)
-
-    def __len__(self) -> int:
-        return len(self.batches)
-
-    def __iter__(self):
-        self.iterations += 1
-        for b, batch in enumerate(self.batches):
-            self.reads[b] += 1
-            yield batch
 
 
 def _model(seed: int) -> torch.nn.Module:
@@ -63,7 +48,7 @@ def cx(comparison: Comparison):
 
 
 def test_compare_iterates_the_loader_once_and_equals_separate_passes() -> None:
-    loader = _CountingLoader(small_batches())
+    loader = CountingLoader(small_batches())
     explorer = SegExplorer.compare(
         _model(0), _model(1), loader, CLASSES, names=("old", "new"), progress=False
     )
@@ -80,7 +65,7 @@ def test_compare_iterates_the_loader_once_and_equals_separate_passes() -> None:
 
 
 def test_compare_refuses_bad_names_before_the_pass() -> None:
-    loader = _CountingLoader(small_batches())
+    loader = CountingLoader(small_batches())
     with pytest.raises(ValueError, match="names must be two different"):
         SegExplorer.compare(_model(0), _model(1), loader, CLASSES, names=("same", "same"))
     assert loader.iterations == 0

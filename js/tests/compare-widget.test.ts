@@ -1,11 +1,9 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { rankChanges } from "../src/compare-ranking";
-import type { Model } from "../src/protocol";
 import { truthPixels } from "../src/slices";
-import widget from "../src/widget";
 import { compareCases, modelA, modelB } from "./compare-fixture";
-import { dv, FakeModel } from "./fake-model";
+import { dv, FakeModel, mount, VIEW_DEFAULTS } from "./fake-model";
 
 /** The explorer's state for the fixture's comparison, as the kernel sends it. */
 function comparisonModel(): FakeModel {
@@ -32,17 +30,8 @@ function comparisonModel(): FakeModel {
     },
     model: "delta",
     direction: "worse",
-    selected_cell: null,
-    selected_image: null,
-    order: "share",
-    normalize: "true",
-    log_scale: false,
-    hide_diagonal: false,
+    ...VIEW_DEFAULTS,
     overlay: "difference",
-    loss_range: null,
-    visible_classes: [],
-    zoom: 1,
-    auto_focus: false,
   });
 }
 
@@ -50,23 +39,16 @@ const tick = () => new Promise((r) => setTimeout(r, 0));
 
 let model: FakeModel;
 let el: HTMLElement;
-let cleanup: () => void;
+let unmount: () => void;
 const q = (sel: string) => el.querySelector(sel) as HTMLElement;
 const thumbs = () => [...el.querySelectorAll<HTMLElement>('[data-testid="segwidget-thumb"]')];
 
 beforeEach(() => {
-  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
   model = comparisonModel();
-  el = document.createElement("div");
-  document.body.append(el);
-  cleanup = widget.render({ model: model as unknown as Model, el });
+  ({ el, unmount } = mount(model));
 });
 
-afterEach(() => {
-  cleanup();
-  el.remove();
-  vi.restoreAllMocks();
-});
+afterEach(() => unmount());
 
 /** The gallery shows what Python's comparison ranking says for this selection and direction. */
 function expectGallery(cell: [number, number] | null, direction: "worse" | "better"): void {

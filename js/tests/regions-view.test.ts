@@ -1,11 +1,9 @@
 // @vitest-environment jsdom
 // The region control, the confident order and the header's share in the whole widget (a fake model holding the
 // state the kernel sends for tests/region_fixture.py's Results), checked against Python's answers.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { fmtInt, fmtPct } from "../src/format";
-import type { Model } from "../src/protocol";
-import widget from "../src/widget";
-import { dv, FakeModel, tick } from "./fake-model";
+import { dv, FakeModel, mount, tick, VIEW_DEFAULTS } from "./fake-model";
 import json from "./fixtures/regions.json";
 
 interface Index {
@@ -64,23 +62,13 @@ function regionModel(withCounts = true): FakeModel {
     ...index("band", raw.band),
     ...index("conf", raw.conf),
     region: "all",
-    selected_cell: null,
-    selected_image: null,
-    order: "share",
-    normalize: "true",
-    log_scale: false,
-    hide_diagonal: false,
-    overlay: "prediction",
-    loss_range: null,
-    visible_classes: [],
-    zoom: 1,
-    auto_focus: false,
+    ...VIEW_DEFAULTS,
   });
 }
 
 let model: FakeModel;
 let el: HTMLElement;
-let cleanup: () => void;
+let unmount: () => void;
 const q = (sel: string) => el.querySelector(sel) as HTMLElement;
 const control = (name: string) => q(`[data-testid="segwidget-control"][data-name="${name}"]`) as HTMLSelectElement;
 const gallery = () => q('[data-testid="segwidget-gallery"]');
@@ -108,23 +96,16 @@ function tooltip(t: number, p: number): string {
   return q(".sw-tooltip").textContent ?? "";
 }
 
-function mount(withCounts = true): void {
-  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+function show(withCounts = true): void {
   model = regionModel(withCounts);
-  el = document.createElement("div");
-  document.body.append(el);
-  cleanup = widget.render({ model: model as unknown as Model, el });
+  ({ el, unmount } = mount(model));
 }
 
-afterEach(() => {
-  cleanup();
-  el.remove();
-  vi.restoreAllMocks();
-});
+afterEach(() => unmount());
 
 describe("region control", () => {
   it("sets the region trait; the heatmap's counts and the gallery follow the region", async () => {
-    mount();
+    show();
     const region = control("region");
     expect((region.parentElement as HTMLElement).hidden).toBe(false);
     expect(region.value).toBe("all");
@@ -152,7 +133,7 @@ describe("region control", () => {
   });
 
   it("the confident order ranks among all pixels, whatever the region, and says so", async () => {
-    mount();
+    show();
     choose(control("order"), "confident");
     expect(model.state.order).toBe("confident");
     await tick();
@@ -172,14 +153,14 @@ describe("region control", () => {
   });
 
   it("the header says the share of errors in the boundary band", () => {
-    mount();
+    show();
     const stats = q(".sw-stats").textContent ?? "";
     expect(stats).toContain(`boundary: ${fmtPct(raw.boundary_error_share)}`);
     expect(stats).toContain("of errors");
   });
 
   it("with a slice, the header's share is of the slice's images (Results.subset's)", async () => {
-    mount();
+    show();
     const { members, boundary_error_share: share } = raw.subsets[0];
     model.set("tags", { x: members });
     model.set("slice", { "tag:x": [true] });
@@ -191,7 +172,7 @@ describe("region control", () => {
   });
 
   it("is not offered without band counts, nor the confident order without confident counts", () => {
-    mount(false);
+    show(false);
     expect((control("region").parentElement as HTMLElement).hidden).toBe(true);
     const confident = control("order").querySelector('option[value="confident"]') as HTMLOptionElement;
     expect(confident.disabled).toBe(true);
@@ -199,7 +180,7 @@ describe("region control", () => {
   });
 
   it("a region set without band counts shows every pixel", async () => {
-    mount(false);
+    show(false);
     model.set("region", "interior");
     model.set("selected_cell", [0, 1]);
     await tick();

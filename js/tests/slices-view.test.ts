@@ -1,11 +1,9 @@
 // @vitest-environment jsdom
 // The filter bar, the tag bar and the gallery's picks in the whole widget (a fake model holding the state the
 // kernel sends for tests/slice_fixture.py's Results), checked against Python's Results.where(...) answers.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fmtInt, fmtPct } from "../src/format";
-import type { Model } from "../src/protocol";
-import widget from "../src/widget";
-import { dv, FakeModel, tick } from "./fake-model";
+import { dv, FakeModel, mount, tick, VIEW_DEFAULTS } from "./fake-model";
 import json from "./fixtures/slices.json";
 
 const XSS = "<img src=x onerror=window.__xss=1>";
@@ -51,23 +49,13 @@ function sliceModel(): FakeModel {
     slice: {},
     tags: raw.tags,
     picked_images: [],
-    selected_cell: null,
-    selected_image: null,
-    order: "share",
-    normalize: "true",
-    log_scale: false,
-    hide_diagonal: false,
-    overlay: "prediction",
-    loss_range: null,
-    visible_classes: [],
-    zoom: 1,
-    auto_focus: false,
+    ...VIEW_DEFAULTS,
   });
 }
 
 let model: FakeModel;
 let el: HTMLElement;
-let cleanup: () => void;
+let unmount: () => void;
 const q = (sel: string) => el.querySelector(sel) as HTMLElement;
 const all = (sel: string) => [...el.querySelectorAll<HTMLElement>(sel)];
 const gallery = () => q('[data-testid="segwidget-gallery"]');
@@ -88,18 +76,11 @@ const ranking = (c: Case, cell: [number, number] | null = null) =>
   ).indices;
 
 beforeEach(() => {
-  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
   model = sliceModel();
-  el = document.createElement("div");
-  document.body.append(el);
-  cleanup = widget.render({ model: model as unknown as Model, el });
+  ({ el, unmount } = mount(model));
 });
 
-afterEach(() => {
-  cleanup();
-  el.remove();
-  vi.restoreAllMocks();
-});
+afterEach(() => unmount());
 
 /** The gallery's rendered thumbnails are the first of `expected`, at their ranks, and it counts them all. */
 function expectGallery(expected: number[]): void {

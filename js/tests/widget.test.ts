@@ -1,10 +1,8 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { focusClasses, orderOf } from "../src/classview";
-import type { Model } from "../src/protocol";
 import { rank } from "../src/ranking";
-import widget from "../src/widget";
-import { dv, FakeModel, tick } from "./fake-model";
+import { dv, FakeModel, mount, tick, VIEW_DEFAULTS } from "./fake-model";
 import { index, losses, pooled } from "./fixture";
 
 function fixtureModel(): FakeModel {
@@ -19,39 +17,21 @@ function fixtureModel(): FakeModel {
     cell_ptr: dv(index.cellPtr),
     cell_image: dv(index.cellImage),
     cell_count: dv(index.cellCount),
-    selected_cell: null,
-    selected_image: null,
-    order: "share",
-    normalize: "true",
-    log_scale: false,
-    hide_diagonal: false,
-    overlay: "prediction",
-    loss_range: null,
-    visible_classes: [],
-    zoom: 1,
-    auto_focus: false,
+    ...VIEW_DEFAULTS,
   });
 }
 
 let model: FakeModel;
 let el: HTMLElement;
-let cleanup: () => void;
+let unmount: () => void;
 const q = (sel: string) => el.querySelector(sel) as HTMLElement;
 
 beforeEach(() => {
-  // jsdom has no canvas: drawing is skipped, layout and attributes are not.
-  vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
   model = fixtureModel();
-  el = document.createElement("div");
-  document.body.append(el);
-  cleanup = widget.render({ model: model as unknown as Model, el });
+  ({ el, unmount } = mount(model));
 });
 
-afterEach(() => {
-  cleanup();
-  el.remove();
-  vi.restoreAllMocks();
-});
+afterEach(() => unmount());
 
 /** Cell (t, p)'s centre from the DOM contract alone: origin + (cols.indexOf(p)+0.5, rows.indexOf(t)+0.5)·size. */
 function centre(canvas: HTMLElement, t: number, p: number): { x: number; y: number } {
@@ -251,7 +231,7 @@ describe("widget DOM contract", () => {
   });
 
   it("with many classes, focuses once on as many of the most confused as fit, then keeps the choice", async () => {
-    cleanup();
+    unmount();
     const C = 60;
     const big = new Float64Array(C * C);
     for (let c = 0; c < C; c++) big[c * C + c] = 1000;
@@ -269,7 +249,7 @@ describe("widget DOM contract", () => {
       cell_count: dv(new Int32Array(0)),
       auto_focus: true,
     });
-    cleanup = widget.render({ model: model as unknown as Model, el });
+    ({ el, unmount } = mount(model));
     await tick();
     const k = Math.floor((400 - 140) / 12);
     expect(model.state.visible_classes).toEqual(focusClasses(big, C, k));
@@ -282,9 +262,9 @@ describe("widget DOM contract", () => {
   });
 
   it("cleanup removes every listener and the DOM", () => {
-    cleanup();
+    unmount();
     expect(model.listenerCount()).toBe(0);
     expect(el.children.length).toBe(0);
-    cleanup = () => {};
+    unmount = () => {};
   });
 });
