@@ -22,10 +22,10 @@ from .sparse import SparseConfusion
 
 LossFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 _MAX_LISTED = 8  # offending values named in an error message
-# Return freed heap pages to the OS every this many batches (and after the pass): the
-# per-batch temporaries interleave with long-lived encoded images, and glibc keeps the
-# freed pages. Measured at 256², 8 per batch: peak RSS growth 0.18 → ~0.06-0.11 MB per
-# image (store 0.03 MB) for ~1.5 ms per batch; trimming every batch costs ~12 ms.
+# Return freed heap pages to the OS every this many batches (and after the pass): glibc
+# keeps the pages the forward's large per-batch temporaries freed. Measured at 256², 8 per
+# batch, 80 -> 800 images (bench_pass.py's growth row): peak RSS grows ~0.05 MB per image,
+# the store's 0.03 MB plus arena fragmentation; trimming every batch cost +17% time.
 TRIM_EVERY = 8
 
 
