@@ -4,32 +4,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { fmtInt, fmtPct } from "../src/format";
 import { dv, FakeModel, mount, tick, VIEW_DEFAULTS } from "./fake-model";
-import json from "./fixtures/regions.json";
+import { type Index, type RegionCase, raw } from "./regions-fixture";
 
-interface Index {
-  ptr: number[];
-  image: number[];
-  count: number[];
-}
-interface Case {
-  cell: [number, number] | null;
-  order: string;
-  region: string;
-  loss_range: unknown;
-  indices: number[];
-}
-const raw = json as unknown as {
-  C: number;
-  N: number;
-  losses: (number | null)[];
-  cell: Index;
-  band: Index;
-  conf: Index;
-  regions: Record<"interior" | "boundary", { pooled: number[] }>;
-  boundary_error_share: number;
-  subsets: { members: number[]; boundary_error_share: number | null }[];
-  cases: Case[];
-};
 const { C, N } = raw;
 const i32 = (a: number[]) => dv(Int32Array.from(a));
 const EMPTY = dv(new Int32Array(0));
@@ -82,7 +58,7 @@ const expected = (cell: [number, number] | null, order: string, region: string) 
     raw.cases.find(
       (c) =>
         JSON.stringify(c.cell) === JSON.stringify(cell) && c.order === order && c.region === region && !c.loss_range,
-    ) as Case
+    ) as RegionCase
   ).indices;
 
 /** The heatmap tooltip's lines for cell (t, p): pointer over its centre (the DOM contract's geometry). */

@@ -8,33 +8,7 @@ import { rank } from "../src/ranking";
 import { boundaryErrorShare, pooledOf, rankConfident, readIndex, regionData, regionOf } from "../src/regions";
 import { sliceCounts } from "../src/slices";
 import { dv, FakeModel } from "./fake-model";
-import json from "./fixtures/regions.json";
-
-interface Index {
-  ptr: number[];
-  image: number[];
-  count: number[];
-}
-interface Case {
-  cell: [number, number] | null;
-  order: "share" | "pixels" | "confident";
-  region: "all" | "interior" | "boundary";
-  loss_range: [number, number] | null;
-  indices: number[];
-  scores: (number | null)[];
-}
-const raw = json as unknown as {
-  C: number;
-  N: number;
-  losses: (number | null)[];
-  cell: Index;
-  band: Index;
-  conf: Index;
-  regions: Record<"interior" | "boundary", { pooled: number[]; mean_cm: (number | null)[]; index: Index }>;
-  boundary_error_share: number;
-  subsets: { members: number[]; boundary_error_share: number | null }[];
-  cases: Case[];
-};
+import { type Index, type RegionCase, raw } from "./regions-fixture";
 
 const { C, N } = raw;
 const nums = (a: (number | null)[]) => Float64Array.from(a, (v) => (v === null ? Number.NaN : v));
@@ -110,7 +84,7 @@ describe("a region's counts", () => {
 });
 
 describe("rankings", () => {
-  const key = (c: Case) => `${JSON.stringify(c.cell)} ${c.order} ${c.region} ${c.loss_range ? "filtered" : ""}`;
+  const key = (c: RegionCase) => `${JSON.stringify(c.cell)} ${c.order} ${c.region} ${c.loss_range ? "filtered" : ""}`;
   for (const c of raw.cases) {
     it(key(c), () => {
       const got =
