@@ -15,7 +15,7 @@ import time
 from torch.utils.data import DataLoader
 
 import segwidget
-import segwidget.widget_compare as wc
+import segwidget.view.compare as wc
 from segwidget import SegExplorer
 from segwidget.demo import CLASSES, StreetScenes, load_model
 

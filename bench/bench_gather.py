@@ -35,9 +35,9 @@ from torch.utils.data import DistributedSampler
 
 import segwidget
 from segwidget import Results
+from segwidget.analysis.shards import merge, pack, unpack
 from segwidget.demo import StreetScenes
-from segwidget.image_store import ImageStore
-from segwidget.shards import merge, pack, unpack
+from segwidget.results.image_store import ImageStore
 
 
 def with_images(results: Results) -> Results:

@@ -20,7 +20,7 @@ import numpy as np
 from bench_memory import synthetic
 
 import segwidget
-from segwidget.image_store import ImageStore
+from segwidget.results.image_store import ImageStore
 
 
 def trusting_read(path: Path) -> int:

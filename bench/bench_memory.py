@@ -15,9 +15,10 @@ import time
 
 import numpy as np
 
-from segwidget import Results, protocol
-from segwidget.imaging import palette
-from segwidget.sparse import SparseConfusion
+from segwidget import Results
+from segwidget.results.imaging import palette
+from segwidget.results.sparse import SparseConfusion
+from segwidget.view import protocol
 
 
 def synthetic(n_images: int, n_classes: int, seed: int = 0) -> Results:

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 import segwidget
-from segwidget.image_store import CONFIDENT, ImageStore
+from segwidget.results.image_store import CONFIDENT, ImageStore
 
 
 def synthetic(n_images: int, side: int, n_classes: int = 150, seed: int = 0) -> list[Any]:
@@ -84,7 +84,7 @@ def encode_times(results: segwidget.Results, repeats: int = 5) -> dict[str, floa
     for i in range(min(results.n_images, 16)):
         view = store.view(i)
         rgb = store.rgb(i)
-        mask = np.asarray(segwidget.imaging.decode(store.confident(i)), bool)
+        mask = np.asarray(segwidget.results.imaging.decode(store.confident(i)), bool)
         for _ in range(repeats):
             for keep, times in ((True, with_mask), (False, without)):
                 start = time.perf_counter()

@@ -1,14 +1,14 @@
 // Bundles the widget for the Python package: segwidget/static/widget.{js,css}, and the offline report's
-// entry (segwidget/static/report.{js,css}, inlined by segwidget/report.py). `--watch` rebuilds on change.
+// entry (segwidget/static/report.{js,css}, inlined by segwidget/report/build.py). `--watch` rebuilds on change.
 import * as esbuild from "esbuild";
 
 const watch = process.argv.includes("--watch");
 const options = {
   entryPoints: [
     { in: "js/src/widget.ts", out: "widget" },
-    { in: "js/src/widget.css", out: "widget" },
-    { in: "js/src/report.ts", out: "report" },
-    { in: "js/src/report.css", out: "report" },
+    { in: "js/src/view/widget.css", out: "widget" },
+    { in: "js/src/report/report.ts", out: "report" },
+    { in: "js/src/report/report.css", out: "report" },
   ],
   outdir: "segwidget/static",
   bundle: true,

@@ -3,23 +3,23 @@
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .adapters import InputError
-from .analysis import AnalysisError, analyze, analyze_models
-from .comparison import Comparison, ConfusionChange, compare
-from .exports import export, subset_dataset
-from .npz_reader import SaveFileError
-from .persist import load
-from .ranking import Ranking
-from .results import Confusion, Results
-from .slices import SliceError, image_columns
-from .tags import TagError, tag, untag
+from .analysis.adapters import InputError
+from .analysis.analyze import AnalysisError, analyze, analyze_models
+from .results.comparison import Comparison, ConfusionChange, compare
+from .results.core import Confusion, Results
+from .results.exports import export, subset_dataset
+from .results.ranking import Ranking
+from .results.slices import SliceError, image_columns
+from .results.tags import TagError, tag, untag
+from .savefile.npz_reader import SaveFileError
+from .savefile.persist import load
 
 if TYPE_CHECKING:
-    from .widget import SegExplorer
+    from .view.widget import SegExplorer
 
 # Exports imported on first use: the widget pulls in anywidget, ipywidgets (and, once shown,
 # bqplot and pandas), which a headless `analyze` never needs.
-_LAZY = {"SegExplorer": ".widget"}
+_LAZY = {"SegExplorer": ".view.widget"}
 
 __all__ = [
     "AnalysisError",

@@ -10,12 +10,13 @@ import torch
 from comm import DummyComm
 from compare_references import fingerprinted
 
-from segwidget import SegExplorer, analyze, compare, slices, tags
-from segwidget.comparison import Comparison
-from segwidget.ranking import within_loss
-from segwidget.results import Results
-from segwidget.slice_widget import column_state
-from segwidget.widget_compare import B_ARRAYS
+from segwidget import SegExplorer, analyze, compare
+from segwidget.results import slices, tags
+from segwidget.results.comparison import Comparison
+from segwidget.results.core import Results
+from segwidget.results.ranking import within_loss
+from segwidget.view.compare import B_ARRAYS
+from segwidget.view.slices import column_state
 
 CLASSES = ["road", "sidewalk", "car", "<img src=x onerror=alert(1)>"]
 CITIES = ["bonn", "ulm", "<b>köln</b>", "bonn"]

@@ -5,7 +5,7 @@ over the same blocky truth with void pixels and all-void images; for every cell,
 selected, both directions and with and without a loss-change filter, what Python's
 gallery ranking of a comparison says (``widget_compare.gallery_ranking``: indices, deltas
 and both models' scores), and ``Comparison.most_changed``. ``tests/make_js_fixtures.py``
-writes it; ``tests/test_js_fixtures.py`` fails when it is stale. ``charts`` adds what the
+writes it; ``tests/results/test_js_fixtures.py`` fails when it is stale. ``charts`` adds what the
 notebook's charts draw, which the offline report's charts compute in the browser.
 """
 
@@ -18,9 +18,9 @@ import torch
 from compare_references import fingerprinted
 
 import segwidget
-from segwidget import metrics
-from segwidget.charts import loss_bins
-from segwidget.widget_compare import gallery_ranking, loss_change
+from segwidget.results import metrics
+from segwidget.view.charts import loss_bins
+from segwidget.view.compare import gallery_ranking, loss_change
 
 N_CLASSES = 5  # class 4 is never true, but B predicts it: a class only in a prediction
 N_IMAGES = 40
@@ -78,7 +78,7 @@ def _nums(values: np.ndarray) -> list[float | None]:
 
 
 def charts(comparison: segwidget.Comparison) -> dict:
-    """What the notebook's charts (``segwidget/charts.py``) draw for the comparison, over all
+    """What the notebook's charts (``segwidget/view/charts.py``) draw for the comparison, over all
     images and two slices: each class's IoU change over the slice's images, the histogram of
     the loss change at ``loss_bins`` (what the report embeds) and, per selection and direction,
     the slice's images of the gallery (before the loss filter) and their histogram."""

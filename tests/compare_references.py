@@ -1,7 +1,7 @@
 """Brute-force references for ``Comparison`` (issue 10's rules, PROTOCOL.md's "Comparison ranking").
 
 Plain loops over dense ``(N, C, C)`` matrices with Python floats, sharing no code with
-``segwidget.comparison*`` so that the tests compare two implementations.
+``segwidget.results.comparison*`` so that the tests compare two implementations.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def fingerprinted(
 
 
 def _fingerprint(mask: np.ndarray, ignore_index: int | None) -> int:
-    """segwidget/fingerprint.py's documented definition, pixel by pixel."""
+    """segwidget/analysis/fingerprint.py's documented definition, pixel by pixel."""
     data = bytearray(b"segwidget-truth-v1")
     for side in mask.shape:
         data += int(side).to_bytes(4, "little")

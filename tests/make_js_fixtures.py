@@ -10,7 +10,7 @@ browser's PNG decoder, and packed thumbnails; ``js/tests/fixtures/slices.json``:
 counts and the region and confident rankings (``region_fixture.py``);
 ``js/tests/fixtures/overlays.json``: the boundary band, confident masks and a detail reply
 for the detail view's overlays (``overlay_fixture.py``).
-``tests/test_js_fixtures.py`` fails when a committed file drifts from this script.
+``tests/results/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
 """
@@ -27,8 +27,8 @@ import numpy as np
 import torch
 
 import segwidget
-from segwidget.class_focus import focus_classes
-from segwidget.imaging import encode_png
+from segwidget.results.imaging import encode_png
+from segwidget.view.class_focus import focus_classes
 
 FIXTURES = Path(__file__).parent.parent / "js" / "tests" / "fixtures"
 FIXTURE = FIXTURES / "ranking.json"
@@ -165,8 +165,8 @@ def render() -> str:
 def packed(extra: bool = False) -> dict:
     """``protocol.pack_thumbs`` of two stored images, with what the browser must unpack;
     ``extra``: each with a fourth part (a second model's prediction, as in a comparison)."""
-    from segwidget.image_store import ImageStore
-    from segwidget.protocol import pack_thumbs
+    from segwidget.results.image_store import ImageStore
+    from segwidget.view.protocol import pack_thumbs
 
     store = ImageStore(3)
     for k in range(2):

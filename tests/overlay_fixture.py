@@ -21,9 +21,9 @@ import numpy as np
 import torch
 
 import segwidget
-from segwidget.boundary import boundary_band
-from segwidget.image_store import CONFIDENT, ImageStore
-from segwidget.imaging import decode
+from segwidget.analysis.boundary import boundary_band
+from segwidget.results.image_store import CONFIDENT, ImageStore
+from segwidget.results.imaging import decode
 
 PATH = Path(__file__).parent.parent / "js" / "tests" / "fixtures" / "overlays.json"
 

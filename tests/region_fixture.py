@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from segwidget import Results, metrics, regions
-from segwidget.imaging import palette
-from segwidget.results import REGIONS
-from segwidget.sparse import SparseConfusion
+from segwidget import Results
+from segwidget.results import metrics, regions
+from segwidget.results.core import REGIONS
+from segwidget.results.imaging import palette
+from segwidget.results.sparse import SparseConfusion
 
 PATH = Path(__file__).parent.parent / "js" / "tests" / "fixtures" / "regions.json"
 N_IMAGES = 40

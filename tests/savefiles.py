@@ -25,9 +25,9 @@ from PIL import Image
 
 import segwidget
 from segwidget import SaveFileError
-from segwidget.image_store import ImageStore
-from segwidget.imaging import palette
-from segwidget.sparse import SparseConfusion
+from segwidget.results.image_store import ImageStore
+from segwidget.results.imaging import palette
+from segwidget.results.sparse import SparseConfusion
 
 Arrays = dict[str, Any]
 N, C = 5, 4  # images and classes of the valid file

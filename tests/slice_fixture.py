@@ -18,10 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from segwidget import Results, protocol, slices
-from segwidget.imaging import palette
-from segwidget.slice_widget import column_state, trait_condition
-from segwidget.sparse import SparseConfusion
+from segwidget import Results
+from segwidget.results import slices
+from segwidget.results.imaging import palette
+from segwidget.results.sparse import SparseConfusion
+from segwidget.view import protocol
+from segwidget.view.slices import column_state, trait_condition
 
 PATH = Path(__file__).parent.parent / "js" / "tests" / "fixtures" / "slices.json"
 N_IMAGES = 150  # > 128: numpy's pairwise sum splits the losses in halves

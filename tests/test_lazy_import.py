@@ -49,7 +49,7 @@ def test_the_widget_loads_its_stack_on_first_use(tmp_path: Path) -> None:
         "import segwidget\n"
         "from segwidget import *\n"  # __all__ names SegExplorer: the star import fetches it
         "assert SegExplorer is segwidget.SegExplorer and 'SegExplorer' in dir(segwidget)\n"
-        "assert SegExplorer.__module__ == 'segwidget.widget'\n"
+        "assert SegExplorer.__module__ == 'segwidget.view.widget'\n"
     )
     assert _loaded_after(code, tmp_path) == ["anywidget", "ipywidgets"]  # bqplot: once shown
 

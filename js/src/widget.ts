@@ -1,26 +1,27 @@
 // anywidget entry: builds the view, keeps it in step with the synced traits, and routes custom messages.
 // The model is the single source of truth: UI actions set traits, and change handlers redraw.
 
-import { autoFocus, displayClasses } from "./classview";
-import { cellValues, heatmapValues, palette, type RGB, type Scale } from "./colors";
-import { ComparisonView } from "./compare";
-import type { Changes } from "./compare-ranking";
-import type { Counts } from "./counts";
-import { Detail, DetailStore } from "./detail";
-import { h } from "./format";
-import { Gallery, galleryTitle } from "./gallery";
-import { Header } from "./header";
-import { Heatmap } from "./heatmap";
-import { describeCell } from "./heatmap-draw";
-import { confusedItems, Pairs } from "./pairs";
-import { type Cell, cellOf, type Data, decodeReply, lossRangeOf, type Model, readData, type State } from "./protocol";
-import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./ranking";
-import { RegionView } from "./regionview";
-import { restrict } from "./slices";
-import { SliceView } from "./sliceview";
-import { detectTheme, watchDpr, watchSizes, watchTheme } from "./theme";
-import { MAX_PER_MESSAGE, ThumbStore } from "./thumbs";
-import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTraits } from "./traits";
+import { ComparisonView } from "./compare/mode";
+import type { Changes } from "./compare/ranking";
+import { autoFocus, displayClasses } from "./data/classview";
+import { cellValues, heatmapValues, palette, type RGB, type Scale } from "./data/colors";
+import type { Counts } from "./data/counts";
+import { h } from "./data/format";
+import type { Cell, Data, Model, State } from "./data/protocol";
+import { cellOf, decodeReply, lossRangeOf, readData } from "./data/protocol";
+import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./data/ranking";
+import { restrict } from "./data/slices";
+import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTraits } from "./data/traits";
+import { Detail, DetailStore } from "./view/detail";
+import { Gallery, galleryTitle } from "./view/gallery";
+import { Header } from "./view/header";
+import { Heatmap } from "./view/heatmap";
+import { describeCell } from "./view/heatmap-draw";
+import { confusedItems, Pairs } from "./view/pairs";
+import { RegionView } from "./view/regionview";
+import { SliceView } from "./view/sliceview";
+import { detectTheme, watchDpr, watchSizes, watchTheme } from "./view/theme";
+import { MAX_PER_MESSAGE, ThumbStore } from "./view/thumbs";
 
 /** The pointer rests this long on a cell before its first thumbnails are fetched. */
 const HOVER_PREFETCH_MS = 120;

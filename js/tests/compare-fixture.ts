@@ -1,7 +1,7 @@
 // The comparison fixture written by Python (tests/compare_fixture.py): two models' sparse counts and losses over
 // the same images, and what Python's comparison ranking says for every selection, direction and filter.
 
-import type { Counts } from "../src/counts";
+import type { Counts } from "../src/data/counts";
 import json from "./fixtures/comparison.json";
 
 type Num = number | null;

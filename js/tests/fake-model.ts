@@ -1,7 +1,7 @@
 // A stand-in for anywidget's model (traits, change events, sent messages), shared by the jsdom widget tests.
 
 import { vi } from "vitest";
-import type { Model } from "../src/protocol";
+import type { Model } from "../src/data/protocol";
 import widget from "../src/widget";
 
 export class FakeModel {

@@ -1,6 +1,6 @@
 // The ranking fixture written by Python (tests/make_js_fixtures.py) from a real Results, as typed arrays.
 
-import type { SparseIndex } from "../src/protocol";
+import type { SparseIndex } from "../src/data/protocol";
 import json from "./fixtures/ranking.json";
 
 export interface Case {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { focusClasses, orderOf } from "../src/classview";
-import { rank } from "../src/ranking";
+import { focusClasses, orderOf } from "../src/data/classview";
+import { rank } from "../src/data/ranking";
 import { dv, FakeModel, mount, tick, VIEW_DEFAULTS } from "./fake-model";
 import { index, losses, pooled } from "./fixture";
 

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from segwidget import Results
-from segwidget.image_store import ImageStore
-from segwidget.imaging import palette
-from segwidget.sparse import SparseConfusion
+from segwidget.results.image_store import ImageStore
+from segwidget.results.imaging import palette
+from segwidget.results.sparse import SparseConfusion
 
 MARK = "@@segwidget-e2e@@"
 

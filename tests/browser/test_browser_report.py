@@ -27,8 +27,8 @@ from lab import WAIT, expect
 from report_page import LOSS, Opened, open_report
 from sw_e2e import ade_like, busiest_off_diagonal, ranking, synthetic
 
-from segwidget import metrics, slices
-from segwidget.class_focus import focus_classes
+from segwidget.results import metrics, slices
+from segwidget.view.class_focus import focus_classes
 
 pytestmark = pytest.mark.browser
 

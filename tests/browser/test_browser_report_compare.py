@@ -19,10 +19,10 @@ from lab import WAIT, expect
 from report_page import ANY, LOSS, Opened, open_report
 from sw_e2e import changed_both_ways, compare_demo, ranking
 
-from segwidget import metrics
-from segwidget.charts import loss_bins
-from segwidget.comparison import Comparison
-from segwidget.widget_compare import gallery_ranking, loss_change
+from segwidget.results import metrics
+from segwidget.results.comparison import Comparison
+from segwidget.view.charts import loss_bins
+from segwidget.view.compare import gallery_ranking, loss_change
 
 pytestmark = pytest.mark.browser
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 SETUP = """
 import dataclasses
 import numpy as np
-from segwidget import slices
+from segwidget.results import slices
 from segwidget.demo import valid_metadata
 
 # the demo's pass (the lab fixture's), with the scene parameters of each image as metadata

@@ -159,7 +159,7 @@ def bundle() -> dict[str, bytes]:
     built = STATIC / "widget.js"
     if not built.exists():
         pytest.fail("segwidget/static/widget.js is missing: run `node js/build.mjs`")
-    newer = [p.name for p in SOURCES.iterdir() if p.stat().st_mtime > built.stat().st_mtime]
+    newer = [p.name for p in SOURCES.rglob("*.*") if p.stat().st_mtime > built.stat().st_mtime]
     if newer:
         pytest.fail(f"segwidget/static/widget.js is older than js/src/{newer[0]}: rebuild it")
     return {"/widget.js": built.read_bytes(), "/widget.css": (STATIC / "widget.css").read_bytes()}

@@ -1,0 +1,151 @@
+"""From finding to fixing: a table of images to hand on, and the matching dataset ``Subset``.
+
+``export`` writes one row per image (dataset index, score, loss, metadata, image size,
+tags) as CSV, or Parquet when pyarrow is installed; ``subset_dataset`` gives the user's
+own dataset restricted to the same images, for relabelling or fine-tuning.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .metadata import Columns
+from .ranking import Ranking
+from .slices import PIXELS, image_columns
+from .subset import image_indices
+
+if TYPE_CHECKING:
+    from torch.utils.data import Subset
+
+    from .core import Results
+
+OWN_COLUMNS = ("index", "score", "loss")
+
+
+def export_columns(
+    results: Results, ranking: Ranking | None = None, pixels: bool = False
+) -> Columns:
+    """The columns ``export`` writes, one entry per row.
+
+    Parameters
+    ----------
+    results
+        The images and their columns (``image_columns``).
+    ranking
+        Rows are its images in its order, with its ``score``; ``None``: every image in
+        order, without a score.
+    pixels
+        Also write ``pixels:<class>`` (valid truth pixels per class: object size).
+
+    Returns
+    -------
+    dict
+        ``index`` (dataset index), ``score``, ``loss``, the user's metadata, then
+        ``image:height``/``image:width`` (when recorded), ``pixels:<class>`` (when asked)
+        and a boolean ``tag:<name>`` per tag.
+    """
+    rows = np.arange(results.n_images) if ranking is None else np.asarray(ranking.indices)
+    rows = image_indices(rows, results.n_images)
+    cols = image_columns(results)
+    clash = sorted(set(cols) & set(OWN_COLUMNS))
+    if clash:
+        raise ValueError(f"metadata column(s) {clash} clash with export's own columns; rename them")
+    out: Columns = {"index": results.dataset_index()[rows]}
+    if ranking is not None:
+        out["score"] = np.asarray(ranking.scores, dtype=np.float64)
+    out["loss"] = results.losses[rows]
+    for name, column in cols.items():
+        if name.startswith(PIXELS) and not pixels:
+            continue
+        out[name] = column[rows]
+    return out
+
+
+def export(
+    results: Results, path: str | Path, ranking: Ranking | None = None, *, pixels: bool = False
+) -> Path:
+    """Write ``export_columns(results, ranking, pixels)`` to ``path`` (``.csv`` or ``.parquet``).
+
+    CSV text is UTF-8 with a header row; numbers are written exactly (shortest repr),
+    NaN as ``nan``, booleans as ``True``/``False``. Parquet keeps the column types and
+    needs pyarrow.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ValueError(f"export writes .csv or .parquet, not {path.name!r}")
+    table = export_columns(results, ranking, pixels)
+    if suffix == ".parquet":
+        _write_parquet(table, path)
+    else:
+        _write_csv(table, path)
+    return path
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def _write_csv(table: Columns, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(table)
+        rows = zip(*(column.tolist() for column in table.values()), strict=True)
+        writer.writerows([_cell(v) for v in row] for row in rows)
+
+
+def _write_parquet(table: Columns, path: Path) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as err:
+        raise ImportError(
+            "writing Parquet needs pyarrow (pip install pyarrow); or export to a .csv path"
+        ) from err
+    pq.write_table(pa.table({name: pa.array(column) for name, column in table.items()}), path)
+
+
+def subset_dataset(results: Results, dataset: Any, positions: Any) -> Subset[Any]:
+    """The user's ``dataset`` restricted to images ``positions`` of ``results``.
+
+    Parameters
+    ----------
+    results
+        The analysed images; ``positions`` index them (a ranking's ``indices``, a tag's
+        members, a boolean mask...), and ``Results.dataset_index`` maps them to the
+        dataset, so a slice or subset of the results still finds the right items.
+    dataset
+        The dataset that was analysed (in the loader's order), e.g. ``dl.dataset``.
+    positions
+        Unique image positions in ``results``.
+
+    Returns
+    -------
+    torch.utils.data.Subset
+        Its items are ``dataset[results.dataset_index()[p]]`` for each ``p``, in order.
+    """
+    from torch.utils.data import Subset
+
+    indices = results.dataset_index()[image_indices(positions, results.n_images)]
+    try:
+        size = len(dataset)
+    except TypeError:  # no __len__: an index beyond the end will fail on access
+        size = None
+    if size is not None and indices.size and int(indices.max()) >= size:
+        raise IndexError(
+            f"the results refer to dataset index {int(indices.max())} but the dataset has "
+            f"{size} items: is it the dataset that was analysed?"
+        )
+    return Subset(dataset, [int(i) for i in indices])
