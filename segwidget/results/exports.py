@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
     from .core import Results
 
-OWN_COLUMNS = ("index", "score", "loss")
-
 
 def export_columns(
     results: Results, ranking: Ranking | None = None, pixels: bool = False
@@ -51,10 +49,7 @@ def export_columns(
     """
     rows = np.arange(results.n_images) if ranking is None else np.asarray(ranking.indices)
     rows = image_indices(rows, results.n_images)
-    cols = image_columns(results)
-    clash = sorted(set(cols) & set(OWN_COLUMNS))
-    if clash:
-        raise ValueError(f"metadata column(s) {clash} clash with export's own columns; rename them")
+    cols = image_columns(results)  # refuses metadata named as export's own columns
     out: Columns = {"index": results.dataset_index()[rows]}
     if ranking is not None:
         out["score"] = np.asarray(ranking.scores, dtype=np.float64)

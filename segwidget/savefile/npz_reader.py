@@ -28,9 +28,10 @@ import numpy as np
 from numpy.lib import format as npy_format
 from numpy.typing import NDArray
 
+from ..results.metadata import MAX_TEXT_CHARS
+
 # deflate emits at least 2 bits per 258-byte match, so no stream inflates beyond ~1032:1
 MAX_DEFLATE_RATIO = 1032
-MAX_TEXT_CHARS = 1024  # widest fixed-width text column (<U1024) a file may hold
 _MAX_NPY_HEADER = 10_000  # numpy's own default for untrusted headers
 _CHUNK = 1 << 20
 _NPY_MAGIC = b"\x93NUMPY"

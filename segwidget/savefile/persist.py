@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..results.core import Results
+from ..results.metadata import plain_column
 from . import meta as savefile_meta
 from .checks import OPTIONAL_ARRAYS, SPARSE_PARTS, read_results
 from .meta import FORMAT, VERSION
@@ -65,20 +65,14 @@ def save_results(results: Results, path: Path) -> Path:
         if getattr(results, name) is not None:
             arrays[name] = getattr(results, name)
     for k, name in enumerate(columns):
-        arrays[f"metadata_{k}"] = _plain_column(name, results.metadata[name])
+        try:  # what load reads back: plain kinds, text within the reader's width
+            arrays[f"metadata_{k}"] = plain_column(name, results.metadata[name], results.n_images)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"cannot save {path}: {err}") from None
     if results.images is not None:
         arrays.update(results.images.to_arrays())
     np.savez_compressed(path, allow_pickle=False, **arrays)
     return path
-
-
-def _plain_column(name: str, column: NDArray[Any]) -> NDArray[Any]:
-    """A metadata column as numbers, booleans or fixed-width text (never objects)."""
-    if column.dtype.kind in "biuf" or column.dtype.kind == "U":
-        return column
-    if column.dtype.kind == "O" and all(isinstance(v, str) for v in column):
-        return column.astype(str)
-    raise TypeError(f"metadata column {name!r}: cannot save dtype {column.dtype}")
 
 
 def load(path: str | Path) -> Results | Comparison:

@@ -95,7 +95,7 @@ class _Scenes(Dataset):
     def __getitem__(self, i: int) -> dict:
         return {
             "image": self.x[i], "mask": self.y[i], "city": CITIES[i], "file": f"img_{i:03d}.png",
-            "height": torch.tensor(10.0 * i), "index": i,
+            "height": torch.tensor(10.0 * i), "idx": i,
         }  # fmt: skip
 
 
@@ -112,14 +112,14 @@ def test_loader_checks_before_the_pass(batches) -> None:
 
 def test_collected_keys_become_columns(batches) -> None:
     dl = DataLoader(_Scenes(batches), batch_size=3)
-    results = _run(dl, collect=["city", "file", "height", "index"], metadata={"night": [1] * 7})
+    results = _run(dl, collect=["city", "file", "height", "idx"], metadata={"night": [1] * 7})
     assert_reference(results, *first_batches(batches, 3))
     expected = {
         "night": [1] * 7,
         "city": CITIES,
         "file": FILES,
         "height": [10.0 * i for i in range(7)],
-        "index": list(range(7)),
+        "idx": list(range(7)),
     }
     _assert_columns(results.metadata, expected, 7)
 
@@ -157,8 +157,8 @@ def _dict_batches(batches, extra: list[dict]) -> list[dict]:
         ),
         (
             [{"city": ["a", "b"]}, {"city": [None, "b", "c"]}],
-            "batch 1: collected metadata column 'city': values must be numbers, booleans or "
-            "strings, got object",
+            "batch 1: collected metadata column 'city' mixes missing values (None) (row 0: None) "
+            "and text (row 1: 'b'); give one kind per column, e.g. text for every row",
         ),
         (
             [{"city": ["a", "b"]}, {"city": torch.tensor([1, 2, 3])}],

@@ -169,7 +169,7 @@ def test_export_refuses_clashes_and_unknown_formats(
     with pytest.raises(ValueError, match=r"\.csv or \.parquet"):
         segwidget.export(results, tmp_path / "x.xlsx")
     results.metadata["loss"] = np.zeros(N)
-    with pytest.raises(ValueError, match=r"\['loss'\] clash"):
+    with pytest.raises(ValueError, match=r"metadata column 'loss': .* export writes itself"):
         segwidget.export(results, tmp_path / "x.csv")
 
 

@@ -47,7 +47,7 @@ def synthetic() -> tuple[TensorDataset, segwidget.Results, dict[str, np.ndarray]
     meta = {
         "city": rng.choice(["bonn", "ulm", "köln"], N),
         "night": rng.random(N) < 0.4,
-        "score": score,
+        "rating": score,
         "cars": rng.integers(0, 4, N),
     }
     results.metadata = dict(meta)
@@ -74,8 +74,8 @@ def _brute_where(table: dict[str, np.ndarray], spec: dict[str, Any]) -> list[int
 SPECS = [
     {"city": "bonn"},
     {"city": ["ulm", "köln"], "night": True},
-    {"score": [0.2, 0.7]},
-    {"score": [None, 0.5], "cars": [1, 2]},
+    {"rating": [0.2, 0.7]},
+    {"rating": [None, 0.5], "cars": [1, 2]},
     {"pixels:k1": [10, None], "city": ["bonn", "ulm"]},
     {"tag:relabel": True},
 ]
@@ -115,7 +115,7 @@ def test_where_keeps_tags_and_metadata_and_chains(
     bonn = results.where(city="bonn")
     expected = np.flatnonzero(raw["city"] == "bonn")
     np.testing.assert_array_equal(bonn.dataset_index(), expected)
-    np.testing.assert_array_equal(bonn.metadata["score"], raw["score"][expected], strict=True)
+    np.testing.assert_array_equal(bonn.metadata["rating"], raw["rating"][expected], strict=True)
     assert [int(expected[i]) for i in bonn.tags["relabel"]] == [
         i for i in results.tags["relabel"] if raw["city"][i] == "bonn"
     ]
@@ -200,12 +200,12 @@ def test_user_columns_may_not_take_derived_names() -> None:
     ("spec", "message"),
     [
         ({"town": "bonn"}, "no column 'town'"),
-        ({"score": "bonn"}, "column 'score' is numeric"),
-        ({"score": [1, 2, 3]}, "column 'score' is numeric"),
-        ({"score": [True, 2]}, "column 'score' is numeric"),
-        ({"score": [0.5, 0.2]}, "empty"),
-        ({"score": [float("nan"), 1]}, "NaN"),
-        ({"score": [10**400, None]}, "out of range"),
+        ({"rating": "bonn"}, "column 'rating' is numeric"),
+        ({"rating": [1, 2, 3]}, "column 'rating' is numeric"),
+        ({"rating": [True, 2]}, "column 'rating' is numeric"),
+        ({"rating": [0.5, 0.2]}, "empty"),
+        ({"rating": [float("nan"), 1]}, "NaN"),
+        ({"rating": [10**400, None]}, "out of range"),
         ({"city": [0, 5]}, "column 'city' is a text category"),
         ({"night": "yes"}, "column 'night' is a boolean category"),
         ({"night": [1]}, "column 'night' is a boolean category"),
@@ -237,7 +237,7 @@ JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
     max_leaves=12,
 )
-NAMES = st.sampled_from(["city", "night", "score", "cars", "pixels:k0", "tag:relabel", "nope"])
+NAMES = st.sampled_from(["city", "night", "rating", "cars", "pixels:k0", "tag:relabel", "nope"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -261,7 +261,7 @@ def _fuzz_results() -> segwidget.Results:
         results.metadata = {
             "city": np.array(["bonn", "ulm"] * 4),
             "night": np.arange(8) % 3 == 0,
-            "score": np.linspace(0, 1, 8),
+            "rating": np.linspace(0, 1, 8),
             "cars": np.arange(8) % 4,
         }
         results.tags = {"relabel": [2, 3]}
@@ -273,7 +273,7 @@ CONDITION = {
     "city": st.sampled_from(["bonn", "ulm", "x"]) | st.lists(st.sampled_from(["bonn", "ulm"])),
     "night": st.booleans() | st.lists(st.booleans(), max_size=2),
     "tag:relabel": st.booleans(),
-    "score": st.tuples(st.none() | st.floats(-0.2, 1.2), st.none() | st.floats(-0.2, 1.2)),
+    "rating": st.tuples(st.none() | st.floats(-0.2, 1.2), st.none() | st.floats(-0.2, 1.2)),
     "cars": st.tuples(st.none() | st.integers(-1, 4), st.none() | st.integers(-1, 4)),
 }
 
@@ -317,17 +317,17 @@ def test_class_table_by_number_needs_bins(
 ) -> None:
     _, results, raw = synthetic
     with pytest.raises(SliceError, match="numeric: give bins="):
-        results.class_table(by="score")
+        results.class_table(by="rating")
     with pytest.raises(SliceError, match="category"):
         results.class_table(by="city", bins=3)
     with pytest.raises(SliceError, match="no column 'town'"):
         results.class_table(by="town")
     with pytest.raises(SliceError, match="increasing"):
-        results.class_table(by="score", bins=[0.5, 0.1])
+        results.class_table(by="rating", bins=[0.5, 0.1])
     # explicit edges: [lo, hi) and a closed last bin; NaN and values outside in no bin
-    table = results.class_table(by="score", bins=[0.0, 0.3, 0.6])
+    table = results.class_table(by="rating", bins=[0.0, 0.3, 0.6])
     assert list(table["images"].columns) == ["[0, 0.3)", "[0.3, 0.6]"]
-    score = raw["score"]
+    score = raw["rating"]
     for label, inside in [
         ("[0, 0.3)", (score >= 0) & (score < 0.3)),
         ("[0.3, 0.6]", (score >= 0.3) & (score <= 0.6)),
@@ -337,7 +337,7 @@ def test_class_table_by_number_needs_bins(
         ref = class_scores(raw["masks"][idx], raw["logits"][idx].argmax(1), C, 255)
         np.testing.assert_allclose(table["support"][label].to_numpy(), ref["support"])
     # quantile bins: every finite value in exactly one bin, about equally many per bin
-    quartiles = results.class_table(by="score", bins=4)
+    quartiles = results.class_table(by="rating", bins=4)
     counts = list(quartiles.attrs["images"].values())
     assert sum(counts) == np.isfinite(score).sum() and max(counts) - min(counts) <= 1
     assert len(results.class_table(by="cars", bins=50).attrs["images"]) <= N
