@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from . import tables
 from .metadata import Columns, plain_columns
+from .tags import TagError, tag_name
 
 if TYPE_CHECKING:
     from .core import Results
@@ -43,10 +44,13 @@ class OneOf(NamedTuple):
 
 
 class Between(NamedTuple):
-    """Condition on a numeric column: ``lo <= value <= hi`` (``None``: unbounded; NaN never)."""
+    """Condition on a numeric column: ``lo <= value <= hi`` (``None``: unbounded; NaN never).
 
-    lo: float | None
-    hi: float | None
+    Bounds keep their type: an integer column meets integer bounds exactly, beyond 2**53 too.
+    """
+
+    lo: float | int | None
+    hi: float | int | None
 
 
 Condition = OneOf | Between
@@ -111,7 +115,7 @@ def _bound(name: str, value: Any) -> float | None:
         raise SliceError(f"column {name!r}: range bound out of range") from err
     if math.isnan(bound):
         raise SliceError(f"column {name!r}: a range bound must not be NaN")
-    return bound
+    return int(value) if isinstance(value, int | np.integer) else bound
 
 
 def _number(name: str, condition: Any) -> Between:
@@ -145,9 +149,11 @@ def validate_slice(spec: Any, cols: Columns) -> dict[str, Condition]:
         raise SliceError(f"a slice is a dict of column -> condition, not {type(spec).__name__}")
     conditions: dict[str, Condition] = {}
     for name, condition in spec.items():
-        if not isinstance(name, str) or name not in cols:
+        column = cols.get(name) if isinstance(name, str) else None
+        if column is None and _is_tag(name):  # a tag no image has yet: none has it
+            column = np.zeros(next((c.size for c in cols.values()), 0), dtype=np.bool_)
+        if column is None:
             raise SliceError(f"no column {name!r:.80} to slice by; columns are {_describe(cols)}")
-        column = cols[name]
         if kind(column) == "category":
             conditions[name] = _category(name, column, condition)
         else:
@@ -155,15 +161,79 @@ def validate_slice(spec: Any, cols: Columns) -> dict[str, Condition]:
     return conditions
 
 
+def bounded(conditions: Mapping[str, Condition], cols: Columns) -> None:
+    """Refuse a condition larger than what it can select (a browser's slice is kept and echoed
+    back): more values than the column has distinct ones, or text longer than its longest.
+
+    Raises
+    ------
+    SliceError
+        Naming the column and the bound.
+    """
+    for name, condition in conditions.items():
+        if not isinstance(condition, OneOf) or name not in cols:
+            continue  # ranges are two numbers; a missing tag's column is all false
+        column = cols[name]
+        distinct = 2 if column.dtype.kind == "b" else np.unique(column).size
+        if len(condition.values) > distinct:
+            raise SliceError(
+                f"column {name!r}: {len(condition.values)} values given, but it has only "
+                f"{distinct} distinct values"
+            )
+        longest = int(np.char.str_len(column).max()) if column.dtype.kind == "U" else 0
+        for value in condition.values:
+            if isinstance(value, str) and len(value) > longest:
+                raise SliceError(
+                    f"column {name!r}: a value of {len(value)} characters ({value[:40]!r}...) "
+                    f"is longer than any of its values (at most {longest}), so it selects nothing"
+                )
+
+
+def _is_tag(name: Any) -> bool:
+    """``"tag:<name>"`` with a valid tag name (``tags.tag_name``)."""
+    if not isinstance(name, str) or not name.startswith(TAG):
+        return False
+    try:
+        tag_name(name[len(TAG) :])
+    except TagError:
+        return False
+    return True
+
+
+def _integer_bound(bound: float | int | None, up: bool) -> int | None:
+    """A range bound as the integer an integer column must reach (``up``: a lower bound)."""
+    if bound is None or isinstance(bound, int):
+        return bound
+    if math.isinf(bound):  # -inf below or inf above: open; the other way: past every value
+        return None if (bound < 0) == up else (2**63 if up else -(2**63) - 1)
+    return math.ceil(bound) if up else math.floor(bound)
+
+
+def _integer_range(column: NDArray[Any], condition: Between) -> NDArray[np.bool_]:
+    """``lo <= column <= hi`` on an integer column, compared as integers (never via float64)."""
+    info = np.iinfo(np.int64)
+    lo, hi = _integer_bound(condition.lo, True), _integer_bound(condition.hi, False)
+    if (lo is not None and lo > info.max) or (hi is not None and hi < info.min):
+        return np.zeros(column.size, dtype=np.bool_)
+    keep = np.ones(column.size, dtype=np.bool_)
+    if lo is not None:
+        keep &= column >= np.int64(max(lo, int(info.min)))
+    if hi is not None:
+        keep &= column <= np.int64(min(hi, int(info.max)))
+    return keep
+
+
 def mask(cols: Columns, conditions: Mapping[str, Condition], n_images: int) -> NDArray[np.bool_]:
     """Per image, whether it meets every condition (all ``True`` for no condition)."""
     keep = np.ones(n_images, dtype=np.bool_)
     for name, condition in conditions.items():
-        column = cols[name]
+        column = cols.get(name, np.zeros(n_images, dtype=np.bool_))  # a tag no image has
         if isinstance(condition, OneOf):
             # the values' own width: column.dtype (e.g. <U4) would truncate "bonnX" to "bonn"
             wanted = np.array(condition.values, dtype=bool if column.dtype.kind == "b" else str)
             keep &= np.isin(column, wanted)
+        elif column.dtype.kind in "iu":
+            keep &= _integer_range(column, condition)
         else:
             keep &= column == column  # NaN meets no range, not even [None, None]
             if condition.lo is not None:

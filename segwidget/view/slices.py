@@ -118,6 +118,7 @@ class SliceTraits(traitlets.HasTraits):
         try:
             cols = slices.image_columns(results)
             conditions = slices.validate_slice(proposal["value"], cols)
+            slices.bounded(conditions, cols)
             return {name: trait_condition(name, c) for name, c in conditions.items()}
         except ValueError as err:  # SliceError, and repeated class names in image_columns
             raise traitlets.TraitError(f"slice: {describe_error(err)}") from err

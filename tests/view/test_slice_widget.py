@@ -118,7 +118,6 @@ BAD_SLICES = {
     "huge int": {"exposure": [0, 10**5000]},
     "bool for a range": {"exposure": [False, True]},
     "text for a bool": {"night": ["yes"]},
-    "unknown tag": {"tag:nope": [True]},
     "10 MB column": {BIG: [1]},
     "10 MB value": {"city": [BIG, 5]},
     "nested": {"city": [["bonn"]]},
