@@ -92,11 +92,12 @@ def save_html(
     Path
         The file written; the page itself says what it holds and what was left out.
     """
-    if max_images is not None and (not isinstance(max_images, int) or max_images < 0):
+    # booleans are ints to Python, but True is no number of images (nor a size)
+    if max_images is not None and (_not_int(max_images) or max_images < 0):
         raise ValueError(f"max_images must be None or an int >= 0; got {max_images!r}")
-    if thumb_side is not None and (not isinstance(thumb_side, int) or thumb_side < 8):
+    if thumb_side is not None and (_not_int(thumb_side) or thumb_side < 8):
         raise ValueError(f"thumb_side must be None or an int >= 8; got {thumb_side!r}")
-    if max_mb is not None and (not isinstance(max_mb, int | float) or not max_mb > 0):
+    if max_mb is not None and (_not_number(max_mb) or not max_mb > 0):
         raise ValueError(f"max_mb must be None or a number > 0; got {max_mb!r}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string; got {type(title).__name__}")
@@ -119,6 +120,14 @@ def save_html(
     path = Path(path)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _not_int(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int)
+
+
+def _not_number(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int | float)
 
 
 def _side_that_fits(report: Report, size: int, budget: int, side: int | None) -> int:

@@ -17,6 +17,7 @@ from .orders import ORDERS
 from .parts import check_parts
 from .ranking import Ranking
 from .sparse import CellIndex, SparseConfusion
+from .summary import summarize
 
 ClassRef = int | str
 REGIONS = ("boundary", "interior")
@@ -165,7 +166,9 @@ class Results:
         if isinstance(ref, bool) or not isinstance(ref, int | np.integer):
             raise TypeError(f"a class is a name or an index, not {type(ref).__name__}")
         if not 0 <= int(ref) < self.n_classes:
-            raise IndexError(f"class index {ref} out of range for {self.n_classes} classes")
+            raise IndexError(  # summarize: str() of an int over 4300 digits raises ValueError
+                f"class index {summarize(ref)} out of range for {self.n_classes} classes"
+            )
         return int(ref)
 
     # -- fastai v1's interpretation, public and correct --------------------------------------

@@ -62,13 +62,26 @@ def export_columns(
 
 
 def export(
-    results: Results, path: str | Path, ranking: Ranking | None = None, *, pixels: bool = False
+    results: Results,
+    path: str | Path,
+    ranking: Ranking | None = None,
+    *,
+    pixels: bool = False,
+    escape_formulas: bool = True,
 ) -> Path:
     """Write ``export_columns(results, ranking, pixels)`` to ``path`` (``.csv`` or ``.parquet``).
 
     CSV text is UTF-8 with a header row; numbers are written exactly (shortest repr),
     NaN as ``nan``, booleans as ``True``/``False``. Parquet keeps the column types and
-    needs pyarrow.
+    every text exactly, and needs pyarrow.
+
+    Parameters
+    ----------
+    escape_formulas
+        CSV only: a text cell or column name starting with ``=``, ``+``, ``-``, ``@``, a
+        tab or a carriage return gets a leading ``'``, so that a spreadsheet shows it as
+        text instead of running it as a formula (OWASP's advice against CSV injection).
+        ``False`` writes every text as it is.
 
     Returns
     -------
@@ -83,22 +96,29 @@ def export(
     if suffix == ".parquet":
         _write_parquet(table, path)
     else:
-        _write_csv(table, path)
+        _write_csv(table, path, escape_formulas)
     return path
 
 
-def _cell(value: Any) -> str:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may run (OWASP)
+
+
+def _text(text: str, escape: bool) -> str:
+    return "'" + text if escape and text.startswith(FORMULA_STARTS) else text
+
+
+def _cell(value: Any, escape: bool) -> str:
     if isinstance(value, float):
         return "nan" if math.isnan(value) else repr(value)
-    return str(value)
+    return _text(value, escape) if isinstance(value, str) else str(value)
 
 
-def _write_csv(table: Columns, path: Path) -> None:
+def _write_csv(table: Columns, path: Path, escape: bool) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(table)
+        writer.writerow([_text(name, escape) for name in table])
         rows = zip(*(column.tolist() for column in table.values()), strict=True)
-        writer.writerows([_cell(v) for v in row] for row in rows)
+        writer.writerows([_cell(v, escape) for v in row] for row in rows)
 
 
 def _write_parquet(table: Columns, path: Path) -> None:

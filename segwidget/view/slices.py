@@ -188,17 +188,27 @@ class SliceTraits(traitlets.HasTraits):
         self.tags = {k: list(v) for k, v in results.tags.items()}
         return left
 
-    def export(self, path: str | Path, *, pixels: bool = False) -> Path:
+    def export(
+        self, path: str | Path, *, pixels: bool = False, escape_formulas: bool = True
+    ) -> Path:
         """Write the images the gallery shows (slice, selection and loss range), in its order,
         to ``path`` (``.csv``, or ``.parquet`` with pyarrow): dataset index, score, loss,
         metadata, image size, tags (and ``pixels:<class>`` object sizes when asked).
+        ``escape_formulas``: see ``segwidget.export`` (CSV text that a spreadsheet would run
+        as a formula gets a leading ``'`` unless ``False``).
 
         Returns
         -------
         pathlib.Path
             The file written.
         """
-        return exports.export(self._slice_results(), path, self.ranking(), pixels=pixels)
+        return exports.export(
+            self._slice_results(),
+            path,
+            self.ranking(),
+            pixels=pixels,
+            escape_formulas=escape_formulas,
+        )
 
     def subset(self, dataset: Any, tagged: str | None = None) -> Subset[Any]:
         """The user's ``dataset`` restricted to the images shown (or to those of tag ``tagged``),

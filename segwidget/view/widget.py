@@ -280,7 +280,9 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
     def _valid_visible(self, proposal: dict[str, Any]) -> list[int]:
         value = proposal["value"]
         if not isinstance(value, list | tuple):
-            raise traitlets.TraitError(f"visible_classes must be a list of classes; got {value!r}")
+            raise traitlets.TraitError(
+                f"visible_classes must be a list of classes; got {summarize(value)}"
+            )
         try:
             indices = [self.results.class_index(c) for c in value]
         except (KeyError, IndexError, TypeError) as err:
@@ -288,6 +290,13 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
         if len(set(indices)) != len(indices):
             raise traitlets.TraitError("visible_classes must not repeat a class")
         return indices
+
+    @traitlets.validate("zoom")
+    def _valid_zoom(self, proposal: dict[str, Any]) -> int:
+        # Enum((1, 2, 4, 8)) takes True, as True == 1; booleans are refused everywhere else
+        if isinstance(proposal["value"], bool):
+            raise traitlets.TraitError(f"zoom must be 1, 2, 4 or 8; got {proposal['value']!r}")
+        return int(proposal["value"])
 
     @traitlets.observe("visible_classes")
     def _on_visible(self, _change: dict[str, Any]) -> None:
