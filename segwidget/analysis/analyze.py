@@ -28,7 +28,7 @@ from .adapters import (
 from .adapters import output_to_logits as default_output_to_logits
 from .class_names import class_names, model_class_names, read_classes
 from .collect import MetadataCollector
-from .distributed import Shard, gather, shard_of
+from .distributed import Shard, fail_together, gather, shard_of
 from .inputs import (
     DEFAULT_IGNORE_INDEX,
     check_default_ignore,
@@ -40,6 +40,7 @@ from .inputs import (
     input_hint,
     model_device,
 )
+from .rank_status import DEFAULT_GATHER_TIMEOUT, check_timeout
 from .state import PassState
 
 LossFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -94,6 +95,7 @@ def analyze(
     boundary_width: int | None = 3,
     confidence: float | None = 0.9,
     detail_max_side: int | None = 1024,
+    gather_timeout: float = DEFAULT_GATHER_TIMEOUT,
 ) -> Results:
     """Run ``model`` over ``dl`` once and keep compact statistics.
 
@@ -154,6 +156,11 @@ def analyze(
     detail_max_side
         Longest side, in pixels, of the stored detail image and masks (``None``: full
         resolution). Statistics always use full resolution; thumbnails are unchanged.
+    gather_timeout
+        Under torchrun: seconds a rank waits for the others at the end of the pass (the
+        same on every rank); a rank that has not come by then is reported, not waited for
+        30 minutes. A rank whose pass fails tells the others at once, and every rank then
+        raises the same ``AnalysisError`` naming the failed ranks (docs/guide/hardening.md).
 
     Returns
     -------
@@ -168,8 +175,9 @@ def analyze(
         (``None`` when there are none).
     """
     settings = {name: value for name, value in locals().items() if name not in _POSITIONAL}
-    shard = shard_of(dl)  # under torchrun: which dataset images this rank's loader yields
-    return _run_pass([model], dl, classes, settings, shard, several=False)[0]
+    # under torchrun: which dataset images this rank's loader yields
+    shard = shard_of(dl, check_timeout(gather_timeout))
+    return _run_sharded([model], dl, classes, settings, shard, several=False)[0]
 
 
 _POSITIONAL = ("model", "dl", "classes")
@@ -219,8 +227,28 @@ def analyze_models(
             f"model_b], dl), not {type(models).__name__}; for one model use analyze"
         )
     settings = {**defaults, **analyze_kwargs}
-    shard = shard_of(dl)  # under torchrun: which dataset images this rank's loader yields
-    return _run_pass(list(models), dl, classes, settings, shard, several=True)
+    # under torchrun: which dataset images this rank's loader yields
+    shard = shard_of(dl, check_timeout(settings["gather_timeout"]))
+    return _run_sharded(list(models), dl, classes, settings, shard, several=True)
+
+
+def _run_sharded(
+    models: list[Model],
+    dl: Any,
+    classes: Any,
+    settings: dict[str, Any],
+    shard: Shard | None,
+    several: bool,
+) -> list[Results]:
+    """``_run_pass``; under torchrun (``shard``) each model's results then go to rank 0,
+    and a rank whose pass failed tells the others first (``distributed.fail_together``)."""
+    try:
+        results = _run_pass(models, dl, classes, settings, shard, several)
+    except Exception as err:
+        if shard is not None:
+            fail_together(shard, err)
+        raise
+    return [gather(r, shard) for r in results]
 
 
 @dataclass
@@ -243,7 +271,7 @@ def _run_pass(
 ) -> list[Results]:
     """The loop shared by ``analyze`` and ``analyze_models``; ``settings``: analyze's keywords.
 
-    Under torchrun (``shard``), each model's results go to rank 0, which merges them.
+    Under torchrun (``shard``), its metadata rows are the shard's (``_run_sharded`` gathers).
     """
     check_models(models, several)
     given = read_classes(classes)
@@ -338,7 +366,7 @@ def _run_pass(
     except InputError as err:
         err.results = _for_caller(results, several)
         raise
-    return [gather(replace(r, metadata=metadata), shard) for r in results]
+    return [replace(r, metadata=metadata) for r in results]
 
 
 def _completed(

@@ -11,11 +11,12 @@ under any backend (NCCL included), and needs no file system shared by the machin
 
 from __future__ import annotations
 
-import json
 import operator
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,13 +27,14 @@ from torch.utils.data import IterableDataset
 
 from ..results.core import Results
 from .adapters import InputError
+from .rank_status import DEFAULT_GATHER_TIMEOUT, all_gather_json, exchange, guarded, status_of
 from .shards import disagreements, layout, merge, pack, unpack
 
 _ADVICE = (
     "pass a torch DataLoader over a map-style dataset with "
     "sampler=DistributedSampler(dataset) (shuffle and drop_last as you like)"
 )
-_gloo: tuple[Any, Any] | None = None  # (the world group it was made for, the gloo group)
+_gloo: tuple[Any, float, Any] | None = None  # (the world group and timeout it was made for, it)
 
 
 @dataclass(frozen=True)
@@ -42,15 +44,18 @@ class Shard:
     rank: int
     world_size: int
     indices: NDArray[np.int64]  # the global dataset index of each image, in pass order
+    group: Any = None  # the gloo group the gather goes through
+    timeout: float = DEFAULT_GATHER_TIMEOUT  # its collectives' timeout, in seconds
 
 
-def shard_of(dl: Iterable[Any]) -> Shard | None:
+def shard_of(dl: Iterable[Any], timeout: float = DEFAULT_GATHER_TIMEOUT) -> Shard | None:
     """This rank's share of the pass, or ``None`` when there is nothing to gather.
 
     Called before the pass, so that a loader whose images cannot be placed fails at once.
     ``None`` outside ``torch.distributed``, and (with a warning when the job has several
     processes) for a loader that does not split the data between ranks: then this rank
-    analyses every image itself, e.g. rank 0 alone after training.
+    analyses every image itself, e.g. rank 0 alone after training. The gather's gloo group
+    (collectives time out after ``timeout`` seconds) is made here, while every rank is alive.
 
     Raises
     ------
@@ -100,7 +105,7 @@ def shard_of(dl: Iterable[Any]) -> Shard | None:
             f"so its images' dataset indices cannot be known; {_ADVICE} (its shuffle changes "
             "with set_epoch, not between iterations)"
         )
-    return Shard(rank, world, indices)
+    return Shard(rank, world, indices, _gloo_group(timeout), timeout)
 
 
 def _sharding_sampler(dl: Any) -> Any:
@@ -140,11 +145,17 @@ def gather(results: Results, shard: Shard | None) -> Results:
     Raises
     ------
     AnalysisError
-        On every rank, when one rank's results cannot be placed or do not match the
-        others' (classes, options); ``err.results`` holds this rank's own results.
+        On every rank, when a rank's pass failed (``fail_together``) or it stopped, or its
+        results cannot be placed or do not match the others' (classes, options);
+        ``err.results`` holds this rank's own results.
     """
     if shard is None:
         return results
+    try:  # every rank says how its pass went before any data travels
+        exchange(shard.rank, shard.world_size, shard.group, shard.timeout, None)
+    except RuntimeError as err:  # AnalysisError
+        err.results = results  # type: ignore[attr-defined]
+        raise
     position = results.dataset_index()
     problem = None
     complete = results.dataset_indices is None and not results.partial
@@ -160,9 +171,18 @@ def gather(results: Results, shard: Shard | None) -> Results:
     return merge(shards) if shards is not None else local
 
 
+def fail_together(shard: Shard, err: Exception) -> None:
+    """A rank whose pass failed tells the others (``rank_status.exchange``), then raises the
+    ``AnalysisError`` every rank raises, with ``err.results`` kept."""
+    try:
+        exchange(shard.rank, shard.world_size, shard.group, shard.timeout, status_of(err))
+    except RuntimeError as together:  # AnalysisError
+        together.results = getattr(err, "results", None)  # type: ignore[attr-defined]
+        raise together from err
+
+
 def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Results] | None:
     """Every rank's shard on rank 0 (``None`` elsewhere); all ranks raise if any failed."""
-    group = _gloo_group()
     header: dict[str, Any] = {"error": problem}
     body = np.zeros(0, np.uint8)
     if problem is None and shard.rank == 0:  # rank 0 keeps its own shard: only its layout
@@ -172,15 +192,11 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
             header, body = pack(local)
         except TypeError as err:  # e.g. a metadata column of Python objects
             header = {"error": str(err)}
-    encoded = json.dumps(header).encode()
-    sizes = _all_gather(torch.tensor([len(encoded), body.size], dtype=torch.int64), group)
-    longest = int(max(int(s[0]) for s in sizes))
-    padded = torch.zeros(longest, dtype=torch.uint8)
-    padded[: len(encoded)] = torch.frombuffer(bytearray(encoded), dtype=torch.uint8)
-    headers = [
-        json.loads(h[: int(s[0])].numpy().tobytes())
-        for h, s in zip(_all_gather(padded, group), sizes, strict=True)
-    ]
+    key, group = "segwidget/shards", shard.group
+    headers = guarded(
+        partial(all_gather_json, {**header, "bytes": body.size}, group),
+        key, shard.world_size, shard.timeout,
+    )  # fmt: skip
     failures = [f"rank {r}: {h['error']}" for r, h in enumerate(headers) if "error" in h]
     if not failures:
         for r, h in enumerate(headers[1:], start=1):
@@ -197,29 +213,31 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
         failed.results = local
         raise failed
     if shard.rank != 0:
-        dist.send(torch.from_numpy(body), dst=0, group=group)
+        guarded(
+            partial(dist.send, torch.from_numpy(body), dst=0, group=group),
+            key, shard.world_size, shard.timeout,
+        )  # fmt: skip
         return None
     shards = [local]
     for r in range(1, shard.world_size):  # one rank at a time, each buffer freed once unpacked
-        received = torch.empty(int(sizes[r][1]), dtype=torch.uint8)
-        dist.recv(received, src=r, group=group)
+        received = torch.empty(int(headers[r]["bytes"]), dtype=torch.uint8)
+        guarded(
+            partial(dist.recv, received, src=r, group=group),
+            key, shard.world_size, shard.timeout,
+        )  # fmt: skip
         shards.append(unpack(headers[r], received.numpy()))
         del received
     return shards
 
 
-def _all_gather(tensor: torch.Tensor, group: Any) -> list[torch.Tensor]:
-    gathered = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
-    dist.all_gather(gathered, tensor, group=group)
-    return gathered
-
-
-def _gloo_group() -> Any:
-    """A gloo group over every rank (the default one when it speaks gloo), made once per job."""
+def _gloo_group(timeout: float) -> Any:
+    """A gloo group over every rank whose collectives time out after ``timeout`` seconds
+    (gloo's own default is 30 minutes), made once per job and timeout, at the same call on
+    every rank; its own group even when the job speaks gloo, for the timeout, and under
+    NCCL so that shards never travel through GPU memory."""
     global _gloo
     world = dist.group.WORLD
-    if "gloo" in str(dist.get_backend()):
-        return world
-    if _gloo is None or _gloo[0] is not world:
-        _gloo = (world, dist.new_group(backend="gloo"))
-    return _gloo[1]
+    if _gloo is None or _gloo[0] is not world or _gloo[1] != timeout:
+        group = dist.new_group(backend="gloo", timeout=timedelta(seconds=timeout))
+        _gloo = (world, timeout, group)
+    return _gloo[2]

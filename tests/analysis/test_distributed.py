@@ -325,7 +325,7 @@ def test_a_job_on_another_backend_sends_through_one_gloo_group(
         results = segwidget.analyze(model, DataLoader(data, sampler=sampler), progress=False)
         assert results.n_images == 3 and results.dataset_indices is None
         assert distributed._gloo is not None
-        groups.append(distributed._gloo[1])
+        groups.append(distributed._gloo[2])
     assert groups[0] is groups[1] and groups[0] is not dist.group.WORLD
 
 
