@@ -79,10 +79,11 @@ def trait_condition(name: str, condition: slices.Condition) -> list[Any]:
     return [lo, hi]
 
 
-class _Indices(traitlets.TraitType[list[int], Any]):
-    """Image indices: every value, None and numpy arrays too, reaches the trait's validator."""
+class IndexList(traitlets.TraitType[list[int], Any]):
+    """Image or class indices: every value (None, numpy arrays, an int too long to print)
+    reaches the trait's own validator, which says what is wrong in a bounded message."""
 
-    info_text = "a list of image indices"
+    info_text = "a list of indices"
 
 
 class SliceTraits(traitlets.HasTraits):
@@ -92,7 +93,7 @@ class SliceTraits(traitlets.HasTraits):
     column_data = traitlets.Bytes().tag(sync=True)
     slice = traitlets.Dict().tag(sync=True)
     tags = traitlets.Dict().tag(sync=True)
-    picked_images = _Indices([]).tag(sync=True)
+    picked_images = IndexList([]).tag(sync=True)
 
     if TYPE_CHECKING:  # SegExplorer's
         _results: Results | None

@@ -30,7 +30,7 @@ from .compare import COMPARISON_OVERLAYS, ComparisonView
 from .detail_overlays import detail_overlays
 from .explorer_methods import add_delegates
 from .regions import RegionTraits
-from .slices import SliceTraits
+from .slices import IndexList, SliceTraits
 
 if TYPE_CHECKING:
     from .charts import Charts
@@ -100,7 +100,7 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
         ("none", "prediction", "truth", "pair", *COMPARISON_OVERLAYS), "prediction"
     ).tag(sync=True)
     loss_range = traitlets.Any(None, allow_none=True).tag(sync=True)
-    visible_classes: traitlets.List[int] = traitlets.List().tag(sync=True)
+    visible_classes = IndexList([]).tag(sync=True)  # traitlets.List's errors print the value
     zoom = traitlets.Enum((1, 2, 4, 8), 1).tag(sync=True)
     auto_focus = traitlets.Bool(False).tag(sync=True)
 
@@ -305,7 +305,7 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
     def focus(self, k: int) -> list[int]:
         """Show the ``k`` most confused classes in the heatmap (``visible_classes``)."""
         self.visible_classes = focus_classes(self.results.counts().pooled, k)
-        return self.visible_classes
+        return list(self.visible_classes)
 
     @traitlets.observe("selected_cell", "order", "loss_range", "direction")
     def _on_selection(self, _change: dict[str, Any]) -> None:
