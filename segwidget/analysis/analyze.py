@@ -177,7 +177,12 @@ def analyze(
     settings = {name: value for name, value in locals().items() if name not in _POSITIONAL}
     # under torchrun: which dataset images this rank's loader yields
     shard = shard_of(dl, check_timeout(gather_timeout))
-    return _run_sharded([model], dl, classes, settings, shard, several=False)[0]
+    try:
+        [results] = _run_pass([model], dl, classes, settings, shard, several=False)
+    except Exception as err:  # under torchrun the other ranks are told first, then all raise
+        fail_together(shard, err)
+        raise
+    return gather(results, shard)
 
 
 _POSITIONAL = ("model", "dl", "classes")
@@ -229,24 +234,10 @@ def analyze_models(
     settings = {**defaults, **analyze_kwargs}
     # under torchrun: which dataset images this rank's loader yields
     shard = shard_of(dl, check_timeout(settings["gather_timeout"]))
-    return _run_sharded(list(models), dl, classes, settings, shard, several=True)
-
-
-def _run_sharded(
-    models: list[Model],
-    dl: Any,
-    classes: Any,
-    settings: dict[str, Any],
-    shard: Shard | None,
-    several: bool,
-) -> list[Results]:
-    """``_run_pass``; under torchrun (``shard``) each model's results then go to rank 0,
-    and a rank whose pass failed tells the others first (``distributed.fail_together``)."""
     try:
-        results = _run_pass(models, dl, classes, settings, shard, several)
-    except Exception as err:
-        if shard is not None:
-            fail_together(shard, err)
+        results = _run_pass(list(models), dl, classes, settings, shard, several=True)
+    except Exception as err:  # as in analyze
+        fail_together(shard, err)
         raise
     return [gather(r, shard) for r in results]
 
@@ -271,7 +262,7 @@ def _run_pass(
 ) -> list[Results]:
     """The loop shared by ``analyze`` and ``analyze_models``; ``settings``: analyze's keywords.
 
-    Under torchrun (``shard``), its metadata rows are the shard's (``_run_sharded`` gathers).
+    Under torchrun (``shard``), its metadata rows are the shard's (the caller gathers).
     """
     check_models(models, several)
     given = read_classes(classes)

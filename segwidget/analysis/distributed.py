@@ -171,9 +171,11 @@ def gather(results: Results, shard: Shard | None) -> Results:
     return merge(shards) if shards is not None else local
 
 
-def fail_together(shard: Shard, err: Exception) -> None:
+def fail_together(shard: Shard | None, err: Exception) -> None:
     """A rank whose pass failed tells the others (``rank_status.exchange``), then raises the
-    ``AnalysisError`` every rank raises, with ``err.results`` kept."""
+    ``AnalysisError`` every rank raises, with ``err.results`` kept; nothing without ``shard``."""
+    if shard is None:
+        return
     try:
         exchange(shard.rank, shard.world_size, shard.group, shard.timeout, status_of(err))
     except RuntimeError as together:  # AnalysisError
