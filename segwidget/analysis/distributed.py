@@ -194,10 +194,10 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
             header, body = pack(local)
         except TypeError as err:  # e.g. a metadata column of Python objects
             header = {"error": str(err)}
-    key, group = "segwidget/shards", shard.group
+    group = shard.group
     headers = guarded(
         partial(all_gather_json, {**header, "bytes": body.size}, group),
-        key, shard.world_size, shard.timeout,
+        shard.world_size, shard.timeout,
     )  # fmt: skip
     failures = [f"rank {r}: {h['error']}" for r, h in enumerate(headers) if "error" in h]
     if not failures:
@@ -217,7 +217,7 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
     if shard.rank != 0:
         guarded(
             partial(dist.send, torch.from_numpy(body), dst=0, group=group),
-            key, shard.world_size, shard.timeout,
+            shard.world_size, shard.timeout,
         )  # fmt: skip
         return None
     shards = [local]
@@ -225,7 +225,7 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
         received = torch.empty(int(headers[r]["bytes"]), dtype=torch.uint8)
         guarded(
             partial(dist.recv, received, src=r, group=group),
-            key, shard.world_size, shard.timeout,
+            shard.world_size, shard.timeout,
         )  # fmt: skip
         shards.append(unpack(headers[r], received.numpy()))
         del received

@@ -57,7 +57,7 @@ def exchange(
     store = _store()
     if store is not None:
         store.set(f"{key}/{rank}", "1")  # what tells a survivor which ranks never came
-    statuses = guarded(lambda: all_gather_json({"failed": failed}, group), key, world, timeout)
+    statuses = guarded(lambda: all_gather_json({"failed": failed}, group), world, timeout, key)
     lines = [
         f"rank {r} raised {s['failed']['type']}"
         + ("" if s["failed"]["batch"] is None else f" at batch {s['failed']['batch']}")
@@ -71,15 +71,19 @@ def exchange(
         raise AnalysisError("the distributed pass failed: " + "; ".join(lines))
 
 
-def guarded(collective: Callable[[], T], key: str, world: int, timeout: float) -> T:
-    """``collective()``, a transport error (a rank gone, a timeout) made an ``AnalysisError``."""
+def guarded(collective: Callable[[], T], world: int, timeout: float, key: str | None = None) -> T:
+    """``collective()``, a transport error (a rank gone, a timeout) made an ``AnalysisError``.
+
+    ``key``: the exchange's store key, which names the ranks that never reached it; without
+    it (after the exchange, when every rank had reached it) the message says "a rank".
+    """
     started = time.monotonic()
     try:
         return collective()
     except RuntimeError as err:  # gloo's errors (DistBackendError is one)
         from .analyze import AnalysisError
 
-        gone = [r for r in range(world) if not _arrived(f"{key}/{r}")]
+        gone = [] if key is None else [r for r in range(world) if not _arrived(f"{key}/{r}")]
         waited = time.monotonic() - started
         reason = (
             f"did not reach the gather within gather_timeout={timeout:g} s"

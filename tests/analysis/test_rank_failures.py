@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import segwidget
 from segwidget.analysis import rank_status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,3 +91,19 @@ def test_the_status_names_type_message_and_batch() -> None:
         "type": "RuntimeError", "message": str(err), "batch": 12,
     }  # fmt: skip
     assert rank_status.status_of(ValueError("models must be a list"))["batch"] is None
+
+
+def _broken() -> None:
+    raise RuntimeError("[gloo/transport/tcp/pair.cc:553] Connection closed by peer")
+
+
+def test_a_transport_error_after_the_exchange_becomes_an_analysis_error() -> None:
+    with pytest.raises(segwidget.AnalysisError) as info:
+        rank_status.guarded(_broken, world=2, timeout=600.0)
+    assert str(info.value) == (
+        "the distributed pass failed: a rank stopped during the gather (see torchrun's summary)"
+    )
+    assert "Connection closed" in str(info.value.__cause__)
+    late = r"a rank did not reach the gather within gather_timeout=0 s$"
+    with pytest.raises(segwidget.AnalysisError, match=late):  # waited >= the timeout: late
+        rank_status.guarded(_broken, world=2, timeout=0.0)
