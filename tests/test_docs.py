@@ -7,6 +7,7 @@ name or an explorer method nobody listed.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -50,3 +51,19 @@ def test_the_readme_links_lead_to_files() -> None:
     assert "docs/guide/the-view.md" in local  # the front page links into the guide
     missing = [t for t in local if not (ROOT / t).is_file()]
     assert missing == [], f"README.md links to missing files: {missing}"
+
+
+def test_the_protocol_page_keeps_every_line_of_protocol_md() -> None:
+    spec = importlib.util.spec_from_file_location("hook", ROOT / "docs" / "hooks" / "protocol.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    text = (ROOT / "PROTOCOL.md").read_text()
+    page = hook.as_page(text).splitlines()
+    kept = [line for line in page if line not in ("```", "```text")]
+    assert [x for x in kept if x.strip()] == [x for x in text.splitlines() if x.strip()]
+    fenced = False
+    for line in page:  # headings stay outside the preformatted blocks: the page's contents
+        fenced = not fenced if line.startswith("```") else fenced
+        assert not (fenced and line.startswith("#"))
+    assert sum(line.startswith("## ") for line in page) >= 5
