@@ -1,17 +1,21 @@
 # Two entry points for people (README): `make demo` and `make test`. Both set up .venv first.
+# `make docs` serves the documentation site; `make docs-build` and `make package-check` are
+# parts of `make test`.
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# mkdocs-material's banner about its successor, printed on every build
+export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup demo test lint chromium
+.PHONY: setup demo test lint chromium docs docs-build package-check
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	python3 -m venv $(VENV)
 	# the CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build
 	$(PY) -m pip install -q torch==2.13.0
 	npm ci --no-audit --no-fund
-	$(PY) -m pip install -q -e ".[test,demo]"
+	$(PY) -m pip install -q -e ".[test,demo,docs]"
 	touch $@
 
 setup: $(STAMP)
@@ -33,6 +37,18 @@ lint: setup
 	npm run typecheck
 	npm run lint
 
-test: setup chromium lint
+# the site, built offline with every warning an error (broken links, anchors, references)
+docs-build: setup
+	$(VENV)/bin/mkdocs build --strict
+
+docs: setup
+	$(VENV)/bin/mkdocs serve
+
+# the sdist and wheel built and checked, the wheel used in a fresh venv without node (~3 min)
+package-check: setup
+	$(PY) bench/bench_package.py
+
+test: setup chromium lint docs-build
 	npm test
 	$(PY) -m pytest
+	$(MAKE) package-check

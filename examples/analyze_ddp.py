@@ -1,4 +1,4 @@
-"""The demo's validation set analysed by several processes: see README.md, "Many GPUs".
+"""The demo's validation set analysed by several processes: see docs/guide/many-gpus.md.
 
 torchrun --nproc_per_node=2 examples/analyze_ddp.py --out run.npz
 """

@@ -1,6 +1,6 @@
 """segwidget: where is my segmentation model wrong, and on which images?"""
 
-from importlib import import_module
+from importlib import import_module, metadata
 from typing import TYPE_CHECKING, Any
 
 from .analysis.adapters import InputError
@@ -43,7 +43,10 @@ __all__ = [
     "tag",
     "untag",
 ]
-__version__ = "0.1.0"
+try:  # the version lives in pyproject.toml alone; this reads the installed package's
+    __version__ = metadata.version(__name__)
+except metadata.PackageNotFoundError:  # a source tree on sys.path, never installed
+    __version__ = "0+unknown"
 
 
 def __getattr__(name: str) -> Any:

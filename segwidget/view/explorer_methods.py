@@ -6,6 +6,7 @@ An explorer of one model asks the ``Results`` it shows; an explorer of a compari
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..results.core import Results
@@ -32,17 +33,19 @@ DELEGATED = (
 def add_delegates(cls: type) -> None:
     """Give the explorer class ``cls`` each method of ``DELEGATED``."""
     for name in DELEGATED:
-        setattr(cls, name, _delegate(name))
+        method = _delegate(name)
+        # help() and the API reference read these: the method is the explorer's
+        method.__module__, method.__qualname__ = cls.__module__, f"{cls.__qualname__}.{name}"
+        setattr(cls, name, method)
 
 
 def _delegate(name: str) -> Any:
     method = getattr(Results, name)
 
+    @functools.wraps(method)  # Results' signature and docstring (inspect follows __wrapped__)
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         if self.comparison is not None:
             return widget_compare.delegate(self, name)(*args, **kwargs)
         return getattr(self.results, name)(*args, **kwargs)
 
-    call.__name__ = name
-    call.__doc__ = method.__doc__
     return call

@@ -53,8 +53,12 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
 
     Parameters
     ----------
-    model, dl, classes
-        The model, any iterable of batches, and the class names (see ``segwidget.analyze``).
+    model
+        The model (see ``segwidget.analyze``); ``None`` with ``results``.
+    dl
+        Any iterable of batches.
+    classes
+        The class names.
     results
         Explore existing ``Results`` (e.g. from ``segwidget.load``) instead of running a pass,
         or a ``Comparison`` of two models (``SegExplorer.compare`` runs both passes).

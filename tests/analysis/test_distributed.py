@@ -156,7 +156,7 @@ def test_rank_zero_alone_with_a_plain_loader_analyses_everything(ddp_run: Path) 
     assert_same_images(segwidget.load(ddp_run / "alone_rank0.npz"), single, np.arange(N))
 
 
-def test_the_readme_script_runs_under_torchrun(tmp_path: Path) -> None:
+def test_the_example_script_runs_under_torchrun(tmp_path: Path) -> None:
     n = 9
     script = str(ROOT / "examples" / "analyze_ddp.py")
     torchrun(script, "--out", str(tmp_path / "run"), "--images", str(n))
@@ -179,9 +179,9 @@ def test_the_readme_script_runs_under_torchrun(tmp_path: Path) -> None:
     np.testing.assert_allclose(results.losses, single.losses, rtol=1e-4)
 
 
-def test_the_readme_shows_the_script_as_shipped() -> None:
+def test_the_docs_show_the_script_as_shipped() -> None:
     script = (ROOT / "examples" / "analyze_ddp.py").read_text()
-    assert f"```python\n{script}```" in (ROOT / "README.md").read_text()
+    assert f"```python\n{script}```" in (ROOT / "docs" / "guide" / "many-gpus.md").read_text()
 
 
 # -- merging and sending shards, without processes ----------------------------------------------
