@@ -127,8 +127,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     filters: slices.filters.el,
     heatmap: heatmap.el,
     panels: panelArea,
-    builtIn: [pairs.panel(), ...chartPanels()],
-    gallery: [slices.tagging.el, gallery.el],
+    builtIn: [pairs.panel(), ...chartPanels(), slices.tagging.panel()],
+    gallery: gallery.el,
     detail: detail.el,
   });
 
@@ -301,6 +301,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const d = data as Data;
     const c = readControls(model);
     const range = lossRangeOf(model.get("loss_range"));
+    header.ranking(rankKind(cell, c.order));
     gallery.update(
       {
         ranked,
@@ -322,7 +323,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function drawDetail(cell: Cell | null): void {
     const d = data as Data;
     const open = opening(model.get("selected_image"), d.N, ranked, details);
-    if (!open) return detail.update(null, opacity);
+    if (!open) {
+      detail.update(null, opacity);
+      return;
+    }
     const { index, position } = open;
     const extra = comparison.active && comparison.detail(index, d.classes, pal);
     const base = { classes: d.classes, palette: pal, cell, theme: theme(), hasImages: details.enabled };
