@@ -40,7 +40,8 @@ MEASURE = """
   const thumbs = [...gallery.querySelectorAll('[data-testid="segwidget-thumb"]')];
   const visible = thumbs.filter((t) => {
     const r = box(t);
-    return r.top >= top - 0.5 && r.bottom <= bottom + 0.5 && r.left >= left - 0.5 && r.right <= right + 0.5;
+    const inside = (a, b, lo, hi) => a >= lo - 0.5 && b <= hi + 0.5;
+    return inside(r.top, r.bottom, top, bottom) && inside(r.left, r.right, left, right);
   });
   const tile = rank === null ? null : gallery.querySelector(`[data-rank="${rank}"]`);
   const detail = root.querySelector('[data-testid="segwidget-detail"]');

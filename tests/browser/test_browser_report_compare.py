@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 import pytest
-from checks import DETAIL, GALLERY, PANEL, THUMB, assert_gallery_matches, shot, wait_painted
+from checks import (
+    DETAIL,
+    GALLERY,
+    PANEL,
+    THUMB,
+    assert_gallery_matches,
+    shot,
+    show_panel,
+    wait_painted,
+)
 from lab import WAIT, expect
 from report_page import ANY, LOSS, Opened, open_report
 from sw_e2e import changed_both_ways, compare_demo, ranking
@@ -59,6 +68,7 @@ def test_opens_offline_with_both_models_and_the_changes_charted(
     expect(gallery).to_have_attribute("data-count", str(comparison.n_images), timeout=WAIT)
     assert_gallery_matches(gallery, ranking(comparison.rank()), "comparison, nothing selected")
     # the IoU bars: each class's change B − A, exactly as the kernel computes it
+    show_panel(opened.root, "iou")
     bars = opened.page.locator(IOU)
     expect(bars).to_have_attribute("data-kind", "iou-change")
     expect(opened.page.locator(".swr-iou h2")).to_contain_text("IoU change (final − early)")
@@ -169,6 +179,7 @@ def test_an_iou_change_bar_selects_its_class(report: tuple[Opened, Comparison]) 
     opened, comparison = report
     sizes = [len(comparison.rank(c, c, "better")) for c in range(comparison.n_classes)]
     c = int(np.argmax(sizes))
+    show_panel(opened.root, "iou")
     opened.page.locator(f'{IOU} .swr-bar[data-class="{c}"]').click()
     expect(opened.root).to_have_attribute("data-selected-true", str(c), timeout=WAIT)
     expect(opened.root).to_have_attribute("data-selected-pred", str(c), timeout=WAIT)
