@@ -187,3 +187,10 @@ def open_filters(root: Any) -> None:
     toggle = root.locator('[data-name="slice"][data-action="filters"]')
     if toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
+
+
+def close_filters(root: Any) -> None:
+    """Close the filters (open, they lie over the heatmap and the gallery)."""
+    toggle = root.locator('[data-name="slice"][data-action="filters"]')
+    if toggle.get_attribute("aria-expanded") == "true":
+        toggle.click()

@@ -61,6 +61,8 @@ export class FilterBar {
     });
     const head = h("div", "sw-filters-head");
     head.append(this.toggle, this.summary, this.active, this.clear);
+    // Open, they lie over the view: a press anywhere else closes them.
+    document.addEventListener("pointerdown", this.onOutside, true);
     this.el.addEventListener("keydown", (e) => {
       if (e.key !== "Escape" || !this.open) return;
       e.stopPropagation(); // Escape closes the filters first (then the detail, then the selection)
@@ -239,7 +241,14 @@ export class FilterBar {
     this.events.set(spec);
   }
 
+  private readonly onOutside = (e: Event) => {
+    if (!this.open || this.el.contains(e.target as Node)) return;
+    this.open = false;
+    if (this.input) this.update(this.input);
+  };
+
   destroy(): void {
+    document.removeEventListener("pointerdown", this.onOutside, true);
     for (const view of this.views) view.histogram?.destroy();
   }
 }
