@@ -70,6 +70,7 @@ def test_hostile_class_names_and_title_render_as_text(small: tuple[Opened, Any])
     page = opened.page
     assert page.title() == TITLE
     expect(page.locator("h1")).to_have_text(TITLE)
+    show_panel(opened.root, "iou")
     names = page.locator(".swr-bar-name").all_text_contents()
     for name in XSS_NAMES:
         assert name in names

@@ -85,6 +85,7 @@ def test_opens_offline_with_both_models_and_the_changes_charted(
     assert float(bars.get_attribute("data-reach")) == float(np.nanmax(np.abs(change)))
     # the histogram: every image's loss change, in the notebook's bins
     edges = loss_bins(loss_change(comparison))
+    show_panel(opened.root, "loss")
     chart = opened.page.locator(LOSS)
     expect(chart).to_have_attribute("data-hi", ANY)
     bounds = chart.evaluate("(c) => [c.dataset.lo, c.dataset.hi]")
@@ -105,6 +106,7 @@ def test_delta_cell_click_then_direction_switch(report: tuple[Opened, Comparison
     assert len(worse["indices"]) >= 2 and all(s > 0 for s in worse["scores"])
     expect(gallery).to_have_attribute("data-count", str(len(worse["indices"])), timeout=WAIT)
     assert_gallery_matches(gallery, worse, f"report, delta cell ({t}, {p}), worse")
+    show_panel(opened.root, "loss")
     chart = opened.page.locator(LOSS)
     expect(chart).to_have_attribute("data-matching", str(len(worse["indices"])))
     _control(opened, "direction").select_option("better")
@@ -171,6 +173,7 @@ def test_the_brush_keeps_a_range_of_loss_change(report: tuple[Opened, Comparison
     expect(opened.root).to_contain_text("loss change in")
     shot(opened.page, "report-compare-04-loss-change")
     opened.root.get_by_text("clear loss filter").click()
+    show_panel(opened.root, "loss")
     expect(opened.page.locator(LOSS)).to_have_attribute("data-range", "null", timeout=WAIT)
     expect(gallery).to_have_attribute("data-count", str(len(full)), timeout=WAIT)
 
