@@ -17,8 +17,6 @@ export interface ReportMeta {
   title: string;
   /** What the file holds and leaves out, one sentence each (text). */
   left_out: string[];
-  /** The notebook's loss histogram bins (charts.loss_bins): of the loss change on a comparison. */
-  loss_edges: number[];
 }
 
 /** Base64 text to bytes (the native decoder where there is one). */
@@ -43,7 +41,7 @@ interface Widget {
   render: (props: { model: unknown; el: HTMLElement }) => unknown;
 }
 
-/** The report's page: statement, the widget and the charts. Resolves once the widget has rendered. */
+/** The report's page: statement and the widget (its panels hold the charts). Resolves once it has rendered. */
 export async function open(doc: Document): Promise<OfflineModel> {
   performance.mark("segwidget-report:open");
   const meta = JSON.parse(payload(doc, "segwidget-meta")) as ReportMeta;
@@ -59,23 +57,22 @@ export async function open(doc: Document): Promise<OfflineModel> {
   statement.dataset.testid = "segwidget-report-statement";
   statement.append(...meta.left_out.map((line) => h("li", "", line)));
   header.append(h("h1", "swr-title", meta.title), statement);
-  const view = h("div", "swr-view");
+  // The charts are the widget's own panels (chart-panels.ts), as in a notebook without bqplot.
   const el = h("div", "swr-widget");
-  const aside = h("aside", "swr-charts");
-  view.append(el, aside);
-  page.replaceChildren(header, view);
+  page.replaceChildren(header, el);
 
   await widget.initialize?.({ model });
   await widget.render({ model, el });
-  mountCharts(model, meta, aside);
   return model;
 }
 
-/** The IoU bars and the loss histogram, kept in step with the model as the notebook's charts are: with a slice,
- * the bars are the slice's and the histogram highlights the slice's images (of the selected cell, if any); on a
- * comparison, both show changes B − A (reportnumbers.ts) and the brush bounds the loss change. */
-export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTMLElement): void {
-  const model = offline as unknown as Model;
+/** The IoU bars and the loss histogram on `model`, kept in step with it as the notebook's charts are: with a
+ * slice, the bars are the slice's and the histogram highlights the slice's images (of the selected cell, if any);
+ * on a comparison, both show changes B − A (numbers.ts) and the brush bounds the loss change. */
+export function linkCharts(
+  model: Model,
+  edges: readonly number[],
+): { iou: IouChart; loss: LossChart; unlink: () => void } {
   const set = (key: "selected_cell" | "loss_range", value: unknown) => {
     model.set(key, value as never);
     model.save_changes();
@@ -85,8 +82,7 @@ export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTML
     set("selected_cell", now && now[0] === c && now[1] === c ? null : [c, c]);
   });
   const names = namesOf(model.get("comparison_summary"));
-  const loss = new LossChart(meta.loss_edges, (range) => set("loss_range", range), lossLabels(names));
-  aside.append(iou.el, loss.el);
+  const loss = new LossChart(edges, (range) => set("loss_range", range), lossLabels(names));
   const redraw = () => {
     let data: Data;
     let member: Uint8Array | null;
@@ -114,11 +110,13 @@ export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTML
   };
   const traits = ["classes", "colors", "pooled", "losses", "cell_ptr", "selected_cell", "order", "loss_range"];
   const comparison = ["direction", "comparison_summary", "pooled_b", "losses_b", "cell_ptr_b"];
-  for (const key of [...traits, ...comparison, "slice", "tags", "columns", "column_data"]) {
-    offline.on(`change:${key}`, redraw);
-  }
-  if (typeof ResizeObserver === "function") new ResizeObserver(() => loss.draw()).observe(loss.canvas);
+  const events = [...traits, ...comparison, "slice", "tags", "columns", "column_data"].map((key) => `change:${key}`);
+  for (const event of events) model.on(event, redraw);
   redraw();
+  const unlink = () => {
+    for (const event of events) model.off(event, redraw);
+  };
+  return { iou, loss, unlink };
 }
 
 /** The two models' names of a comparison_summary trait; null for one model. */
