@@ -298,6 +298,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         title: galleryTitle(d.classes, cell, c.order, range) + regions.note(d, c.order) + slices.note(),
         filtered: range !== null,
         marks: slices.marks(),
+        open: model.get("selected_image") ?? null,
         ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),
       },
       dirty.has("scroll"),

@@ -28,7 +28,8 @@ log = logging.getLogger("segwidget")
 _DIM = 0.3  # opacity of bars that are not part of the selection
 _ALL_COLOR = "#9aa0a6"
 _MATCH_COLOR = "#e8710a"
-_BETTER_COLOR, _WORSE_COLOR = "#1a7f37", "#cf222e"  # a comparison's IoU change, up or down
+# a comparison's IoU change, up or down: blue / vermillion (Okabe & Ito), apart for colour-blind eyes
+_BETTER_COLOR, _WORSE_COLOR = "#0072b2", "#d55e00"
 _FIGURE_LAYOUT = {"width": "100%", "min_width": "280px", "height": "260px"}
 _MARGIN = {"top": 36, "bottom": 44, "left": 48, "right": 12}
 _BAR_HEIGHT = 18  # px per bar in the IoU chart: room for an 11 px label on every bar

@@ -8,13 +8,14 @@ import { fmtChange } from "../compare/view";
 import { type RGB, toHex } from "../data/colors";
 import { fmtInt, fmtNum, fmtPct, h, labelled, select } from "../data/format";
 import type { Cell, LossRange } from "../data/protocol";
+import { rovingIndex } from "../view/keyboard";
 import { cssVar } from "../view/theme";
 
 /** Bars offered when there are more classes than the smallest (as the notebook's chart). */
 const BAR_COUNTS = [25, 50];
-/** A comparison's IoU change: up (B better) and down (B worse), as the notebook's chart. */
-const BETTER = "#1a7f37";
-const WORSE = "#cf222e";
+/** A comparison's IoU change: up (B better) and down (B worse), as the notebook's chart; blue / vermillion. */
+const BETTER = "#0072b2";
+const WORSE = "#d55e00";
 
 export interface IouInput {
   classes: readonly string[];
@@ -62,7 +63,26 @@ export class IouChart {
       const bar = (e.target as Element).closest<HTMLElement>(".swr-bar");
       if (bar) this.choose(Number(bar.dataset.class));
     });
+    // the keyboard's path: one Tab stop, Up / Down (Home / End) between the bars, Enter or Space chooses
+    this.bars.setAttribute("role", "group");
+    this.bars.setAttribute("aria-label", "per-class IoU: arrow keys move between the bars, Enter selects the class");
+    this.bars.addEventListener("keydown", this.onKey);
   }
+
+  private readonly onKey = (e: KeyboardEvent) => {
+    const rows = [...this.bars.children] as HTMLElement[];
+    const at = rows.indexOf(e.target as HTMLElement);
+    if (at < 0) return;
+    const next = rovingIndex(e.key, at, rows.length, "both");
+    if (next === null && e.key !== "Enter" && e.key !== " ") return;
+    e.preventDefault();
+    if (next === null) this.choose(Number(rows[at].dataset.class));
+    else {
+      rows[at].tabIndex = -1;
+      rows[next].tabIndex = 0;
+      rows[next].focus();
+    }
+  };
 
   update(input: IouInput): void {
     const C = input.classes.length;
@@ -101,8 +121,13 @@ export class IouChart {
     const chosen = input.selected ? new Set(input.selected) : null;
     const reach = change ? symmetricReach(iou) : 1;
     this.bars.dataset.reach = String(reach);
-    const rows = order.slice(0, Number(this.count.value) || C).map((c) => {
+    const focused = Number(
+      (document.activeElement as HTMLElement | null)?.closest?.<HTMLElement>(".swr-bar")?.dataset.class,
+    );
+    const rows = order.slice(0, Number(this.count.value) || C).map((c, i) => {
       const row = h("div", "swr-bar");
+      row.setAttribute("role", "button");
+      row.tabIndex = c === focused || (Number.isNaN(focused) && i === 0) ? 0 : -1;
       row.dataset.class = String(c);
       row.dataset.value = String(iou[c]);
       row.classList.toggle("swr-dim", chosen !== null && !chosen.has(c));
@@ -128,6 +153,8 @@ export class IouChart {
       return row;
     });
     this.bars.replaceChildren(...rows);
+    if (!rows.some((r) => r.tabIndex === 0) && rows[0]) rows[0].tabIndex = 0;
+    if (!Number.isNaN(focused)) rows.find((r) => r.tabIndex === 0)?.focus();
   }
 }
 
