@@ -14,8 +14,10 @@ import { cssVar } from "../view/theme";
 /** Bars offered when there are more classes than the smallest (as the notebook's chart). */
 const BAR_COUNTS = [25, 50];
 /** A comparison's IoU change: up (B better) and down (B worse), as the notebook's chart; blue / vermillion. */
-const BETTER = "#0072b2";
-const WORSE = "#d55e00";
+export const BETTER = "#0072b2";
+export const WORSE = "#d55e00";
+/** The loss chart's bars of the selected cell's images, over all images' (the text's grey, --swr-fg2). */
+export const MATCHING = "#d55e00";
 
 export interface IouInput {
   classes: readonly string[];
@@ -283,11 +285,11 @@ export class LossChart {
         ctx.fillRect(left + pad, y(count), right - left - 2 * pad, y(0) - y(count));
       });
     };
-    bar(all, "#9aa0a6");
-    if (matching) bar(matching, "#e8710a");
+    bar(all, cssVar(this.el, "--swr-fg2", "#616161"));
+    if (matching) bar(matching, MATCHING);
     const range = this.drag ? [this.drag.from, this.drag.to].sort((a, b) => a - b) : input.range;
     if (range) {
-      ctx.fillStyle = "rgba(232, 113, 10, 0.18)";
+      ctx.fillStyle = "rgba(213, 94, 0, 0.18)";
       const a = Math.max(g.x0, this.xOf(range[0]));
       const b = Math.min(g.x1, this.xOf(range[1]));
       ctx.fillRect(a, MARGIN.top, Math.max(1, b - a), plotH);
