@@ -7,7 +7,7 @@ import type { Scale, Theme } from "../data/colors";
 import { h } from "../data/format";
 import type { Cell, Normalize } from "../data/protocol";
 import { cellImage, drawFocus, drawLabels, drawLegend, drawPanBars, fontFamily, themeColors } from "./heatmap-draw";
-import { heatmapKey, startFocus } from "./keyboard";
+import { focusPoint, heatmapKey, startFocus } from "./keyboard";
 import { computeLayout, drawnCols, drawnRows, type Hit, hitTest, type Layout, pannable, revealPan } from "./layout";
 
 export interface HeatmapInput {
@@ -366,7 +366,7 @@ export class Heatmap {
     if (this.focusCell) this.announce(this.focusCell);
   };
 
-  private readonly onBlur = () => this.drawMarks();
+  private readonly onBlur = () => this.onLeave();
 
   /** Arrows move the focus cell without selecting; Enter or Space select it (and Space never scrolls the page). */
   private readonly onKey = (e: KeyboardEvent) => {
@@ -376,10 +376,7 @@ export class Heatmap {
     if (!L || !action) return;
     e.preventDefault();
     e.stopPropagation();
-    if (action.kind === "select") {
-      this.events.select(action.cell);
-      return;
-    }
+    if (action.kind === "select") return this.events.select(action.cell);
     this.focusCell = action.cell;
     const next = revealPan(L, ...action.cell);
     if (next.row !== L.firstRow || next.col !== L.firstCol) this.setPan(next);
@@ -387,8 +384,11 @@ export class Heatmap {
     this.announce(action.cell);
   };
 
+  /** Read the focus cell aloud, and show its tooltip beside it as a pointer resting there would. */
   private announce([t, p]: Cell): void {
-    const input = this.input;
+    const { input, layout: L } = this;
+    const at = L && focusPoint(L, [t, p], this.canvas);
+    if (at) this.showTooltip({ kind: "cell", t, p }, at.x, at.y);
     if (input) this.events.focus?.([t, p], input.speak?.(t, p) ?? input.describe(t, p).slice(0, -1).join(", "));
   }
 

@@ -2,6 +2,7 @@
 // Space), and Tab between the explorer's regions, one stop each, with the arrows moving inside a region.
 
 import type { Cell } from "../data/protocol";
+import { cellCenter, type Layout } from "./layout";
 
 const STEPS: Record<string, [number, number]> = {
   ArrowUp: [-1, 0],
@@ -33,6 +34,13 @@ export function heatmapKey(key: string, focus: Cell, order: readonly number[]): 
 export function startFocus(focus: Cell | null, order: readonly number[], rows: number[], cols: number[]): Cell | null {
   if (focus && order.includes(focus[0]) && order.includes(focus[1])) return focus;
   return rows.length > 0 && cols.length > 0 ? [rows[0], cols[0]] : null;
+}
+
+/** Where the focus cell's tooltip points: the cell's centre in client coordinates, or null when not drawn. */
+export function focusPoint(L: Layout, [t, p]: Cell, canvas: Element): { x: number; y: number } | null {
+  const at = cellCenter(L, t, p);
+  const box = canvas.getBoundingClientRect();
+  return at && { x: box.left + at.x, y: box.top + at.y };
 }
 
 const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex], [contenteditable="true"], summary';
