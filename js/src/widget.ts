@@ -17,7 +17,7 @@ import { Gallery, galleryTitle } from "./view/gallery";
 import { Header } from "./view/header";
 import { Heatmap } from "./view/heatmap";
 import { describeCell } from "./view/heatmap-draw";
-import { explorerTabs } from "./view/keyboard";
+import { explorerKeyboard } from "./view/keyboard";
 import { cellSentence, LiveRegion } from "./view/live";
 import { confusedItems, Pairs } from "./view/pairs";
 import { Prefetcher } from "./view/prefetch";
@@ -122,7 +122,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const body = h("div", "sw-body");
   body.append(left, right);
   root.append(header.el, slices.filters.el, error, body, live.el);
-  const unwatchTabs = explorerTabs(root, {
+  const unwatchKeys = explorerKeyboard(root, {
     toolbar: [header.el, slices.filters.el, slices.tagging.el],
     ...{ heatmap: heatmap.canvas, detail: detail.el, gallery: gallery.viewport, panels: [pairs.el] },
   });
@@ -384,7 +384,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     unwatchDpr();
     unwatchTheme();
     prefetch.close();
-    unwatchTabs();
+    unwatchKeys();
     heatmap.destroy();
     gallery.destroy();
     detail.destroy();

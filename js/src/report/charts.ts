@@ -221,10 +221,47 @@ export class LossChart {
   ) {
     this.canvas.dataset.testid = "segwidget-report-loss";
     this.canvas.setAttribute("role", "img");
-    this.canvas.setAttribute("aria-label", `${labels.axis} histogram; drag to keep a range of it`);
+    this.canvas.setAttribute(
+      "aria-label",
+      `${labels.axis} histogram; drag, or use the arrow keys (Shift widens) and Enter, to keep a range of it`,
+    );
+    this.canvas.tabIndex = 0;
     this.el.append(h("h2", "swr-chart-title", labels.title), this.canvas);
     this.canvas.addEventListener("mousedown", this.onDown);
+    this.canvas.addEventListener("keydown", this.onKey);
+    this.canvas.addEventListener("blur", () => {
+      this.keys = null;
+      this.drag = null;
+      this.draw();
+    });
   }
+
+  /** The keyboard's choice of bins (first, last chosen), drawn as a drag would be. */
+  private keys: { anchor: number; at: number } | null = null;
+
+  /**
+   * The keyboard's path to the brush: Left / Right (Home / End) choose a bin, with Shift they widen the choice;
+   * Enter keeps it as the range, Escape (or Delete) clears the range.
+   */
+  private readonly onKey = (e: KeyboardEvent) => {
+    const bins = this.edges.length - 1;
+    const at = this.keys?.at ?? -1;
+    const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: bins - 1 }[e.key];
+    if (e.key === "Enter" || e.key === "Escape" || e.key === "Delete") {
+      const range: LossRange | null = this.drag ? [this.drag.from, this.drag.to] : null;
+      if (e.key === "Enter" && !range) return;
+      this.keys = null;
+      this.drag = null;
+      this.setRange(e.key === "Enter" ? range : null);
+    } else if (to !== undefined && bins > 0) {
+      const next = Math.min(bins - 1, Math.max(0, to));
+      this.keys = { anchor: e.shiftKey && this.keys ? this.keys.anchor : next, at: next };
+      const [a, b] = [this.keys.anchor, next].sort((x, y) => x - y);
+      this.drag = { from: this.edges[a], to: this.edges[b + 1] };
+      this.draw();
+    } else return;
+    e.preventDefault();
+  };
 
   update(input: LossInput): void {
     this.input = input;

@@ -3,6 +3,7 @@
 
 import type { Cell } from "../data/protocol";
 import { cellCenter, type Layout } from "./layout";
+import { focusTips } from "./tips";
 
 const STEPS: Record<string, [number, number]> = {
   ArrowUp: [-1, 0],
@@ -168,14 +169,22 @@ export interface ExplorerParts {
   panels: readonly HTMLElement[];
 }
 
-/** One Tab stop per region, in the order the eye follows: toolbar, heatmap, the open image, gallery, panels. */
-export function explorerTabs(root: HTMLElement, parts: ExplorerParts): () => void {
+/**
+ * The explorer's keyboard: one Tab stop per region, in the order the eye follows (toolbar, heatmap, the open image,
+ * gallery, panels), and the focused control's title shown beside it. Returns a function that undoes both.
+ */
+export function explorerKeyboard(root: HTMLElement, parts: ExplorerParts): () => void {
   const gallery = parts.gallery.parentElement ?? parts.gallery;
-  return regionTabs(root, [
+  const stopTips = focusTips(root);
+  const stopTabs = regionTabs(root, [
     { name: "toolbar", els: () => parts.toolbar, roving: "horizontal" },
     { name: "heatmap", els: () => [parts.heatmap] },
     { name: "detail", els: () => [parts.detail], entry: () => parts.detail, native: true },
     { name: "gallery", els: () => [gallery], entry: () => parts.gallery, native: true },
     { name: "panels", els: () => parts.panels, roving: "both" },
   ]);
+  return () => {
+    stopTabs();
+    stopTips();
+  };
 }

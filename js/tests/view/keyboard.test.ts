@@ -165,3 +165,23 @@ describe("Tab by region", () => {
     expect(document.activeElement).not.toBe(first);
   });
 });
+
+describe("tooltips on keyboard focus", () => {
+  it("show a focused control's title beside it, until Escape or the focus leaves", () => {
+    const titled = [...el.querySelectorAll<HTMLElement>("button[title], select[title], input[title]")].find(
+      (c) => !c.closest("[hidden]"),
+    );
+    if (!titled) throw new Error("no titled control shown");
+    const tip = q('[data-testid="segwidget-focus-tip"]');
+    expect(tip.hidden).toBe(true);
+    titled.focus();
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toBe(titled.getAttribute("title"));
+    expect(tip.getAttribute("aria-hidden")).toBe("true"); // the title is already its description
+    press(titled, "Escape");
+    expect(tip.hidden).toBe(true);
+    titled.blur();
+    canvas().focus();
+    expect(tip.hidden).toBe(true);
+  });
+});
