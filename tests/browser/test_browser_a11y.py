@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from checks import DETAIL, HEATMAP, ROOT, THUMB, shot
+from checks import DETAIL, HEATMAP, PANEL, ROOT, THUMB, shot
 from lab import CELL, IMAGE, WAIT, Lab, expect
 from report_page import open_report
-from sw_e2e import synthetic
+from sw_e2e import busiest_off_diagonal, synthetic
 
 pytestmark = pytest.mark.browser
 
@@ -121,12 +121,19 @@ def test_axe_finds_nothing_serious_in_the_explorer_light_and_dark(lab: Lab) -> N
     lab.root.scroll_into_view_if_needed()
     selector = f".jp-OutputArea-output {ROOT}"
     assert_no_serious(audit(lab.page, selector), "explorer, JupyterLab Light")
+    # and with a cell selected and an image open: the detail's panels, tables and charts too
+    t, p = lab.cell
+    first = lab.rank(f"explorer.rank({t}, {p})")["indices"][0]
+    lab.nb.run(f"explorer.selected_cell = ({t}, {p})\nexplorer.selected_image = {first}")
+    expect(lab.root.locator(DETAIL)).to_have_attribute("data-index", str(first), timeout=WAIT)
+    expect(lab.root.locator(f"{DETAIL} {PANEL}").first).to_be_visible(timeout=WAIT)
+    assert_no_serious(audit(lab.page, selector), "explorer with a detail, JupyterLab Light")
     lab.nb.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
     try:
         lab.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
         expect(lab.root).to_have_attribute("data-theme", "dark", timeout=WAIT)
         lab.page.wait_for_timeout(300)  # the theme's stylesheet applied
-        assert_no_serious(audit(lab.page, selector), "explorer, JupyterLab Dark")
+        assert_no_serious(audit(lab.page, selector), "explorer with a detail, JupyterLab Dark")
     finally:
         lab.nb.command("apputils:change-theme", {"theme": "JupyterLab Light"})
         lab.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
@@ -145,5 +152,12 @@ def test_axe_finds_nothing_serious_on_the_offline_report(
     try:
         expect(opened.root.locator(HEATMAP)).to_be_visible(timeout=WAIT)
         assert_no_serious(audit(opened.page, None), f"offline report, {scheme}")
+        # a cell selected (the IoU bars of other classes fade) and an image open
+        t, p = busiest_off_diagonal(results)
+        opened.click_cell(t, p)
+        expect(opened.root).to_have_attribute("data-selected-true", str(t), timeout=WAIT)
+        opened.root.locator(f'{THUMB}[data-rank="0"]').click()
+        expect(opened.root.locator(DETAIL)).to_be_visible(timeout=WAIT)
+        assert_no_serious(audit(opened.page, None), f"offline report with a detail, {scheme}")
     finally:
         pages.close(f"report-a11y-{scheme}")
