@@ -75,7 +75,7 @@ export class IouChart {
     const rows = [...this.bars.children] as HTMLElement[];
     const at = rows.indexOf(e.target as HTMLElement);
     if (at < 0) return;
-    const next = rovingIndex(e.key, at, rows.length, "both");
+    const next = rovingIndex(e.key, at, rows.length);
     if (next === null && e.key !== "Enter" && e.key !== " ") return;
     e.preventDefault();
     if (next === null) this.choose(Number(rows[at].dataset.class));

@@ -55,16 +55,17 @@ export function focusables(within: Element | Document): HTMLElement[] {
 }
 
 /**
- * A region of the explorer: one Tab stop. `roving` regions move between their controls with the arrows (a
- * toolbar's Left / Right, a list's Up / Down too); the others keep their own arrow keys (the heatmap, the gallery)
- * and their controls are reached with Tab inside them (`native`, e.g. the open detail).
+ * A region of the explorer: one Tab stop. `roving` regions move between their controls with the arrows (a control
+ * keeps the arrows it needs: a text field Left / Right, a select Up / Down, so each has two to leave by); the
+ * others keep their own arrow keys (the heatmap, the gallery), and `native` ones are walked with Tab inside (the
+ * open detail).
  */
 export interface Region {
   name: string;
   els: () => readonly HTMLElement[];
   /** The control Tab lands on first (the region's main control); the last one focused is preferred after. */
   entry?: () => HTMLElement | null;
-  roving?: "horizontal" | "both";
+  roving?: boolean;
   native?: boolean;
 }
 
@@ -78,10 +79,10 @@ export function ownsKey(el: HTMLElement, key: string): boolean {
   return el.type === "range" || el.type === "number" || !vertical;
 }
 
-/** The next index in a roving move, or null when `key` is not a move for this orientation. */
-export function rovingIndex(key: string, at: number, count: number, orientation: "horizontal" | "both"): number | null {
-  const back = key === "ArrowLeft" || (orientation === "both" && key === "ArrowUp");
-  const forth = key === "ArrowRight" || (orientation === "both" && key === "ArrowDown");
+/** The next index in a roving move (Left / Up back, Right / Down forth, Home, End), or null when `key` is none. */
+export function rovingIndex(key: string, at: number, count: number): number | null {
+  const back = key === "ArrowLeft" || key === "ArrowUp";
+  const forth = key === "ArrowRight" || key === "ArrowDown";
   if (count === 0) return null;
   if (key === "Home") return 0;
   if (key === "End") return count - 1;
@@ -127,7 +128,7 @@ export function regionTabs(root: HTMLElement, regions: readonly Region[]): () =>
       for (let j = i + (e.shiftKey ? -1 : 1); j >= 0 && j < regions.length; j += e.shiftKey ? -1 : 1) {
         const to = landing(regions[j]);
         if (to) {
-          to.focus({ preventScroll: false });
+          to.focus();
           return;
         }
       }
@@ -136,7 +137,7 @@ export function regionTabs(root: HTMLElement, regions: readonly Region[]): () =>
     }
     if (!region.roving || ownsKey(target, e.key)) return;
     const all = inside(region);
-    const next = rovingIndex(e.key, all.indexOf(target), all.length, region.roving);
+    const next = rovingIndex(e.key, all.indexOf(target), all.length);
     if (next === null || all.indexOf(target) < 0) return;
     e.preventDefault();
     e.stopPropagation();
@@ -177,11 +178,11 @@ export function explorerKeyboard(root: HTMLElement, parts: ExplorerParts): () =>
   const gallery = parts.gallery.parentElement ?? parts.gallery;
   const stopTips = focusTips(root);
   const stopTabs = regionTabs(root, [
-    { name: "toolbar", els: () => parts.toolbar, roving: "horizontal" },
+    { name: "toolbar", els: () => parts.toolbar, roving: true },
     { name: "heatmap", els: () => [parts.heatmap] },
     { name: "detail", els: () => [parts.detail], entry: () => parts.detail, native: true },
     { name: "gallery", els: () => [gallery], entry: () => parts.gallery, native: true },
-    { name: "panels", els: () => parts.panels, roving: "both" },
+    { name: "panels", els: () => parts.panels, roving: true },
   ]);
   return () => {
     stopTabs();

@@ -62,7 +62,9 @@ export class Prefetcher {
 
   /** Plan for the counts `pooled` and the `shown` classes, unless already planned for them. */
   follow(pooled: Float64Array, shown: readonly number[], columns: number): void {
-    if (this.planned?.pooled === pooled && this.planned.shown === shown) return;
+    // the same classes in a new array (a resize re-derives them) keep the plan and what it spent
+    const same = this.planned?.pooled === pooled && this.planned.shown.join() === shown.join();
+    if (same) return;
     this.planned = { pooled, shown };
     this.start(confusedCells(pooled, Math.round(Math.sqrt(pooled.length)), shown), columns);
   }

@@ -36,11 +36,14 @@ describe("heatmap keys", () => {
   });
 
   it("roving moves clamp at the ends; a control keeps the keys it needs", () => {
-    expect(rovingIndex("ArrowRight", 2, 3, "horizontal")).toBe(2);
-    expect(rovingIndex("ArrowLeft", 2, 3, "horizontal")).toBe(1);
-    expect(rovingIndex("ArrowDown", 0, 3, "horizontal")).toBeNull();
-    expect(rovingIndex("ArrowDown", 0, 3, "both")).toBe(1);
-    expect(rovingIndex("End", 0, 3, "both")).toBe(2);
+    expect(rovingIndex("ArrowRight", 2, 3)).toBe(2);
+    expect(rovingIndex("ArrowLeft", 2, 3)).toBe(1);
+    expect(rovingIndex("ArrowUp", 0, 3)).toBe(0);
+    expect(rovingIndex("ArrowDown", 0, 3)).toBe(1);
+    expect(rovingIndex("End", 0, 3)).toBe(2);
+    expect(rovingIndex("Home", 2, 3)).toBe(0);
+    expect(rovingIndex("Enter", 0, 3)).toBeNull();
+    expect(rovingIndex("ArrowDown", 0, 0)).toBeNull();
     const input = (type: string) => Object.assign(document.createElement("input"), { type });
     expect(ownsKey(input("text"), "ArrowLeft")).toBe(true);
     expect(ownsKey(input("text"), "ArrowDown")).toBe(false);

@@ -93,6 +93,7 @@ describe("the idle prefetch", () => {
     store.asked = [];
     store.cached.clear();
     prefetch.follow(pooled, shown, 3);
+    prefetch.follow(pooled, [...shown], 3); // the same classes, derived again
     vi.advanceTimersByTime(500);
     expect(store.asked).toEqual([]);
     prefetch.follow(pooled, [1, 0], 3);
