@@ -5,8 +5,8 @@
   the detail view, in at most 12 presses; the arrows move a focus cell without selecting, a
   live region names the focused cell's two classes, Space selects without scrolling.
 - axe-core (npm devDependency, injected from node_modules) with the WCAG 2.1 A/AA and the
-  WCAG 2.2 target-size rules on the explorer in Lab's light and dark themes and on the whole
-  offline report page: no critical and no serious violation.
+  WCAG 2.2 target-size rules on the explorer in Lab's light, dark and dark high-contrast
+  themes, and on the whole offline report page: no critical and no serious violation.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def test_keyboard_reaches_a_cell_and_its_first_image_in_few_presses(lab: Lab) ->
 
 
 @pytest.mark.usefixtures("fresh")
-def test_axe_finds_nothing_serious_in_the_explorer_light_and_dark(lab: Lab) -> None:
+def test_axe_finds_nothing_serious_in_the_explorer_light_dark_and_high_contrast(lab: Lab) -> None:
     lab.root.scroll_into_view_if_needed()
     selector = f".jp-OutputArea-output {ROOT}"
     assert_no_serious(audit(lab.page, selector), "explorer, JupyterLab Light")
@@ -128,12 +128,15 @@ def test_axe_finds_nothing_serious_in_the_explorer_light_and_dark(lab: Lab) -> N
     expect(lab.root.locator(DETAIL)).to_have_attribute("data-index", str(first), timeout=WAIT)
     expect(lab.root.locator(f"{DETAIL} {PANEL}").first).to_be_visible(timeout=WAIT)
     assert_no_serious(audit(lab.page, selector), "explorer with a detail, JupyterLab Light")
-    lab.nb.command("apputils:change-theme", {"theme": "JupyterLab Dark"})
     try:
-        lab.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-        expect(lab.root).to_have_attribute("data-theme", "dark", timeout=WAIT)
-        lab.page.wait_for_timeout(300)  # the theme's stylesheet applied
-        assert_no_serious(audit(lab.page, selector), "explorer with a detail, JupyterLab Dark")
+        for theme in ("JupyterLab Dark", "JupyterLab Dark High Contrast"):
+            lab.nb.command("apputils:change-theme", {"theme": theme})
+            lab.page.wait_for_function(
+                "(name) => document.body.dataset.jpThemeName === name", arg=theme
+            )
+            expect(lab.root).to_have_attribute("data-theme", "dark", timeout=WAIT)
+            lab.page.wait_for_timeout(300)  # the theme's stylesheet applied
+            assert_no_serious(audit(lab.page, selector), f"explorer with a detail, {theme}")
     finally:
         lab.nb.command("apputils:change-theme", {"theme": "JupyterLab Light"})
         lab.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
