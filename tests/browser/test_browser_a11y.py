@@ -89,6 +89,7 @@ def test_keyboard_reaches_a_cell_and_its_first_image_in_few_presses(lab: Lab) ->
     text = live.inner_text()
     name = lab.classes
     assert text.startswith(f"{name[t]} → {name[p]}:"), f"the live region reads {text!r}"
+    shot(lab.heatmap.locator(".."), "a11y-00-focus-cell")  # the dashed focus cell and its tooltip
     scrolled = page.evaluate(SCROLLER)
     press(" ")  # Space selects, and does not scroll the notebook
     lab.expect_selected((t, p))
