@@ -117,11 +117,18 @@ export class Gallery {
 
   /** Show `input`: a new list re-labels the tiles in place, a new look (overlay, opacity) only repaints them. */
   update(input: GalleryInput, resetScroll: boolean): void {
-    const sameList = this.input?.ranked === input.ranked && this.input.kind === input.kind;
+    const old = this.input;
+    const sameList = old?.ranked === input.ranked && old.kind === input.kind;
+    // opening another image changes only the marks (aria-current): the thumbnails need no repaint
+    const sameLook =
+      old?.overlay === input.overlay &&
+      old.opacity === input.opacity &&
+      old.palette === input.palette &&
+      String(old.cell) === String(input.cell);
     this.input = input;
     if (sameList && !resetScroll) {
       for (const tile of this.tiles.values()) {
-        this.paintTile(tile);
+        if (!sameLook) this.paintTile(tile);
         this.mark(tile);
       }
       return;
