@@ -19,16 +19,16 @@ import { Gallery, galleryTitle } from "./view/gallery";
 import { Header } from "./view/header";
 import { Heatmap } from "./view/heatmap";
 import { describeCell } from "./view/heatmap-draw";
+import { explorerKeyboard } from "./view/keyboard";
+import { cellSentence, LiveRegion } from "./view/live";
 import { opening } from "./view/opening";
 import { confusedItems, Pairs } from "./view/pairs";
 import { PanelArea } from "./view/panels";
+import { Prefetcher } from "./view/prefetch";
 import { RegionView } from "./view/regionview";
 import { SliceView } from "./view/sliceview";
 import { detectTheme, watchDpr, watchSizes, watchTheme } from "./view/theme";
-import { MAX_PER_MESSAGE, ThumbStore } from "./view/thumbs";
-
-/** The pointer rests this long on a cell before its first thumbnails are fetched. */
-const HOVER_PREFETCH_MS = 120;
+import { ThumbStore } from "./view/thumbs";
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   performance.mark("segwidget:render"); // for benchmarks: where the page's time goes
@@ -47,7 +47,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   let order: readonly number[] = [];
   let confused: Confusion[] = [];
   let opacity = 0.5;
-  let hoverTimer = 0;
   let highlight: number | null = null;
   let focusDetail = false;
   let requestId = 0;
@@ -80,15 +79,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     visible: (classes) => setVisible(classes),
     zoom: (z) => setTrait("zoom", z),
   });
+  const prefetch = new Prefetcher(thumbs, (cell, n) => (counts ? rankFor(counts, cell).indices.subarray(0, n) : []));
+  const live = new LiveRegion(root);
   const heatmap = new Heatmap({
     select: (cell) => setTrait("selected_cell", cell),
-    hover: (cell) => {
-      // What a click would show: its first thumbnails, fetched while the pointer rests.
-      clearTimeout(hoverTimer);
-      hoverTimer = window.setTimeout(() => {
-        if (counts) thumbs.prefetch(rankFor(counts, cell).indices.subarray(0, MAX_PER_MESSAGE));
-      }, HOVER_PREFETCH_MS);
-    },
+    hover: (cell) => prefetch.hover(cell),
+    focus: (cell, text) => live.focusCell(cell, text),
   });
   const pairs = new Pairs({
     select: (cell) => {
@@ -130,6 +126,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     builtIn: [pairs.panel(), ...chartPanels(), slices.tagging.panel()],
     gallery: gallery.el,
     detail: detail.el,
+  });
+  root.append(live.el);
+  const unwatchKeys = explorerKeyboard(root, {
+    toolbar: [header.el],
+    ...{ heatmap: heatmap.canvas, detail: detail.el, gallery: gallery.viewport, panels: [panelArea.el] },
   });
 
   /** Move through the ranked list from the open image. */
@@ -176,6 +177,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       parts.add("header");
     }
     if (has("rank")) computeRanking();
+    // after this paint, in idle time: what a click on the most confused shown cells would show first
+    if (counts) prefetch.follow(counts.pooled, order, gallery.columns);
     const cell = selected();
     if (cell) {
       root.dataset.selectedTrue = String(cell[0]);
@@ -289,6 +292,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         comparison.active
           ? comparison.describe(k, d.classes, c.normalize, t, p)
           : describeCell(d.classes, cellValues(k.pooled, k.meanCm, k.C, t, p), imagesWithCell(k, t * k.C + p), t, p),
+      speak: comparison.active ? undefined : (t, p) => cellSentence(d.classes, k, t, p),
     });
   }
 
@@ -314,6 +318,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         title: galleryTitle(d.classes, cell, c.order, range) + regions.note(d, c.order) + slices.note(),
         filtered: range !== null,
         marks: slices.marks(),
+        open: model.get("selected_image") ?? null,
         ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),
       },
       dirty.has("scroll"),
@@ -384,7 +389,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     unwatchSizes();
     unwatchDpr();
     unwatchTheme();
-    clearTimeout(hoverTimer);
+    prefetch.close();
+    unwatchKeys();
     heatmap.destroy();
     gallery.destroy();
     detail.destroy();

@@ -136,8 +136,11 @@ class Pages:
     def __init__(self, browser: Any) -> None:
         self.browser = browser
 
-    def open(self, name: str) -> Any:
-        context = self.browser.new_context(viewport=VIEWPORT, color_scheme="light")
+    def open(self, name: str, bypass_csp: bool = False) -> Any:
+        """A page; `bypass_csp` lets a test inject its own script (axe-core) into the report."""
+        context = self.browser.new_context(
+            viewport=VIEWPORT, color_scheme="light", bypass_csp=bypass_csp
+        )
         context.set_default_timeout(30_000)
         page = context.new_page()
         log = _console.setdefault(name, [])

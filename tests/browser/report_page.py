@@ -65,10 +65,13 @@ class Opened:
         return json.loads(chart.get_attribute("data-range")), lo, hi, (hi - lo) / (x1 - x0)
 
 
-def open_report(pages: Any, name: str, path: Path, scheme: str = "light") -> Opened:
+def open_report(
+    pages: Any, name: str, path: Path, scheme: str = "light", bypass_csp: bool = False
+) -> Opened:
     """Open the report at ``path`` in a new page, every request but ``file://`` aborted
-    (and recorded in ``requests``), once the heatmap is drawn."""
-    page = pages.open(name)
+    (and recorded in ``requests``), once the heatmap is drawn; ``bypass_csp`` lets a test
+    inject a script of its own."""
+    page = pages.open(name, bypass_csp=bypass_csp)
     if scheme != "light":
         page.emulate_media(color_scheme=scheme)
     opened = Opened(page, path)

@@ -168,7 +168,7 @@ export function comparePanels(names: [string, string]): DetailPanel[] {
     ["truth", "truth"],
     ["prediction", `${names[0]}'s prediction`],
     ["prediction-b", `${names[1]}'s prediction`],
-    ["difference", `green: only ${names[1]} right · red: only ${names[0]} right · amber: both wrong`],
+    ["difference", `blue: only ${names[1]} right · vermillion: only ${names[0]} right · yellow: both wrong`],
   ];
 }
 

@@ -73,11 +73,14 @@ export function deltaColor(scale: Scale, theme: Theme, v: number, diagonal: bool
   return divergingRamp(theme, diagonal ? -x : x);
 }
 
-/** Colours of the "difference" layer, where A's and B's predictions differ. */
+/**
+ * Colours of the "difference" layer, where A's and B's predictions differ: Okabe & Ito's blue, vermillion and
+ * yellow, which stay apart for deuteranopes and protanopes (red and green did not: both turn olive).
+ */
 export const DIFFERENCE = {
-  fixed: [30, 170, 80] as RGB, // B right, A wrong
-  broke: [230, 30, 40] as RGB, // A right, B wrong
-  both: [255, 170, 0] as RGB, // both wrong, differently
+  fixed: [0, 114, 178] as RGB, // B right, A wrong: blue, as "B better" on the heatmap's diverging scale
+  broke: [213, 94, 0] as RGB, // A right, B wrong: vermillion, as "B worse"
+  both: [240, 228, 66] as RGB, // both wrong, differently
 };
 const DIM_ALPHA = 0.55;
 

@@ -168,9 +168,10 @@ export type Pixels = Uint8ClampedArray<ArrayBuffer>;
 /** Colours of the "pair" overlay. */
 export const PAIR = {
   hit: [255, 0, 200] as RGB, // truth t predicted p (off-diagonal selection)
-  tp: [40, 200, 80] as RGB, // diagonal selection: truth c predicted c
-  fn: [235, 40, 40] as RGB, // truth c predicted something else
-  fp: [255, 160, 0] as RGB, // predicted c, truth something else
+  // a class's three kinds of pixel apart for every colour vision (the difference layer's blue, vermillion, yellow)
+  tp: [0, 114, 178] as RGB, // diagonal selection: truth c predicted c
+  fn: [213, 94, 0] as RGB, // truth c predicted something else
+  fp: [240, 228, 66] as RGB, // predicted c, truth something else
   error: [255, 0, 200] as RGB, // no selection: any wrong pixel
 };
 const DIM_ALPHA = 0.55;

@@ -51,7 +51,7 @@ export const TRIGGERS: Record<string, Part[]> = {
   order: ["rank", "scroll", "header"],
   loss_range: ["rank", "scroll"],
   overlay: ["gallery", "header"],
-  selected_image: ["detail"],
+  selected_image: ["detail", "gallery"],
   visible_classes: ["classes"],
   auto_focus: ["classes"],
   zoom: ["heatmap", "header"],

@@ -8,13 +8,16 @@ import { fmtChange } from "../compare/view";
 import { type RGB, toHex } from "../data/colors";
 import { fmtInt, fmtNum, fmtPct, h, labelled, select } from "../data/format";
 import type { Cell, LossRange } from "../data/protocol";
+import { rovingIndex } from "../view/keyboard";
 import { cssVar } from "../view/theme";
 
 /** Bars offered when there are more classes than the smallest (as the notebook's chart). */
 const BAR_COUNTS = [25, 50];
-/** A comparison's IoU change: up (B better) and down (B worse), as the notebook's chart. */
-const BETTER = "#1a7f37";
-const WORSE = "#cf222e";
+/** A comparison's IoU change: up (B better) and down (B worse), as the notebook's chart; blue / vermillion. */
+export const BETTER = "#0072b2";
+export const WORSE = "#d55e00";
+/** The loss chart's bars of the selected cell's images, over all images' (the text's grey, --swr-fg2). */
+export const MATCHING = "#d55e00";
 
 export interface IouInput {
   classes: readonly string[];
@@ -62,7 +65,26 @@ export class IouChart {
       const bar = (e.target as Element).closest<HTMLElement>(".swr-bar");
       if (bar) this.choose(Number(bar.dataset.class));
     });
+    // the keyboard's path: one Tab stop, Up / Down (Home / End) between the bars, Enter or Space chooses
+    this.bars.setAttribute("role", "group");
+    this.bars.setAttribute("aria-label", "per-class IoU: arrow keys move between the bars, Enter selects the class");
+    this.bars.addEventListener("keydown", this.onKey);
   }
+
+  private readonly onKey = (e: KeyboardEvent) => {
+    const rows = [...this.bars.children] as HTMLElement[];
+    const at = rows.indexOf(e.target as HTMLElement);
+    if (at < 0) return;
+    const next = rovingIndex(e.key, at, rows.length);
+    if (next === null && e.key !== "Enter" && e.key !== " ") return;
+    e.preventDefault();
+    if (next === null) this.choose(Number(rows[at].dataset.class));
+    else {
+      rows[at].tabIndex = -1;
+      rows[next].tabIndex = 0;
+      rows[next].focus();
+    }
+  };
 
   update(input: IouInput): void {
     const C = input.classes.length;
@@ -101,8 +123,13 @@ export class IouChart {
     const chosen = input.selected ? new Set(input.selected) : null;
     const reach = change ? symmetricReach(iou) : 1;
     this.bars.dataset.reach = String(reach);
-    const rows = order.slice(0, Number(this.count.value) || C).map((c) => {
+    const focused = Number(
+      (document.activeElement as HTMLElement | null)?.closest?.<HTMLElement>(".swr-bar")?.dataset.class,
+    );
+    const rows = order.slice(0, Number(this.count.value) || C).map((c, i) => {
       const row = h("div", "swr-bar");
+      row.setAttribute("role", "button");
+      row.tabIndex = c === focused || (Number.isNaN(focused) && i === 0) ? 0 : -1;
       row.dataset.class = String(c);
       row.dataset.value = String(iou[c]);
       row.classList.toggle("swr-dim", chosen !== null && !chosen.has(c));
@@ -128,6 +155,8 @@ export class IouChart {
       return row;
     });
     this.bars.replaceChildren(...rows);
+    if (!rows.some((r) => r.tabIndex === 0) && rows[0]) rows[0].tabIndex = 0;
+    if (!Number.isNaN(focused)) rows.find((r) => r.tabIndex === 0)?.focus();
   }
 }
 
@@ -192,10 +221,47 @@ export class LossChart {
   ) {
     this.canvas.dataset.testid = "segwidget-report-loss";
     this.canvas.setAttribute("role", "img");
-    this.canvas.setAttribute("aria-label", `${labels.axis} histogram; drag to keep a range of it`);
+    this.canvas.setAttribute(
+      "aria-label",
+      `${labels.axis} histogram; drag, or use the arrow keys (Shift widens) and Enter, to keep a range of it`,
+    );
+    this.canvas.tabIndex = 0;
     this.el.append(h("h2", "swr-chart-title", labels.title), this.canvas);
     this.canvas.addEventListener("mousedown", this.onDown);
+    this.canvas.addEventListener("keydown", this.onKey);
+    this.canvas.addEventListener("blur", () => {
+      this.keys = null;
+      this.drag = null;
+      this.draw();
+    });
   }
+
+  /** The keyboard's choice of bins (first, last chosen), drawn as a drag would be. */
+  private keys: { anchor: number; at: number } | null = null;
+
+  /**
+   * The keyboard's path to the brush: Left / Right (Home / End) choose a bin, with Shift they widen the choice;
+   * Enter keeps it as the range, Escape (or Delete) clears the range.
+   */
+  private readonly onKey = (e: KeyboardEvent) => {
+    const bins = this.edges.length - 1;
+    const at = this.keys?.at ?? -1;
+    const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: bins - 1 }[e.key];
+    if (e.key === "Enter" || e.key === "Escape" || e.key === "Delete") {
+      const range: LossRange | null = this.drag ? [this.drag.from, this.drag.to] : null;
+      if (e.key === "Enter" && !range) return;
+      this.keys = null;
+      this.drag = null;
+      this.setRange(e.key === "Enter" ? range : null);
+    } else if (to !== undefined && bins > 0) {
+      const next = Math.min(bins - 1, Math.max(0, to));
+      this.keys = { anchor: e.shiftKey && this.keys ? this.keys.anchor : next, at: next };
+      const [a, b] = [this.keys.anchor, next].sort((x, y) => x - y);
+      this.drag = { from: this.edges[a], to: this.edges[b + 1] };
+      this.draw();
+    } else return;
+    e.preventDefault();
+  };
 
   update(input: LossInput): void {
     this.input = input;
@@ -256,11 +322,11 @@ export class LossChart {
         ctx.fillRect(left + pad, y(count), right - left - 2 * pad, y(0) - y(count));
       });
     };
-    bar(all, "#9aa0a6");
-    if (matching) bar(matching, "#e8710a");
+    bar(all, cssVar(this.el, "--swr-fg2", "#616161"));
+    if (matching) bar(matching, MATCHING);
     const range = this.drag ? [this.drag.from, this.drag.to].sort((a, b) => a - b) : input.range;
     if (range) {
-      ctx.fillStyle = "rgba(232, 113, 10, 0.18)";
+      ctx.fillStyle = "rgba(213, 94, 0, 0.18)";
       const a = Math.max(g.x0, this.xOf(range[0]));
       const b = Math.min(g.x1, this.xOf(range[1]));
       ctx.fillRect(a, MARGIN.top, Math.max(1, b - a), plotH);

@@ -33,6 +33,8 @@ export interface GalleryInput {
   caption?: (rank: number) => readonly [string, string];
   /** Picked thumbnails and each image's tags (shown as badges). */
   marks?: Marks;
+  /** The image open in the detail view (marked `aria-current`). */
+  open?: number | null;
 }
 
 export interface Marks {
@@ -88,6 +90,8 @@ export class Gallery {
   private frame = 0;
   private lastScrollTop = 0;
   private direction: 1 | -1 = 1;
+  /** Tiles' ids start with this, so that the listbox can name its cursor (aria-activedescendant). */
+  private readonly uid = `sw-tile-${Math.random().toString(36).slice(2)}`;
 
   constructor(
     private readonly store: ThumbStore,
@@ -105,15 +109,28 @@ export class Gallery {
     this.viewport.addEventListener("scroll", this.schedule);
     this.viewport.addEventListener("keydown", this.onKey);
     this.viewport.addEventListener("click", this.onClick);
+    this.viewport.addEventListener("focus", this.onFocus);
+  }
+
+  /** Thumbnails per row now: what one row of a ranked list shows. */
+  get columns(): number {
+    return this.geometry.columns;
   }
 
   /** Show `input`: a new list re-labels the tiles in place, a new look (overlay, opacity) only repaints them. */
   update(input: GalleryInput, resetScroll: boolean): void {
-    const sameList = this.input?.ranked === input.ranked && this.input.kind === input.kind;
+    const old = this.input;
+    const sameList = old?.ranked === input.ranked && old.kind === input.kind;
+    // opening another image changes only the marks (aria-current): the thumbnails need no repaint
+    const sameLook =
+      old?.overlay === input.overlay &&
+      old.opacity === input.opacity &&
+      old.palette === input.palette &&
+      String(old.cell) === String(input.cell);
     this.input = input;
     if (sameList && !resetScroll) {
       for (const tile of this.tiles.values()) {
-        this.paintTile(tile);
+        if (!sameLook) this.paintTile(tile);
         this.mark(tile);
       }
       return;
@@ -184,16 +201,22 @@ export class Gallery {
     // Only what intersects the viewport gets a tile: thumbnails ahead are fetched as data, without DOM.
     const { start, end } = visibleRange(top, vp.clientHeight || 400, count, this.geometry);
     for (const [rank, tile] of this.tiles) if (rank < start || rank >= end) this.release(rank, tile);
-    for (let rank = start; rank < end; rank++) {
-      const tile = this.tiles.get(rank) ?? this.attach(rank);
-      tile.el.classList.toggle("sw-cursor", rank === this.cursor);
-    }
+    for (let rank = start; rank < end; rank++) this.markCursor(this.tiles.get(rank) ?? this.attach(rank), rank);
+    const at = this.tiles.get(this.cursor);
+    if (at) vp.setAttribute("aria-activedescendant", at.el.id);
+    else vp.removeAttribute("aria-activedescendant");
     const ranks = input.ranked.indices;
     const ahead =
       this.direction > 0
         ? ranks.subarray(end, Math.min(count, end + PREFETCH))
         : ranks.subarray(Math.max(0, start - PREFETCH), start).reverse();
     this.store.want(ranks.subarray(start, end), ahead);
+  }
+
+  /** The keyboard cursor is the listbox's selected option (the picks are its checked ones). */
+  private markCursor(tile: Tile, rank: number): void {
+    tile.el.classList.toggle("sw-cursor", rank === this.cursor);
+    tile.el.setAttribute("aria-selected", String(rank === this.cursor));
   }
 
   private release(rank: number, tile: Tile): void {
@@ -232,6 +255,7 @@ export class Gallery {
     const index = input.ranked.indices[rank];
     const score = input.ranked.scores[rank];
     tile.index = index;
+    tile.el.id = `${this.uid}-${rank}`;
     Object.assign(tile.el.dataset, { index: String(index), rank: String(rank), score: String(score) });
     // Line 1: index and ranking score; line 2: the loss, unless that is the score.
     const [head, loss] = input.caption?.(rank) ?? [
@@ -252,7 +276,9 @@ export class Gallery {
     const picked = marks?.picked.has(tile.index) ?? false;
     const tags = marks?.tags.get(tile.index) ?? [];
     tile.el.classList.toggle("sw-picked", picked);
-    tile.el.setAttribute("aria-selected", String(picked));
+    tile.el.setAttribute("aria-checked", String(picked));
+    if (this.input?.open === tile.index) tile.el.setAttribute("aria-current", "true");
+    else tile.el.removeAttribute("aria-current");
     tile.el.dataset.picked = String(picked);
     tile.el.dataset.tags = JSON.stringify(tags);
     const more = tags.length > BADGES ? [h("span", "sw-tag-badge", `+${tags.length - BADGES}`)] : [];
@@ -304,6 +330,15 @@ export class Gallery {
     this.setCursor(this.cursor < 0 ? 0 : next);
   };
 
+  /** Focus shows the cursor at once (on the first visible image), so that Enter opens without an arrow first. */
+  private readonly onFocus = () => {
+    const count = this.input?.ranked.indices.length ?? 0;
+    if (this.cursor >= 0 || count === 0) return;
+    const vp = this.viewport;
+    this.cursor = visibleRange(vp.scrollTop, vp.clientHeight || 400, count, this.geometry).start;
+    this.renderWindow();
+  };
+
   focus(): void {
     this.viewport.focus({ preventScroll: true });
   }
@@ -313,6 +348,7 @@ export class Gallery {
     this.viewport.removeEventListener("scroll", this.schedule);
     this.viewport.removeEventListener("keydown", this.onKey);
     this.viewport.removeEventListener("click", this.onClick);
+    this.viewport.removeEventListener("focus", this.onFocus);
     for (const [rank, tile] of this.tiles) this.release(rank, tile);
     this.spare.length = 0;
   }

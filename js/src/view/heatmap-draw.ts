@@ -83,6 +83,30 @@ export function drawPanBars(ctx: CanvasRenderingContext2D, L: Layout, fg: string
   ctx.globalAlpha = 1;
 }
 
+/**
+ * The keyboard's focus cell: a dashed outline over a solid one of the opposite lightness, so that it
+ * shows on the darkest and the lightest cells (and apart from the selection's solid outline), with its row and
+ * column labels underlined.
+ */
+export function drawFocus(ctx: CanvasRenderingContext2D, L: Layout, [t, p]: readonly number[], theme: Theme): void {
+  const [fg, under] = theme === "dark" ? ["#ffffff", "#000000"] : ["#000000", "#ffffff"];
+  const r = drawnRows(L).indexOf(t);
+  const k = drawnCols(L).indexOf(p);
+  if (r < 0 || k < 0) return;
+  const [x, y, s] = [L.originX + k * L.cell + 1.5, L.originY + r * L.cell + 1.5, Math.max(1, L.cell - 3)];
+  ctx.lineWidth = 2;
+  ctx.setLineDash([]);
+  ctx.strokeStyle = under;
+  ctx.strokeRect(x, y, s, s);
+  ctx.setLineDash([3, 2]);
+  ctx.strokeStyle = fg;
+  ctx.strokeRect(x, y, s, s);
+  ctx.setLineDash([]);
+  ctx.fillStyle = fg;
+  ctx.fillRect(0, L.originY + r * L.cell + L.cell - 1, L.originX - 2, 1);
+  ctx.fillRect(L.originX + k * L.cell, L.originY - 2, L.cell, 1);
+}
+
 /** One pixel per shown cell, in display order, scaled up by the caller with smoothing off. */
 export function cellImage(input: HeatmapInput, colors: ThemeColors): HTMLCanvasElement {
   const { order } = input;

@@ -6,7 +6,8 @@
 import type { Scale, Theme } from "../data/colors";
 import { h } from "../data/format";
 import type { Cell, Normalize } from "../data/protocol";
-import { cellImage, drawLabels, drawLegend, drawPanBars, fontFamily, themeColors } from "./heatmap-draw";
+import { cellImage, drawFocus, drawLabels, drawLegend, drawPanBars, fontFamily, themeColors } from "./heatmap-draw";
+import { focusPoint, heatmapKey, startFocus } from "./keyboard";
 import { computeLayout, drawnCols, drawnRows, type Hit, hitTest, type Layout, pannable, revealPan } from "./layout";
 
 export interface HeatmapInput {
@@ -25,6 +26,8 @@ export interface HeatmapInput {
   legend?: string;
   /** Tooltip lines for cell (t, p). */
   describe: (t: number, p: number) => string[];
+  /** Cell (t, p) in one sentence, read aloud when the keyboard moves there (else the tooltip's lines). */
+  speak?: (t: number, p: number) => string;
 }
 
 export interface HeatmapEvents {
@@ -32,6 +35,8 @@ export interface HeatmapEvents {
   select(cell: Cell | null): void;
   /** The pointer rests on cell (t, p): a chance to fetch what a click would show. */
   hover?(cell: Cell): void;
+  /** The keyboard's focus cell is (t, p) now (not a selection), described by `text`. */
+  focus?(cell: Cell, text: string): void;
 }
 
 const DRAG_THRESHOLD = 4;
@@ -54,25 +59,33 @@ export class Heatmap {
   private labelWidths = new Map<number, number>();
   private drag: { x: number; y: number; pan: { row: number; col: number }; moved: boolean } | null = null;
   private wheel = { x: 0, y: 0 };
+  /** The keyboard's focus cell: drawn while the canvas has focus; arrows move it, Enter or Space select it. */
+  private focusCell: Cell | null = null;
+  /** Removes every listener at once. */
+  private readonly listeners = new AbortController();
 
   constructor(private readonly events: HeatmapEvents) {
     this.canvas.dataset.testid = "segwidget-heatmap";
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute("role", "img");
-    this.canvas.setAttribute("aria-label", "confusion matrix: rows true class, columns predicted class");
+    const label = "confusion matrix: rows true class, columns predicted class; arrow keys move, Enter selects";
+    this.canvas.setAttribute("aria-label", label);
     this.scroller.append(this.canvas);
     const legend = h("div", "sw-legend");
     legend.append(this.legendTitle, this.legend);
     // The tooltip lives outside the scroller so that its overflow does not clip it.
     this.tooltip.hidden = true;
     this.el.append(this.note, this.scroller, legend, this.tooltip);
-    this.canvas.addEventListener("mousemove", this.onMove);
-    this.canvas.addEventListener("mouseleave", this.onLeave);
-    this.canvas.addEventListener("mousedown", this.onDown);
-    this.canvas.addEventListener("click", this.onClick);
-    this.canvas.addEventListener("keydown", this.onKey);
-    this.canvas.addEventListener("wheel", this.onWheel, { passive: false });
-    window.addEventListener("mouseup", this.onUp);
+    const on = { signal: this.listeners.signal };
+    this.canvas.addEventListener("mousemove", this.onMove, on);
+    this.canvas.addEventListener("mouseleave", this.onLeave, on);
+    this.canvas.addEventListener("mousedown", this.onDown, on);
+    this.canvas.addEventListener("click", this.onClick, on);
+    this.canvas.addEventListener("keydown", this.onKey, on);
+    this.canvas.addEventListener("focus", this.onFocus, on);
+    this.canvas.addEventListener("blur", this.onBlur, on);
+    this.canvas.addEventListener("wheel", this.onWheel, { passive: false, ...on });
+    window.addEventListener("mouseup", this.onUp, on);
   }
 
   /** Show `input`; only what changed is redrawn (a new selection moves the outline and nothing else). */
@@ -241,6 +254,7 @@ export class Heatmap {
         ctx.strokeRect(L.originX + k * L.cell - 1, L.originY + r * L.cell - 1, L.cell + 2, L.cell + 2);
       }
     }
+    if (this.focusCell && document.activeElement === this.canvas) drawFocus(ctx, L, this.focusCell, input.theme);
     if (pannable(L)) drawPanBars(ctx, L, colors.fg);
   }
 
@@ -344,35 +358,41 @@ export class Heatmap {
     this.events.select(sel && sel[0] === cell[0] && sel[1] === cell[1] ? null : cell);
   }
 
-  /** Arrows move the selected cell through the shown classes; with nothing selected, select the first. */
-  private readonly onKey = (e: KeyboardEvent) => {
-    const order = this.layout?.order ?? [];
-    const steps: Record<string, [number, number]> = {
-      ArrowUp: [-1, 0],
-      ArrowDown: [1, 0],
-      ArrowLeft: [0, -1],
-      ArrowRight: [0, 1],
-    };
-    const step = steps[e.key];
-    if (!step || order.length === 0) return;
-    e.preventDefault();
-    e.stopPropagation();
-    const sel = this.input?.selected;
-    const at = (c: number) => Math.max(0, order.indexOf(c));
-    const clamp = (v: number) => Math.min(order.length - 1, Math.max(0, v));
-    const next: Cell = sel
-      ? [order[clamp(at(sel[0]) + step[0])], order[clamp(at(sel[1]) + step[1])]]
-      : [order[0], order[0]];
-    this.events.select(next);
+  /** Focus lands on the top-left drawn cell (or the one left before), shown as a dashed outline. */
+  private readonly onFocus = () => {
+    const L = this.layout;
+    this.focusCell = L && startFocus(this.focusCell, L.order, drawnRows(L), drawnCols(L));
+    this.drawMarks();
+    if (this.focusCell) this.announce(this.focusCell);
   };
 
+  private readonly onBlur = () => this.onLeave();
+
+  /** Arrows move the focus cell without selecting; Enter or Space select it (and Space never scrolls the page). */
+  private readonly onKey = (e: KeyboardEvent) => {
+    const L = this.layout;
+    const focus = this.focusCell;
+    const action = L && focus && !e.altKey && !e.ctrlKey && !e.metaKey ? heatmapKey(e.key, focus, L.order) : null;
+    if (!L || !action) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (action.kind === "select") return this.events.select(action.cell);
+    this.focusCell = action.cell;
+    const next = revealPan(L, ...action.cell);
+    if (next.row !== L.firstRow || next.col !== L.firstCol) this.setPan(next);
+    else this.drawMarks();
+    this.announce(action.cell);
+  };
+
+  /** Read the focus cell aloud, and show its tooltip beside it as a pointer resting there would. */
+  private announce([t, p]: Cell): void {
+    const { input, layout: L } = this;
+    const at = L && focusPoint(L, [t, p], this.canvas);
+    if (at) this.showTooltip({ kind: "cell", t, p }, at.x, at.y);
+    if (input) this.events.focus?.([t, p], input.speak?.(t, p) ?? input.describe(t, p).slice(0, -1).join(", "));
+  }
+
   destroy(): void {
-    this.canvas.removeEventListener("mousemove", this.onMove);
-    this.canvas.removeEventListener("mouseleave", this.onLeave);
-    this.canvas.removeEventListener("mousedown", this.onDown);
-    this.canvas.removeEventListener("click", this.onClick);
-    this.canvas.removeEventListener("keydown", this.onKey);
-    this.canvas.removeEventListener("wheel", this.onWheel);
-    window.removeEventListener("mouseup", this.onUp);
+    this.listeners.abort();
   }
 }

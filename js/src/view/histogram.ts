@@ -96,7 +96,13 @@ export class Histogram {
     this.el.dataset.name = "slice";
     this.el.dataset.column = column;
     this.el.setAttribute("role", "group");
-    this.el.setAttribute("aria-label", `${column}: drag across the bars to keep a range`);
+    this.el.setAttribute(
+      "aria-label",
+      `${column}: drag across the bars, or move with the arrow keys (Shift widens) and press Enter, to keep a range`,
+    );
+    this.el.tabIndex = 0;
+    this.el.addEventListener("keydown", this.onKey);
+    this.el.addEventListener("blur", this.onBlur);
     this.el.addEventListener("mousedown", this.onDown);
     this.el.addEventListener("mouseover", this.onOver);
     window.addEventListener("mouseup", this.onUp);
@@ -179,6 +185,34 @@ export class Histogram {
     // JSON has no infinity: -inf as lo or +inf as hi is no bound (the same images); otherwise the nearest number
     const [lo, hi] = range.map((v) => Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, v)));
     this.events.range(range[0] === -Infinity ? null : lo, range[1] === Infinity ? null : hi);
+  };
+
+  /**
+   * The keyboard's path: Left / Right (Home / End) move a one-bin choice, with Shift they widen it from where it
+   * began; Enter keeps it as the range (as a drag's release), Escape drops it. Each move names its bin (title).
+   */
+  private readonly onKey = (e: KeyboardEvent) => {
+    const n = this.bars.length;
+    if (n === 0) return;
+    if (e.key === "Enter" && this.drag) this.onUp();
+    else if (e.key === "Escape" && this.drag) this.drag = null;
+    else {
+      const at = this.drag?.at ?? -1;
+      const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: n - 1 }[e.key];
+      // past either end the key is the toolbar's, to move on to the next control
+      if (to === undefined || to < 0 || to >= n) return;
+      const next = to;
+      this.drag = { anchor: e.shiftKey && this.drag ? this.drag.anchor : next, at: next };
+      this.el.title = this.bars[next].title;
+    }
+    e.preventDefault();
+    e.stopPropagation();
+    this.paintChosen();
+  };
+
+  private readonly onBlur = () => {
+    this.drag = null;
+    this.paintChosen();
   };
 
   destroy(): void {

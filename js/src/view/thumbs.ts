@@ -45,6 +45,8 @@ export class ThumbStore {
   enabled = true;
   /** Messages sent and thumbnails asked for, for the wire benchmark. */
   readonly sent = { messages: 0, thumbnails: 0 };
+  /** Encoded bytes and count of the thumbnails decoded so far: what one costs on the wire, on average. */
+  private readonly seen = { bytes: 0, thumbnails: 0 };
 
   constructor(
     private readonly send: (req: ThumbsRequest) => void,
@@ -84,6 +86,21 @@ export class ThumbStore {
     this.queue = queue;
     this.visibleWaiting = visibleWaiting;
     this.pump(now);
+  }
+
+  /** Nothing wanted and nothing in flight: a request sent now delays no one. */
+  get idle(): boolean {
+    return this.enabled && !this.closed && this.queue.length === 0 && this.flights.size === 0;
+  }
+
+  /** Whether `index` is cached or asked for (a prefetch skips it). */
+  has(index: number): boolean {
+    return this.cache.has(index) || this.asked.has(index);
+  }
+
+  /** Average encoded bytes of a thumbnail seen so far, or `guess` before the first. */
+  bytesPerThumb(guess: number): number {
+    return this.seen.thumbnails ? this.seen.bytes / this.seen.thumbnails : guess;
   }
 
   /** Fetch `indices` when nothing more urgent waits (the first thumbnails of a hovered cell). */
@@ -140,6 +157,8 @@ export class ThumbStore {
   private async decoded(p: Encoded, stale: () => boolean): Promise<void> {
     const t = await decodeEncoded(p);
     if (stale()) return;
+    this.seen.bytes += p.image.size + p.truth.byteLength + p.pred.byteLength;
+    this.seen.thumbnails++;
     this.asked.delete(t.index);
     this.cache.set(t.index, t);
     this.onReady([t.index]);

@@ -111,8 +111,8 @@ describe("IouChart on a comparison", () => {
     expect([fill(drawn[0])?.marginLeft, fill(drawn[0])?.width]).toEqual(["0%", "50%"]);
     expect([fill(drawn[2])?.marginLeft, fill(drawn[2])?.width]).toEqual(["50%", "20%"]);
     expect([fill(drawn[3])?.marginLeft, fill(drawn[3])?.width]).toEqual(["50%", "0%"]);
-    expect(fill(drawn[0])?.background).toBe("rgb(207, 34, 46)"); // a fall: red
-    expect(fill(drawn[2])?.background).toBe("rgb(26, 127, 55)"); // a rise: green
+    expect(fill(drawn[0])?.background).toBe("rgb(213, 94, 0)"); // a fall: vermillion
+    expect(fill(drawn[2])?.background).toBe("rgb(0, 114, 178)"); // a rise: blue
     const text = drawn.map((b) => b.querySelector(".swr-bar-value")?.textContent);
     expect(text).toEqual(["−25.0 pts", "±0.0 pts", "+10.0 pts", "–"]);
     expect(drawn[3].querySelector(".swr-bar-name")?.textContent).toBe("never (absent)");
