@@ -94,6 +94,7 @@ def analyze(
     boundary_width: int | None = 3,
     confidence: float | None = 0.9,
     detail_max_side: int | None = 1024,
+    calibration_bins: int | None = 15,
 ) -> Results:
     """Run ``model`` over ``dl`` once and keep compact statistics.
 
@@ -154,6 +155,10 @@ def analyze(
     detail_max_side
         Longest side, in pixels, of the stored detail image and masks (``None``: full
         resolution). Statistics always use full resolution; thumbnails are unchanged.
+    calibration_bins
+        Equal-width confidence bins of the reliability counts (torchmetrics' binning; a
+        confidence of exactly 1.0 has a bin of its own): ``Results.calibration``,
+        ``ece``, ``mce``; ``None`` skips them.
 
     Returns
     -------
@@ -299,6 +304,7 @@ def _run_pass(
                             boundary_width=settings["boundary_width"],
                             confidence=settings["confidence"],
                             detail_max_side=settings["detail_max_side"],
+                            calibration_bins=settings["calibration_bins"],
                         )
                     try:
                         runner.state.add_batch(b, logits, on_device, x, loss_func, to_uint8)
