@@ -21,10 +21,12 @@ from ..results.comparison import Comparison
 from ..results.core import ClassRef, Results
 from ..results.ranking import Ranking
 from ..results.summary import describe_error, summarize
+from . import calibration as calibration_state
 from . import compare as widget_compare
 from . import protocol
 from . import regions as region_state
 from .browser_guard import GuardedWidget
+from .calibration import CalibrationTraits
 from .class_focus import focus_classes
 from .compare import COMPARISON_OVERLAYS, ComparisonView
 from .detail_overlays import detail_overlays
@@ -44,11 +46,13 @@ _STATIC = Path(__file__).parent.parent / "static"
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
-    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED
+    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | calibration_state.KERNEL_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
-class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anywidget.AnyWidget):
+class SegExplorer(
+    GuardedWidget, SliceTraits, RegionTraits, CalibrationTraits, ComparisonView, anywidget.AnyWidget
+):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
     Parameters
@@ -174,9 +178,14 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
             self.auto_focus = True  # the browser knows its width: it picks how many fit
             self.classes = list(results.classes)
             self.colors = list(results.colors)
-            self.summary = protocol.summary(results) | region_state.summary(results, comparison)
+            self.summary = (
+                protocol.summary(results)
+                | region_state.summary(results, comparison)
+                | calibration_state.summary(results, comparison)
+            )
             arrays = protocol.state_arrays(results) | widget_compare.state(comparison)
             arrays |= region_state.state(results, comparison)
+            arrays |= calibration_state.state(results, comparison)
             for name, data in arrays.items():
                 setattr(self, name, data)
             self.preload = self._first_thumbnails()

@@ -24,6 +24,10 @@ export interface Summary {
   has_images?: boolean;
   /** Share of all errors in the boundary band (regions.ts); null or absent without band counts. */
   boundary_error_share?: number | null;
+  /** Expected calibration error of every valid pixel (calibration.ts); null or absent without calibration counts. */
+  ece?: number | null;
+  /** The calibration counts' number of equal-width bins; null or absent without them. */
+  calibration_bins?: number | null;
   /** For a slice's numbers (computed in the browser): the number of images analysed. */
   of?: number;
 }
@@ -78,6 +82,11 @@ export interface State {
   band_image: unknown;
   band_count: unknown;
   conf_ptr: unknown;
+  // Calibration (calibration.ts): per-image counts and confidence sums per (predicted class, bin, correct).
+  calib_ptr: unknown;
+  calib_key: unknown;
+  calib_count: unknown;
+  calib_sum: unknown;
   conf_image: unknown;
   conf_count: unknown;
   /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */
