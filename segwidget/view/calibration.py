@@ -11,19 +11,23 @@ slice, as ``Results`` does.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import traitlets
 from numpy.typing import NDArray
 
+from ..results import ranking
 from ..results.core import Results
+from ..results.ranking import Ranking
+from ..results.summary import summarize
 
 if TYPE_CHECKING:
     from ..results.comparison import Comparison
 
 ARRAYS = ("calib_ptr", "calib_key", "calib_count", "calib_sum")
 KERNEL_OWNED = frozenset(ARRAYS)
+ORDER = "overconfident"  # the gallery order; with ``calibration_bin`` set, that bin's wrong pixels
 
 
 def has_calibration(results: Results | None, comparison: Comparison | None) -> bool:
@@ -59,10 +63,79 @@ def _i32(array: NDArray[np.int64]) -> bytes:
     return np.ascontiguousarray(array, dtype="<i4").tobytes()
 
 
+def check_order(order: str, results: Results | None, comparison: Comparison | None) -> None:
+    """Refuse the order ``"overconfident"`` where there are no calibration counts to rank by."""
+    if order == ORDER and not has_calibration(results, comparison):
+        where = "a comparison shows none" if comparison is not None else "these results have none"
+        raise traitlets.TraitError(
+            f"order 'overconfident' needs calibration counts, and {where}: analyze one model "
+            "with calibration_bins=15 (the default) to keep them"
+        )
+
+
+def leave(widget: Any, results: Results, comparison: Comparison | None) -> None:
+    """Before new results are shown: no chosen bin, and an order they cannot rank by goes back
+    to its default (``RegionTraits._leave_regions`` calls this)."""
+    widget.calibration_bin = None
+    if widget.order == ORDER and not has_calibration(results, comparison):
+        widget.order = "share"
+
+
+def rank(
+    results: Results,
+    cell: tuple[int, int] | None,
+    calibration_bin: int | None,
+    loss_range: tuple[float, float] | None,
+) -> Ranking:
+    """The gallery's list for the order ``"overconfident"``: with a bin chosen, images by that
+    bin's wrong pixels (``Results.rank_calibration_bin``), else by overconfidence
+    (``Results.rank(c, c, by="overconfident")``); of the selected cell's *predicted* class
+    (calibration is counted by predicted class), or of every valid pixel."""
+    cls = None if cell is None else results.class_index(cell[1])
+    if calibration_bin is None:
+        ranked = results.rank(cls, cls, by=ORDER)
+    else:
+        ranked = results.rank_calibration_bin(calibration_bin, cls)
+    if loss_range is not None:
+        ranked = ranking.within_loss(ranked, results.losses, *map(float, loss_range))
+    return ranked
+
+
 class CalibrationTraits(traitlets.HasTraits):
-    """The calibration counts' binary traits (see the module docstring)."""
+    """The calibration counts' binary traits and the chosen bin (see the module docstring).
+
+    ``calibration_bin``: the reliability chart's chosen bin (``0..n_bins``, the last holding
+    confidence exactly 1.0) or ``None``; with the order ``"overconfident"`` the gallery ranks
+    that bin's wrong pixels.
+    """
 
     calib_ptr = traitlets.Bytes().tag(sync=True)
     calib_key = traitlets.Bytes().tag(sync=True)
     calib_count = traitlets.Bytes().tag(sync=True)
     calib_sum = traitlets.Bytes().tag(sync=True)
+    calibration_bin = traitlets.Any(None, allow_none=True).tag(sync=True)
+
+    if TYPE_CHECKING:  # SegExplorer's
+        _results: Results | None
+        _comparison: Comparison | None
+
+        def _refresh_shown(self) -> None: ...
+
+    @traitlets.validate("calibration_bin")
+    def _valid_bin(self, proposal: dict[str, Any]) -> int | None:
+        value = proposal["value"]
+        if value is None:
+            return None
+        counts = None if self._results is None else self._results.calibration_counts
+        if counts is None or not has_calibration(self._results, self._comparison):
+            raise traitlets.TraitError("calibration_bin needs calibration counts (one model's)")
+        whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
+        if not whole or not 0 <= int(value) <= counts.n_bins:
+            raise traitlets.TraitError(
+                f"calibration_bin must be a bin 0..{counts.n_bins} or None, got {summarize(value)}"
+            )
+        return int(value)
+
+    @traitlets.observe("calibration_bin")
+    def _on_bin(self, _change: dict[str, Any]) -> None:
+        self._refresh_shown()

@@ -108,7 +108,7 @@ class SegExplorer(
 
     selected_cell = traitlets.Any(None, allow_none=True).tag(sync=True)
     selected_image = traitlets.Any(None, allow_none=True).tag(sync=True)
-    order = traitlets.Enum(regions.ORDERS, "share").tag(sync=True)
+    order = traitlets.Enum((*regions.ORDERS, calibration_state.ORDER), "share").tag(sync=True)
     normalize = traitlets.Enum(("true", "pred", "none", "mean"), "true").tag(sync=True)
     log_scale = traitlets.Bool(False).tag(sync=True)
     hide_diagonal = traitlets.Bool(False).tag(sync=True)
@@ -341,6 +341,9 @@ class SegExplorer(
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
         if self.comparison is not None:
             return self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
+        if self.order == calibration_state.ORDER:
+            bins = self.calibration_bin
+            return self._in_slice(calibration_state.rank(self.results, cell, bins, self.loss_range))
         region = region_state.rank_region(self.order, self.region)
         return self._in_slice(
             self.results.rank(true, pred, by=self.order, loss_range=self.loss_range, region=region)

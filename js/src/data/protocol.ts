@@ -1,14 +1,14 @@
 // Typed widget state, binary decoders and the custom-message codecs (PROTOCOL.md).
 
 export type Cell = readonly [number, number];
-export type Order = "share" | "pixels" | "confident";
+export type Order = "share" | "pixels" | "confident" | "overconfident";
 export type Normalize = "true" | "pred" | "none" | "mean";
 export type Overlay = "none" | "prediction" | "truth" | "pair" | "prediction-b" | "difference";
 export type LossRange = readonly [number, number];
 export type MaskDtype = "uint8" | "uint16";
 export type Mask = Uint8Array | Uint16Array;
 
-export const ORDERS: readonly Order[] = ["share", "pixels", "confident"];
+export const ORDERS: readonly Order[] = ["share", "pixels", "confident", "overconfident"];
 export const NORMALIZES: readonly Normalize[] = ["true", "pred", "none", "mean"];
 export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair", "prediction-b", "difference"];
 /** Most indices one "thumbs" request may carry. */
@@ -91,6 +91,8 @@ export interface State {
   calib_key: unknown;
   calib_count: unknown;
   calib_sum: unknown;
+  /** The reliability chart's chosen bin (0..bins; bins = confidence exactly 1.0), or null. */
+  calibration_bin: number | null;
   conf_image: unknown;
   conf_count: unknown;
   /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */

@@ -49,6 +49,7 @@ export class Header {
     ["share", "share of the true class"],
     ["pixels", "pixel count"],
     ["confident", "confident disagreements (possible label errors)"],
+    ["overconfident", "overconfident (confidence − accuracy)"],
   ]);
   private readonly region = select("pixels counted by the heatmap and the gallery", [
     ["all", "all pixels"],
@@ -112,6 +113,8 @@ export class Header {
     if (!offer.band) (this.region.parentElement as HTMLElement).hidden = true;
     const confident = this.order.querySelector<HTMLOptionElement>('option[value="confident"]') as HTMLOptionElement;
     confident.hidden = confident.disabled = !offer.confident;
+    const over = this.order.querySelector<HTMLOptionElement>('option[value="overconfident"]') as HTMLOptionElement;
+    over.hidden = over.disabled = !offer.calibration;
     for (const o of this.overlay.options) {
       const label = extra?.overlays[o.value as Overlay] ?? OVERLAY_LABELS[o.value as Overlay];
       o.textContent = label;
@@ -148,6 +151,12 @@ function summaryItems(s: Summary | null): HTMLElement[] {
   const band = s?.boundary_error_share;
   if (band !== undefined && band !== null) {
     items.push(stat("of errors", `boundary: ${fmtPct(band)}`, "share of all wrong pixels in the boundary band"));
+  }
+  if (s?.ece !== undefined && s.ece !== null) {
+    const ece = stat("ECE", fmtPct(s.ece), "expected calibration error: Σ_b n_b/n · |accuracy_b − confidence_b|");
+    ece.dataset.testid = "segwidget-ece";
+    ece.dataset.value = String(s.ece);
+    items.push(ece);
   }
   if (s?.partial) {
     const badge = h("span", "sw-badge", "partial");
