@@ -81,6 +81,20 @@ def test_ece_and_mce_equal_torchmetrics_with_saturated_pixels(case, norm: str) -
     assert (table["lo"].iloc[-1], table["hi"].iloc[-1]) == (1.0, 1.0)
 
 
+def test_many_bins_equal_torchmetrics_too(case) -> None:
+    """300 bins: the slot no longer fits a byte, and most bins are empty."""
+    _, batches = case
+    classes = [f"c{k}" for k in range(C)]
+    results = segwidget.analyze(
+        Passthrough(), batches, classes, calibration_bins=300, progress=False, keep_images=False
+    )
+    metric = MulticlassCalibrationError(num_classes=C, n_bins=300, ignore_index=IGNORE)
+    for logits, masks in batches:
+        metric.update(logits, masks)
+    assert results.ece() == pytest.approx(float(metric.compute()), abs=1e-5)
+    assert len(results.calibration()) == 301
+
+
 def test_reliability_rows_equal_a_loop_including_empty_bins(case) -> None:
     results, batches = case
     n, acc, conf = _pooled(_pixels(batches))
