@@ -97,13 +97,14 @@ class Charts:
         explorer.observe(
             self._on_explorer, ["selected_cell", "loss_range", "slice", "tags", "direction"]
         )
-        self.reliability = ReliabilityChart(explorer)  # panel "calibration" (issue 21)
+        self.reliability: ReliabilityChart | None = None
         self.rebuild()
         # the explorer's panel area shows them (frame.py); the browser's canvas charts stand in
         # where no widget manager can
         self.iou_panel = widgets.VBox([self.widget.children[0], self.iou_scroll])
         explorer.add_panel("iou", "IoU", self.iou_panel, title="per-class IoU: click a bar")
         explorer.add_panel("loss", "loss", self.loss_figure, title="loss per image: drag to filter")
+        self.reliability = ReliabilityChart(explorer)  # panel "calibration" (issue 21)
 
     # -- building ---------------------------------------------------------------------------
     def _iou_figure(self) -> tuple[bq.Figure, bq.Bars]:
@@ -147,7 +148,8 @@ class Charts:
 
     def rebuild(self) -> None:
         """Redraw the charts from the explorer's current ``Results``."""
-        self.reliability.rebuild()
+        if self.reliability is not None:
+            self.reliability.rebuild()
         n_classes = self.explorer.results.n_classes
         sizes = [k for k in _BAR_COUNTS if k < n_classes]
         self.count.options = [(f"{k}", k) for k in sizes] + [(f"all {n_classes}", n_classes)]
