@@ -6,8 +6,9 @@ of the variants rotates every repeat, so drift hits all alike):
 - ``c12``, ``c150``: a ResNet-18-scale encoder–decoder (random weights) at 256², C = 12
   and 150: ``segwidget.analyze`` against a bare ``torch.inference_mode()`` forward loop
   and against a user's loop (forward, per-pixel cross-entropy, argmax, torchmetrics
-  ``MulticlassConfusionMatrix.update``); and the overhead of the boundary and confident
-  analyses (pass with them on minus off, in percentage points of the bare loop).
+  ``MulticlassConfusionMatrix.update``); the overhead of the boundary and confident
+  analyses (pass with them on minus off, in percentage points of the bare loop); and the
+  calibration counts' cost (pass with them / without them − 1, in percent; issue 21).
 - ``hd``: 1024×2048 inputs at C = 19, batch 1; every run in its own subprocess, which
   also gives each variant's peak RSS.
 - ``growth``: peak RSS growth per image of a pass over 256² images (the slope between a
@@ -47,6 +48,7 @@ import segwidget
 
 HERE = Path(__file__).resolve().parent
 HAS_REGIONS = "boundary_width" in inspect.signature(segwidget.analyze).parameters
+HAS_CALIBRATION = "calibration_bins" in inspect.signature(segwidget.analyze).parameters
 SIZES = {  # (image size, images, batch size) per row, full and --quick
     "c12": (((256, 256), 48, 8), ((128, 128), 16, 8)),
     "c150": (((256, 256), 48, 8), ((128, 128), 16, 8)),
@@ -96,6 +98,8 @@ VARIANTS: dict[str, Callable[[torch.nn.Module, Any, int], Any]] = {
 }
 if HAS_REGIONS:
     VARIANTS["pass, analyses off"] = segwidget_pass(boundary_width=None, confidence=None)
+if HAS_CALIBRATION:
+    VARIANTS["pass, calibration off"] = segwidget_pass(calibration_bins=None)
 
 
 # -- rows -----------------------------------------------------------------------------------
@@ -230,13 +234,16 @@ def figures(results: dict[str, Any]) -> list[tuple[str, float, float | None, str
             (f"pass / bare forward, {label}", *ratio(data, "pass", "bare forward"), "×", target)
         )
         out.append((f"pass / user loop, {label}", *ratio(data, "pass", "user loop"), "×", 0.9))
+        med = {k: statistics.median(v) for k, v in data["runs"].items()}
+        low = {k: min(v) for k, v in data["runs"].items()}
         if "pass, analyses off" in data["runs"]:
-            med = {k: statistics.median(v) for k, v in data["runs"].items()}
-            low = {k: min(v) for k, v in data["runs"].items()}
             pp, pp_best = (
                 100 * (t["pass"] - t["pass, analyses off"]) / t["bare forward"] for t in (med, low)
             )
             out.append((f"boundary + confident overhead, {label}", pp, pp_best, "pp", 5.0))
+        if "pass, calibration off" in data["runs"]:
+            pct, pct_best = (100 * (t["pass"] / t["pass, calibration off"] - 1) for t in (med, low))
+            out.append((f"calibration overhead, {label}", pct, pct_best, "%", 2.0))
     if "hd" in results:
         hd = results["hd"]
         label = f"{hd['size'][0]}×{hd['size'][1]}, C={hd['classes']}"

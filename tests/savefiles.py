@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import calibrations
 import numpy as np
 import pytest
 from numpy.lib import format as npy_format
@@ -68,6 +69,7 @@ def valid_results(seed: int = 0, n: int = N, c: int = C) -> segwidget.Results:
             "night": np.arange(n) % 2 == 0,
         },
         tags={"relabel": [i for i in (1, 3) if i < n], "empty": []},
+        calibration_counts=calibrations.counts_for(dense, 4, rng),
     )
 
 

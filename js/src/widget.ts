@@ -26,6 +26,7 @@ import { confusedItems, Pairs } from "./view/pairs";
 import { PanelArea } from "./view/panels";
 import { Prefetcher } from "./view/prefetch";
 import { RegionView } from "./view/regionview";
+import { CalibrationView, reliabilityPanel } from "./view/reliability";
 import { SliceView } from "./view/sliceview";
 import { detectTheme, watchDpr, watchSizes, watchTheme } from "./view/theme";
 import { ThumbStore } from "./view/thumbs";
@@ -69,6 +70,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   const slices = new SliceView(model, { set: (key, value) => setTrait(key, value) });
   const regions = new RegionView(model);
+  const calibration = new CalibrationView(model);
   const comparison = new ComparisonView(model, { set: (key, value) => setTrait(key, value as never) });
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
   const details = new DetailStore(send, nextId, (index) => {
@@ -123,7 +125,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     filters: slices.filters.el,
     heatmap: heatmap.el,
     panels: panelArea,
-    builtIn: [pairs.panel(), ...chartPanels(), slices.tagging.panel()],
+    builtIn: [pairs.panel(), ...chartPanels(), slices.tagging.panel(), reliabilityPanel(calibration, setTrait)],
     gallery: gallery.el,
     detail: detail.el,
   });
@@ -197,8 +199,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         zoom: readControls(model).zoom,
       };
       const extra = comparison.active && counts ? comparison.headerExtra(counts) : null;
-      const base = regions.summary(summary, data, counts?.member ?? null);
-      header.update(base, readControls(model), classes, extra, regions.offer(data));
+      const member = counts?.member ?? null;
+      const base = calibration.summary(regions.summary(summary, data, member), data, member);
+      header.update(base, readControls(model), classes, extra, calibration.offer(regions.offer(data), data));
     }
     if (data) {
       if (has("heatmap") || has("values") || has("classes")) drawHeatmap(cell);
@@ -265,7 +268,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const range = lossRangeOf(model.get("loss_range"));
     if (comparison.active) return comparison.rank(k, cell, range);
     const order = readControls(model).order;
-    return restrict(regions.rank(data as Data, cell, order, range) ?? rank(k, k.losses, cell, order, range), k.member);
+    const own = regions.rank(data as Data, cell, order, range) ?? calibration.rank(data as Data, cell, order, range);
+    return restrict(own ?? rank(k, k.losses, cell, order, range), k.member);
   }
 
   function computeRanking(): void {
@@ -305,17 +309,18 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const d = data as Data;
     const c = readControls(model);
     const range = lossRangeOf(model.get("loss_range"));
-    header.ranking(rankKind(cell, c.order));
+    const cg = calibration.gallery(d, cell, c.order);
+    header.ranking(cg?.kind ?? rankKind(cell, c.order));
     gallery.update(
       {
         ranked,
-        kind: rankKind(cell, c.order),
+        kind: cg?.kind ?? rankKind(cell, c.order),
         losses: (counts as Counts).losses,
         overlay: c.overlay,
         cell,
         palette: pal,
         opacity,
-        title: galleryTitle(d.classes, cell, c.order, range) + regions.note(d, c.order) + slices.note(),
+        title: (cg?.title ?? galleryTitle(d.classes, cell, c.order, range)) + regions.note(d, c.order) + slices.note(),
         filtered: range !== null,
         marks: slices.marks(),
         open: model.get("selected_image") ?? null,

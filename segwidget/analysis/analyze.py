@@ -96,6 +96,7 @@ def analyze(
     confidence: float | None = 0.9,
     detail_max_side: int | None = 1024,
     gather_timeout: float = DEFAULT_GATHER_TIMEOUT,
+    calibration_bins: int | None = 15,
 ) -> Results:
     """Run ``model`` over ``dl`` once and keep compact statistics.
 
@@ -161,6 +162,10 @@ def analyze(
         same on every rank); a rank that has not come by then is reported, not waited for
         30 minutes. A rank whose pass fails tells the others at once, and every rank then
         raises the same ``AnalysisError`` naming the failed ranks (docs/guide/hardening.md).
+    calibration_bins
+        Equal-width confidence bins of the reliability counts (torchmetrics' binning; a
+        confidence of exactly 1.0 has a bin of its own): ``Results.calibration``,
+        ``ece``, ``mce``; ``None`` skips them.
 
     Returns
     -------
@@ -318,6 +323,7 @@ def _run_pass(
                             boundary_width=settings["boundary_width"],
                             confidence=settings["confidence"],
                             detail_max_side=settings["detail_max_side"],
+                            calibration_bins=settings["calibration_bins"],
                         )
                     try:
                         runner.state.add_batch(b, logits, on_device, x, loss_func, to_uint8)

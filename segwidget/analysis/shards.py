@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..results.calibration_counts import CalibrationCounts
 from ..results.core import Results
 from ..results.image_store import ImageStore
 from ..results.sparse import SparseConfusion
+from ..savefile import calibration as savefile_calibration
 
 _SPARSE = ("image_confusions", "boundary_confusions", "confident_confusions")
 _OPTIONAL = ("fingerprints", "image_sizes", "dataset_indices")
@@ -26,7 +28,9 @@ _ARRAYS = ("losses", "nonfinite_pixels", *_OPTIONAL)
 # the same for every shard of one pass (``partial`` is not: any partial shard makes the whole so)
 _COMMON = ("classes", "colors", "ignore_index", "boundary_width", "confidence")
 # every Results field is carried; tests hold this equal to the dataclass's fields
-CARRIED = frozenset((*_SPARSE, *_ARRAYS, *_COMMON, "partial", "images", "metadata", "tags"))
+CARRIED = frozenset(
+    (*_SPARSE, *_ARRAYS, *_COMMON, "partial", "images", "metadata", "tags", "calibration_counts")
+)
 _ALIGN = 8
 
 
@@ -37,7 +41,13 @@ def layout(results: Results) -> dict[str, Any]:
         "parts": [name for name in (*_SPARSE, *_OPTIONAL) if getattr(results, name) is not None],
         "images": results.images is not None,
         "metadata": {name: column.dtype.kind for name, column in results.metadata.items()},
+        "calibration_bins": _calibration_bins(results),
     }
+
+
+def _calibration_bins(results: Results) -> int | None:
+    counts = results.calibration_counts
+    return None if counts is None else counts.n_bins
 
 
 def disagreements(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
@@ -60,6 +70,7 @@ def _arrays(results: Results) -> dict[str, NDArray[Any]]:
         arrays[f"metadata.{k}"] = column
     if results.images is not None:
         arrays.update({f"images.{k}": v for k, v in results.images.to_arrays().items()})
+    arrays.update(savefile_calibration.arrays(results))  # named calibration_*
     return arrays
 
 
@@ -105,8 +116,15 @@ def unpack(header: dict[str, Any], body: NDArray[np.uint8]) -> Results:
     if common["images"]:
         stored = {k.removeprefix("images."): v for k, v in arrays.items() if k[:7] == "images."}
         images = ImageStore.from_arrays(n_classes, stored)
+    calibration = None
+    if common["calibration_bins"] is not None:
+        calibration = CalibrationCounts(
+            n_classes, common["calibration_bins"],
+            *(arrays[f"calibration_{k}"] for k in ("ptr", "key", "count", "sum")),
+        )  # fmt: skip
     return Results(
         **{name: common[name] for name in _COMMON},
+        calibration_counts=calibration,
         **{name: arrays[name] for name in _ARRAYS if name in arrays},
         **sparse,
         images=images,
@@ -181,4 +199,9 @@ def _concat(shards: list[Results]) -> Results:
             name: np.concatenate([s.metadata[name] for s in shards]) for name in first.metadata
         },
         tags=tags,
+        calibration_counts=(
+            None
+            if first.calibration_counts is None
+            else CalibrationCounts.concat([s.calibration_counts for s in shards])  # type: ignore[misc]
+        ),
     )

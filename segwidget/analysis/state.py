@@ -11,11 +11,13 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from ..results.calibration_counts import CalibrationCounts
 from ..results.core import Results
 from ..results.image_store import ImageStore
 from ..results.sparse import SparseConfusion
 from .adapters import InputError
 from .boundary import boundary_band
+from .calibration import check_bins, count_calibration
 from .cell_counts import BatchCounts, count_cells
 from .encoder import BatchEncoder, EncodedBatch, trim_heap
 from .logit_stats import LogitStats, LogitSweep, torch_threads
@@ -37,6 +39,7 @@ class _Batch:
     nonfinite: NDArray[np.int64]
     counts: BatchCounts
     size: tuple[int, int]
+    calibration: CalibrationCounts | None
 
 
 class PassState:
@@ -57,8 +60,10 @@ class PassState:
         boundary_width: int | None = 3,
         confidence: float | None = 0.9,
         detail_max_side: int | None = 1024,
+        calibration_bins: int | None = 15,
     ) -> None:
         _check_options(boundary_width, confidence, detail_max_side)
+        self.calibration_bins = check_bins(calibration_bins)
         self.classes = classes
         self.colors = colors
         self.ignore_index = ignore_index
@@ -105,11 +110,17 @@ class PassState:
             else:
                 n_valid = valid.sum(dim=(1, 2))
             logits, stats, bad_logits = self._logit_stats(b, logits)
-            boundary = confident = None
+            boundary = confident = calibration = None
             if self.boundary_width is not None:
                 boundary = boundary_band(target, n_classes, self.boundary_width)
+            conf = stats.confidence()
             if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
-                confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
+                confident = (stats.pred != target) & (conf >= self.confidence)
+            if self.calibration_bins is not None:
+                calibration = count_calibration(
+                    conf, stats.pred, target, n_classes, self.calibration_bins
+                )
+            del conf
             counts = count_cells(target, stats.pred, n_classes, boundary, confident)
             if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
                 self._mask_error(b, masks, valid)
@@ -133,7 +144,7 @@ class PassState:
             del logits, stats, target, valid, bad  # before the images' own temporaries
             self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred, where)
             self._batches.append(
-                _Batch(losses, nonfinite, counts, (masks.shape[1], masks.shape[2]))
+                _Batch(losses, nonfinite, counts, (masks.shape[1], masks.shape[2]), calibration)
             )
             if len(self._batches) % TRIM_EVERY == 0:
                 trim_heap()
@@ -319,6 +330,14 @@ class PassState:
                 [np.zeros(0, np.uint64), *(part.fingerprints for part in encoded)]
             ),
             image_sizes=np.concatenate([np.zeros((0, 2), np.int64), *sizes]),
+            calibration_counts=(
+                None
+                if self.calibration_bins is None
+                else CalibrationCounts.concat(
+                    [CalibrationCounts.empty(n_classes, self.calibration_bins)]
+                    + [batch.calibration for batch in batches if batch.calibration is not None]
+                )
+            ),
         )
 
 

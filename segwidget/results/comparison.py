@@ -96,6 +96,12 @@ class Comparison:
             out[name] = (value_a, value_b, value_b - value_a)
         return out
 
+    def ece(self) -> tuple[float, float, float]:
+        """Expected calibration error: ``(A, B, B − A)`` (``Results.ece``)."""
+        from .calibration import comparison_ece
+
+        return comparison_ece(self)
+
     def class_table(self) -> Any:
         """Per-class IoU, recall and precision of A, B and their difference, with support.
 

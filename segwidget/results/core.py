@@ -11,6 +11,8 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from . import metrics, ranking, regions, slices
+from .calibration import CalibrationQuestions
+from .calibration_counts import CalibrationCounts
 from .counts import Counts
 from .image_store import ImageStore
 from .orders import ORDERS
@@ -33,7 +35,7 @@ class Confusion(NamedTuple):
 
 
 @dataclass(eq=False)  # arrays do not compare with ==; compare their fields instead
-class Results:
+class Results(CalibrationQuestions):
     """Compact statistics of one pass of a model over a dataloader (no logits).
 
     Attributes
@@ -55,6 +57,8 @@ class Results:
         the images of the batches that completed.
     nonfinite_pixels
         Per image, pixels whose logits were NaN or infinite.
+    calibration_counts
+        Per-image reliability counts (``calibration_counts``), or ``None``.
     """
 
     classes: list[str]
@@ -72,6 +76,7 @@ class Results:
     fingerprints: NDArray[np.uint64] | None = None
     image_sizes: NDArray[np.int64] | None = None
     dataset_indices: NDArray[np.int64] | None = None
+    calibration_counts: CalibrationCounts | None = None
     metadata: dict[str, NDArray[Any]] = field(default_factory=dict)
     tags: dict[str, list[int]] = field(default_factory=dict)
     _counts: dict[str, Counts] = field(default_factory=dict, init=False, repr=False)

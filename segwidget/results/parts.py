@@ -20,9 +20,15 @@ PER_IMAGE = (
     "fingerprints",
     "image_sizes",
     "dataset_indices",
+    "calibration_counts",
 )
 # Results fields that carry their own class count.
-PER_CLASS = ("image_confusions", "boundary_confusions", "confident_confusions")
+PER_CLASS = (
+    "image_confusions",
+    "boundary_confusions",
+    "confident_confusions",
+    "calibration_counts",
+)
 
 
 def _images(part: Any) -> int:

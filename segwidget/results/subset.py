@@ -59,6 +59,9 @@ def take(results: Results, indices: Any) -> Results:
         fingerprints=rows(results.fingerprints),
         image_sizes=rows(results.image_sizes),
         dataset_indices=results.dataset_index()[idx],
+        calibration_counts=(
+            None if results.calibration_counts is None else results.calibration_counts.take(idx)
+        ),
         metadata={name: column[idx] for name, column in results.metadata.items()},
         tags=tags,
     )

@@ -18,6 +18,7 @@ from ..results.core import Results
 from ..results.image_store import ImageStore
 from ..results.metadata import plain_column
 from ..results.sparse import SparseConfusion
+from . import calibration as savefile_calibration
 from . import images as savefile_images
 from . import meta as savefile_meta
 from .meta import Meta
@@ -93,6 +94,9 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         for k, column in enumerate(meta.columns)
     }
     images = _images(reader, prefix + "images_", n, c) if meta.has_images else None
+    calibration = None
+    if "calibration" in present:
+        calibration = savefile_calibration.read(reader, prefix, n, sparse["cm"])
     return Results(
         classes=meta.classes,
         losses=losses,
@@ -111,6 +115,7 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         fingerprints=fingerprints,
         image_sizes=sizes,
         dataset_indices=indices,
+        calibration_counts=calibration,
     )
 
 
@@ -158,6 +163,9 @@ def _check_members(reader: NpzReader, prefix: str, meta: Meta) -> set[str]:
                 required += triple
                 present.add(part)
         present |= ours & set(OPTIONAL_ARRAYS)
+        calibration = savefile_calibration.required(ours)
+        required += calibration
+        present |= {"calibration"} if calibration else set()
         confident = savefile_images.member_names(optional=True)
         if meta.has_images and ours & set(confident):  # one of them there: both must be
             required += confident

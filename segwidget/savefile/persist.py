@@ -14,6 +14,7 @@ import numpy as np
 
 from ..results.core import Results
 from ..results.metadata import plain_column
+from . import calibration as savefile_calibration
 from . import meta as savefile_meta
 from .checks import OPTIONAL_ARRAYS, SPARSE_PARTS, read_results
 from .meta import FORMAT, VERSION
@@ -71,6 +72,7 @@ def save_results(results: Results, path: Path) -> Path:
             raise ValueError(f"cannot save {path}: {err}") from None
     if results.images is not None:
         arrays.update(results.images.to_arrays())
+    arrays.update(savefile_calibration.arrays(results))
     np.savez_compressed(path, allow_pickle=False, **arrays)
     return path
 

@@ -25,6 +25,7 @@ import traitlets
 from ..results import regions
 from ..results.core import REGIONS
 from ..results.summary import summarize
+from . import calibration as calibration_state
 from . import protocol
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ class RegionTraits(traitlets.HasTraits):
             self.region = "all"
         if self.order == "confident" and not has_confident(results, comparison):
             self.order = "share"
+        calibration_state.leave(self, results, comparison)
 
     # -- validation: TraitError only, whatever the browser sends --------------------------------
     @traitlets.validate("region")
@@ -118,6 +120,7 @@ class RegionTraits(traitlets.HasTraits):
     @traitlets.validate("order")
     def _valid_order(self, proposal: dict[str, Any]) -> str:
         value: str = proposal["value"]
+        calibration_state.check_order(value, self._results, self._comparison)
         if value == "confident" and not has_confident(self._results, self._comparison):
             raise traitlets.TraitError(
                 f"order 'confident' needs confident-disagreement counts, and {self._none()}: "

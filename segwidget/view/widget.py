@@ -21,10 +21,12 @@ from ..results.comparison import Comparison
 from ..results.core import ClassRef, Results
 from ..results.ranking import Ranking
 from ..results.summary import describe_error, summarize
+from . import calibration as calibration_state
 from . import compare as widget_compare
 from . import protocol
 from . import regions as region_state
 from .browser_guard import GuardedWidget
+from .calibration import CalibrationTraits
 from .class_focus import focus_classes
 from .compare import COMPARISON_OVERLAYS, ComparisonView
 from .detail_overlays import detail_overlays
@@ -47,11 +49,18 @@ _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
     | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | FRAME_OWNED
+    | calibration_state.KERNEL_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
 class SegExplorer(
-    GuardedWidget, SliceTraits, RegionTraits, ComparisonView, FrameTraits, anywidget.AnyWidget
+    GuardedWidget,
+    SliceTraits,
+    RegionTraits,
+    CalibrationTraits,
+    ComparisonView,
+    FrameTraits,
+    anywidget.AnyWidget,
 ):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
@@ -103,7 +112,7 @@ class SegExplorer(
 
     selected_cell = traitlets.Any(None, allow_none=True).tag(sync=True)
     selected_image = traitlets.Any(None, allow_none=True).tag(sync=True)
-    order = traitlets.Enum(regions.ORDERS, "share").tag(sync=True)
+    order = traitlets.Enum((*regions.ORDERS, calibration_state.ORDER), "share").tag(sync=True)
     normalize = traitlets.Enum(("true", "pred", "none", "mean"), "true").tag(sync=True)
     log_scale = traitlets.Bool(False).tag(sync=True)
     hide_diagonal = traitlets.Bool(False).tag(sync=True)
@@ -188,9 +197,14 @@ class SegExplorer(
             self.auto_focus = True  # the browser knows its width: it picks how many fit
             self.classes = list(results.classes)
             self.colors = list(results.colors)
-            self.summary = protocol.summary(results) | region_state.summary(results, comparison)
+            self.summary = (
+                protocol.summary(results)
+                | region_state.summary(results, comparison)
+                | calibration_state.summary(results, comparison)
+            )
             arrays = protocol.state_arrays(results) | widget_compare.state(comparison)
             arrays |= region_state.state(results, comparison)
+            arrays |= calibration_state.state(results, comparison)
             for name, data in arrays.items():
                 setattr(self, name, data)
             self.preload = self._first_thumbnails()
@@ -340,6 +354,9 @@ class SegExplorer(
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
         if self.comparison is not None:
             return self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
+        if self.order == calibration_state.ORDER:
+            bins = self.calibration_bin
+            return self._in_slice(calibration_state.rank(self.results, cell, bins, self.loss_range))
         region = region_state.rank_region(self.order, self.region)
         return self._in_slice(
             self.results.rank(true, pred, by=self.order, loss_range=self.loss_range, region=region)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import calibrations
 import numpy as np
 import pytest
 import torch
@@ -27,6 +28,7 @@ from segwidget import Results
 from segwidget.analysis import distributed
 from segwidget.analysis.shards import CARRIED, merge, pack, unpack
 from segwidget.demo import CLASSES, MEAN, STD, StreetScenes, load_model
+from segwidget.results.calibration_counts import CalibrationCounts
 from segwidget.results.image_store import ImageStore
 from segwidget.results.imaging import palette
 from segwidget.results.sparse import SparseConfusion
@@ -53,6 +55,11 @@ def assert_same_images(got: Results, reference: Results, indices: Any) -> None:
             assert a.n_images == indices.size, field.name
             for j, i in enumerate(indices):
                 np.testing.assert_array_equal(a.image(j), b.image(int(i)), err_msg=field.name)
+        elif isinstance(b, CalibrationCounts):
+            assert (a.n_classes, a.n_bins) == (b.n_classes, b.n_bins), field.name
+            want = b.take(indices)
+            for part in ("ptr", "key", "count", "conf_sum"):
+                np.testing.assert_array_equal(getattr(a, part), getattr(want, part))
         elif isinstance(b, ImageStore):
             assert a.parts.keys() == b.parts.keys()
             for part, blobs in b.parts.items():
@@ -214,6 +221,7 @@ def full_results(rng: np.random.Generator, n: int = 7, c: int = 4) -> Results:
             "height": rng.random(n),
         },
         tags={"relabel": [1, 4, 6], "empty": []},
+        calibration_counts=calibrations.counts_for(dense, 3, rng),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calibration_fixture
 import make_js_fixtures  # tests/ is on sys.path (pytest's rootdir-less test modules)
 import overlay_fixture
 import region_fixture
@@ -12,6 +13,21 @@ def test_committed_fixture_matches_python_ranking() -> None:
     assert make_js_fixtures.FIXTURE.read_text() == make_js_fixtures.render(), (
         "js/tests/fixtures/ranking.json is stale: run `python tests/make_js_fixtures.py`"
     )
+
+
+def test_committed_calibration_fixture_matches_python() -> None:
+    assert calibration_fixture.PATH.read_text(encoding="utf-8") == calibration_fixture.render(), (
+        "js/tests/fixtures/calibration.json is stale: run `python tests/make_js_fixtures.py`"
+    )
+
+
+def test_calibration_fixture_covers_the_last_bin_empty_slices_and_absent_classes() -> None:
+    fixture = calibration_fixture.fixture()
+    per_class = fixture["slices"][0]["classes"]
+    assert per_class[0]["table"]["count"][-1] > 0  # confidence exactly 1.0
+    assert any(None in c["table"]["accuracy"] and c["ece"] is not None for c in per_class)
+    assert [len(s["members"]) for s in fixture["slices"]][-1] == 0
+    assert any(c["ece"] is None for c in fixture["slices"][0]["classes"])  # never predicted
 
 
 def test_committed_mask_fixture_matches_the_image_store_encoder() -> None:

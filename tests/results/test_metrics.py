@@ -149,10 +149,11 @@ def test_class_table_equals_brute_force(case: Case) -> None:
     ref = class_scores(case.truth, case.pred, case.n_classes, case.ignore_index)
     table = case.results.class_table()
     assert list(table.index) == [f"class {c}" for c in range(case.n_classes)]
-    # the pass keeps a boundary band by default: its columns follow (tests/results/test_regions.py)
+    # the pass keeps a boundary band and calibration counts by default: their columns follow
+    # (tests/results/test_regions.py, tests/results/test_calibration.py)
     assert list(table.columns) == [
         *("iou", "recall", "precision", "support", "images"),
-        *("boundary_iou", "interior_iou", "boundary_error_share"),
+        *("boundary_iou", "interior_iou", "boundary_error_share", "ece"),
     ]
     for column in ("iou", "recall", "precision"):
         np.testing.assert_allclose(table[column].to_numpy(), ref[column], rtol=1e-12)

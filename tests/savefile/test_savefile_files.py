@@ -37,7 +37,7 @@ from segwidget.results.image_store import ImageStore
 COMPARED = {"classes", "colors", "ignore_index", "partial", "boundary_width", "confidence",
             "tags", "losses", "nonfinite_pixels", "image_confusions", "boundary_confusions",
             "confident_confusions", "fingerprints", "image_sizes", "dataset_indices", "metadata",
-            "images"}  # fmt: skip
+            "images", "calibration_counts"}  # fmt: skip
 
 
 def test_every_field_of_results_is_saved_and_compared() -> None:
@@ -68,6 +68,12 @@ def _same(a: segwidget.Results, b: segwidget.Results) -> None:
     assert (a.images is None) == (b.images is None)
     if a.images is not None:
         assert a.images.parts == b.images.parts
+    x, y = a.calibration_counts, b.calibration_counts
+    assert (x is None) == (y is None)
+    if x is not None and y is not None:
+        assert (x.n_classes, x.n_bins) == (y.n_classes, y.n_bins)
+        for field in ("ptr", "key", "count", "conf_sum"):
+            np.testing.assert_array_equal(getattr(x, field), getattr(y, field))
 
 
 # -- valid files ----------------------------------------------------------------------------

@@ -59,6 +59,8 @@ export function fmtScore(kind: RankKind, score: number): string {
       return `IoU ${fmtPct(score)}`;
     case "confident":
       return `confident ${fmtPct(score)}`;
+    case "overconfident": // mean confidence − accuracy (calibration.ts)
+      return `conf − acc ${score > 0 ? "+" : ""}${fmtPct(score)}`;
   }
 }
 

@@ -1,14 +1,14 @@
 // Typed widget state, binary decoders and the custom-message codecs (PROTOCOL.md).
 
 export type Cell = readonly [number, number];
-export type Order = "share" | "pixels" | "confident";
+export type Order = "share" | "pixels" | "confident" | "overconfident";
 export type Normalize = "true" | "pred" | "none" | "mean";
 export type Overlay = "none" | "prediction" | "truth" | "pair" | "prediction-b" | "difference";
 export type LossRange = readonly [number, number];
 export type MaskDtype = "uint8" | "uint16";
 export type Mask = Uint8Array | Uint16Array;
 
-export const ORDERS: readonly Order[] = ["share", "pixels", "confident"];
+export const ORDERS: readonly Order[] = ["share", "pixels", "confident", "overconfident"];
 export const NORMALIZES: readonly Normalize[] = ["true", "pred", "none", "mean"];
 export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair", "prediction-b", "difference"];
 /** Most indices one "thumbs" request may carry. */
@@ -24,6 +24,10 @@ export interface Summary {
   has_images?: boolean;
   /** Share of all errors in the boundary band (regions.ts); null or absent without band counts. */
   boundary_error_share?: number | null;
+  /** Expected calibration error of every valid pixel (calibration.ts); null or absent without calibration counts. */
+  ece?: number | null;
+  /** The calibration counts' number of equal-width bins; null or absent without them. */
+  calibration_bins?: number | null;
   /** For a slice's numbers (computed in the browser): the number of images analysed. */
   of?: number;
 }
@@ -82,6 +86,13 @@ export interface State {
   band_image: unknown;
   band_count: unknown;
   conf_ptr: unknown;
+  // Calibration (calibration.ts): per-image counts and confidence sums per (predicted class, bin, correct).
+  calib_ptr: unknown;
+  calib_key: unknown;
+  calib_count: unknown;
+  calib_sum: unknown;
+  /** The reliability chart's chosen bin (0..bins; bins = confidence exactly 1.0), or null. */
+  calibration_bin: number | null;
   conf_image: unknown;
   conf_count: unknown;
   /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */

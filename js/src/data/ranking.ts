@@ -10,11 +10,11 @@ export interface Ranked {
   scores: Float64Array;
 }
 
-export type RankKind = "loss" | "share" | "pixels" | "iou" | "confident";
+export type RankKind = "loss" | "share" | "pixels" | "iou" | "confident" | "overconfident";
 
 /** What the scores of a ranking mean. */
 export function rankKind(cell: Cell | null, order: Order): RankKind {
-  if (order === "confident") return "confident";
+  if (order === "confident" || order === "overconfident") return order;
   if (cell === null) return "loss";
   return cell[0] === cell[1] ? "iou" : order;
 }

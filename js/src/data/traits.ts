@@ -49,6 +49,7 @@ export const TRIGGERS: Record<string, Part[]> = {
   hide_diagonal: ["values", "header"],
   selected_cell: ["rank", "scroll", "heatmap", "side"],
   order: ["rank", "scroll", "header"],
+  calibration_bin: ["rank", "scroll"],
   loss_range: ["rank", "scroll"],
   overlay: ["gallery", "header"],
   selected_image: ["detail", "gallery"],
@@ -78,6 +79,10 @@ export const TRIGGERS: Record<string, Part[]> = {
   conf_ptr: ["data"],
   conf_image: ["data"],
   conf_count: ["data"],
+  calib_ptr: ["data"],
+  calib_key: ["data"],
+  calib_count: ["data"],
+  calib_sum: ["data"],
 };
 
 /** The header's controls, each a synced trait (unknown values fall back to the default). */

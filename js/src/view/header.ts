@@ -48,6 +48,7 @@ const ORDERS: readonly Choice[] = [
   ["share", "share of true", "a confusion's images by the share of the true class's pixels it takes"],
   ["pixels", "pixel count", "a confusion's images by its pixel count"],
   ["confident", "confident errors", "by confident disagreements (possible label errors), for any selection"],
+  ["overconfident", "overconfident", "by overconfidence: mean confidence minus accuracy, of a class's or all pixels"],
 ];
 const REGIONS: readonly Choice[] = [
   ["all", "all", "all pixels"],
@@ -146,6 +147,8 @@ export class Header {
     this.pixels.hidden = !offer.band;
     const confident = this.order.querySelector<HTMLOptionElement>('option[value="confident"]') as HTMLOptionElement;
     confident.hidden = confident.disabled = !offer.confident;
+    const over = this.order.querySelector<HTMLOptionElement>('option[value="overconfident"]') as HTMLOptionElement;
+    over.hidden = over.disabled = !offer.calibration;
     for (const o of this.overlay.options) {
       const label = extra?.overlays[o.value as Overlay] ?? OVERLAY_LABELS[o.value as Overlay];
       o.textContent = label;
@@ -218,6 +221,12 @@ function summaryItems(s: Summary | null): HTMLElement[] {
   const band = s?.boundary_error_share;
   if (band !== undefined && band !== null) {
     items.push(stat("of errors", `boundary: ${fmtPct(band)}`, "share of all wrong pixels in the boundary band"));
+  }
+  if (s?.ece !== undefined && s.ece !== null) {
+    const ece = stat("ECE", fmtPct(s.ece), "expected calibration error: Σ_b n_b/n · |accuracy_b − confidence_b|");
+    ece.dataset.testid = "segwidget-ece";
+    ece.dataset.value = String(s.ece);
+    items.push(ece);
   }
   if (s?.partial) {
     const badge = h("span", "sw-badge", "partial");

@@ -20,6 +20,8 @@ import { sliceSummary } from "../data/slices";
 export interface RegionOffer {
   band: boolean;
   confident: boolean;
+  /** The order "overconfident" (calibration counts; calibrationview.ts). */
+  calibration?: boolean;
 }
 
 interface Indices {
