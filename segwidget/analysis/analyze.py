@@ -40,6 +40,7 @@ from .inputs import (
     input_hint,
     model_device,
 )
+from .objects import batch_instances
 from .state import PassState
 
 LossFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -94,6 +95,9 @@ def analyze(
     boundary_width: int | None = 3,
     confidence: float | None = 0.9,
     detail_max_side: int | None = 1024,
+    objects: bool = True,
+    min_object_recall: float = 0.5,
+    instances_key: str | None = None,
 ) -> Results:
     """Run ``model`` over ``dl`` once and keep compact statistics.
 
@@ -154,6 +158,16 @@ def analyze(
     detail_max_side
         Longest side, in pixels, of the stored detail image and masks (``None``: full
         resolution). Statistics always use full resolution; thumbnails are unchanged.
+    objects
+        Find the truth objects and the predicted objects of every image (``Results.objects``,
+        docs/guide/objects.md); ``False`` skips them.
+    min_object_recall
+        A truth object is *missed* when the share of its pixels predicted as its class is
+        below this (so exactly 0.5 is found with the default).
+    instances_key
+        Key of a dict batch's instance maps (default ``"instances"``; ``batch_to_xy`` may
+        give them as a third element): ids ``class × 1000 + k`` (Cityscapes) are the truth
+        objects; without instance maps they are the 8-connected components of each class.
 
     Returns
     -------
@@ -270,13 +284,15 @@ def _run_pass(
                 batch = _step(where, "the dataloader", next, batches, _END)
                 if batch is _END:
                     break
-                x, y = _step(where, "batch_to_xy", to_xy, batch)
+                xy = _step(where, "batch_to_xy", to_xy, batch)
+                x, y = xy[0], xy[1]
                 if not isinstance(x, torch.Tensor):
                     raise InputError(
                         f"{where}: the images are a {type(x).__name__}, not a tensor; "
                         "pass batch_to_xy="
                     )
                 masks = masks_to_index(y, where)
+                instances = batch_instances(batch, xy, settings["instances_key"], where)
                 collected = collector.take(batch, where, masks.shape[0], done)
                 for k, runner in enumerate(runners):
                     here = f"{where}, model {k}" if several else where
@@ -299,9 +315,13 @@ def _run_pass(
                             boundary_width=settings["boundary_width"],
                             confidence=settings["confidence"],
                             detail_max_side=settings["detail_max_side"],
+                            objects=settings["objects"],
+                            min_object_recall=settings["min_object_recall"],
                         )
                     try:
-                        runner.state.add_batch(b, logits, on_device, x, loss_func, to_uint8)
+                        runner.state.add_batch(
+                            b, logits, on_device, x, loss_func, to_uint8, instances
+                        )
                     except InputError as err:
                         if not several:
                             raise

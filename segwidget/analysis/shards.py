@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from ..results.core import Results
 from ..results.image_store import ImageStore
+from ..results.objects_store import ObjectStore
 from ..results.sparse import SparseConfusion
 
 _SPARSE = ("image_confusions", "boundary_confusions", "confident_confusions")
@@ -26,7 +27,9 @@ _ARRAYS = ("losses", "nonfinite_pixels", *_OPTIONAL)
 # the same for every shard of one pass (``partial`` is not: any partial shard makes the whole so)
 _COMMON = ("classes", "colors", "ignore_index", "boundary_width", "confidence")
 # every Results field is carried; tests hold this equal to the dataclass's fields
-CARRIED = frozenset((*_SPARSE, *_ARRAYS, *_COMMON, "partial", "images", "metadata", "tags"))
+CARRIED = frozenset(
+    (*_SPARSE, *_ARRAYS, *_COMMON, "partial", "images", "metadata", "tags", "object_records")
+)
 _ALIGN = 8
 
 
@@ -37,6 +40,7 @@ def layout(results: Results) -> dict[str, Any]:
         "parts": [name for name in (*_SPARSE, *_OPTIONAL) if getattr(results, name) is not None],
         "images": results.images is not None,
         "metadata": {name: column.dtype.kind for name, column in results.metadata.items()},
+        "objects": None if results.object_records is None else results.object_records.min_recall,
     }
 
 
@@ -60,6 +64,8 @@ def _arrays(results: Results) -> dict[str, NDArray[Any]]:
         arrays[f"metadata.{k}"] = column
     if results.images is not None:
         arrays.update({f"images.{k}": v for k, v in results.images.to_arrays().items()})
+    if results.object_records is not None:
+        arrays.update(results.object_records.to_arrays())  # names start with "objects_"
     return arrays
 
 
@@ -113,6 +119,7 @@ def unpack(header: dict[str, Any], body: NDArray[np.uint8]) -> Results:
         partial=bool(header["partial"]),
         metadata={name: arrays[f"metadata.{k}"] for k, name in enumerate(header["metadata_names"])},
         tags={name: list(members) for name, members in header["tags"].items()},
+        object_records=(None if common.get("objects") is None else ObjectStore.from_arrays(arrays)),
     )
 
 
@@ -181,4 +188,9 @@ def _concat(shards: list[Results]) -> Results:
             name: np.concatenate([s.metadata[name] for s in shards]) for name in first.metadata
         },
         tags=tags,
+        object_records=(
+            None
+            if first.object_records is None
+            else ObjectStore.concat([s.object_records for s in shards])  # type: ignore[misc]
+        ),
     )

@@ -13,6 +13,8 @@ from PIL import Image
 from . import metrics, ranking, regions, slices
 from .counts import Counts
 from .image_store import ImageStore
+from .objects_ranking import ObjectQuestions
+from .objects_store import ObjectStore
 from .orders import ORDERS
 from .parts import check_parts
 from .ranking import Ranking
@@ -32,7 +34,7 @@ class Confusion(NamedTuple):
 
 
 @dataclass(eq=False)  # arrays do not compare with ==; compare their fields instead
-class Results:
+class Results(ObjectQuestions):
     """Compact statistics of one pass of a model over a dataloader (no logits).
 
     Attributes
@@ -54,6 +56,9 @@ class Results:
         the images of the batches that completed.
     nonfinite_pixels
         Per image, pixels whose logits were NaN or infinite.
+    object_records
+        Per image, its truth objects and false predicted objects (``ObjectQuestions``), or
+        ``None`` when analysed with ``objects=False``.
     """
 
     classes: list[str]
@@ -73,6 +78,7 @@ class Results:
     dataset_indices: NDArray[np.int64] | None = None
     metadata: dict[str, NDArray[Any]] = field(default_factory=dict)
     tags: dict[str, list[int]] = field(default_factory=dict)
+    object_records: ObjectStore | None = None
     _counts: dict[str, Counts] = field(default_factory=dict, init=False, repr=False)
     _confident: Counts | None = field(default=None, init=False, repr=False)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import ranking, regions
+from . import objects_ranking, ranking, regions
 from .ranking import Ranking
 
 if TYPE_CHECKING:
@@ -38,4 +38,5 @@ def _by_cell(order: str) -> RankRule:
 ORDERS: dict[str, RankRule] = {
     **{order: _by_cell(order) for order in ranking.ORDERS},
     "confident": regions.rank_confident,
+    **{by: objects_ranking.rule(by) for by in objects_ranking.KINDS},
 }

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import metrics, regions
+from . import metrics, objects, regions
 
 if TYPE_CHECKING:
     from .core import Results
@@ -23,6 +23,7 @@ def class_columns(results: Results) -> dict[str, NDArray[Any]]:
         "support": metrics.support(cm),
         "images": (results.true_totals > 0).sum(axis=0),
         **regions.band_columns(results),
+        **objects.object_columns(results),
     }
 
 

@@ -20,6 +20,7 @@ from ..results.metadata import plain_column
 from ..results.sparse import SparseConfusion
 from . import images as savefile_images
 from . import meta as savefile_meta
+from . import objects as savefile_objects
 from .meta import Meta
 from .npz_reader import FileProblem, NpzReader, Spec, describe
 
@@ -93,6 +94,9 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         for k, column in enumerate(meta.columns)
     }
     images = _images(reader, prefix + "images_", n, c) if meta.has_images else None
+    records = None
+    if "objects" in present:
+        records = savefile_objects.read_objects(reader, prefix, n, c)
     return Results(
         classes=meta.classes,
         losses=losses,
@@ -111,6 +115,7 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         fingerprints=fingerprints,
         image_sizes=sizes,
         dataset_indices=indices,
+        object_records=records,
     )
 
 
@@ -158,6 +163,10 @@ def _check_members(reader: NpzReader, prefix: str, meta: Meta) -> set[str]:
                 required += triple
                 present.add(part)
         present |= ours & set(OPTIONAL_ARRAYS)
+        objects = savefile_objects.member_names()
+        if ours & set(objects):  # one of them there: all must be
+            required += objects
+            present.add("objects")
         confident = savefile_images.member_names(optional=True)
         if meta.has_images and ours & set(confident):  # one of them there: both must be
             required += confident

@@ -68,6 +68,8 @@ def save_results(results: Results, path: Path) -> Path:
         arrays[f"metadata_{k}"] = _plain_column(name, results.metadata[name])
     if results.images is not None:
         arrays.update(results.images.to_arrays())
+    if results.object_records is not None:
+        arrays.update(results.object_records.to_arrays())
     np.savez_compressed(path, allow_pickle=False, **arrays)
     return path
 

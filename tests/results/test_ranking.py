@@ -124,7 +124,9 @@ def test_bad_class_references_give_clear_errors() -> None:
         results.rank(1.0, 2)
     with pytest.raises(TypeError, match="not bool"):
         results.rank(True)
-    with pytest.raises(ValueError, match=r"by must be one of \('share', 'pixels', 'confident'\)"):
+    with pytest.raises(
+        ValueError, match=r"by must be one of \('share', 'pixels', 'confident', 'missed', 'false'\)"
+    ):
         results.rank("road", "car", by="area")
 
 

@@ -258,7 +258,9 @@ def test_missing_counts_say_how_to_analyse() -> None:
 @pytest.mark.parametrize("cell", [(0, 1), (1, 1), (None, None)])
 def test_unknown_order_is_refused_for_every_selection(cell: tuple) -> None:
     results, *_ = _case(2)
-    with pytest.raises(ValueError, match=r"by must be one of .*'confident'\), got 'labels'"):
+    with pytest.raises(
+        ValueError, match=r"by must be one of .*'confident', 'missed', 'false'\), got 'labels'"
+    ):
         results.rank(*cell, by="labels")
 
 

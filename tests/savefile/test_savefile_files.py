@@ -37,7 +37,7 @@ from segwidget.results.image_store import ImageStore
 COMPARED = {"classes", "colors", "ignore_index", "partial", "boundary_width", "confidence",
             "tags", "losses", "nonfinite_pixels", "image_confusions", "boundary_confusions",
             "confident_confusions", "fingerprints", "image_sizes", "dataset_indices", "metadata",
-            "images"}  # fmt: skip
+            "images", "object_records"}  # fmt: skip
 
 
 def test_every_field_of_results_is_saved_and_compared() -> None:
@@ -68,6 +68,15 @@ def _same(a: segwidget.Results, b: segwidget.Results) -> None:
     assert (a.images is None) == (b.images is None)
     if a.images is not None:
         assert a.images.parts == b.images.parts
+    assert (a.object_records is None) == (b.object_records is None)
+    if a.object_records is not None and b.object_records is not None:
+        assert a.object_records.min_recall == b.object_records.min_recall
+        for kind in ("truth", "false"):
+            x, y = getattr(a.object_records, kind), getattr(b.object_records, kind)
+            np.testing.assert_array_equal(x.ptr, y.ptr)
+            for column in x.columns:
+                assert x[column].dtype == y[column].dtype
+                np.testing.assert_array_equal(x[column], y[column])
 
 
 # -- valid files ----------------------------------------------------------------------------
