@@ -145,3 +145,43 @@ def test_instance_class_that_disagrees_with_the_mask_names_the_image() -> None:
         check_instances(4, instances[:, 0], target, 3)
     target[1, 0, 0] = 3  # void there (C = 3): no error
     check_instances(4, instances, target, 3)
+
+
+def test_the_pass_takes_instance_maps_from_a_dict_a_key_or_batch_to_xy() -> None:
+    import torch
+    from models import Passthrough
+
+    import segwidget
+
+    truth = torch.zeros((2, 4, 6), dtype=torch.long)
+    truth[:, 1:3, 1:5] = 1
+    logits = torch.zeros((2, 2, 4, 6))
+    logits[:, 0] = 1.0  # everything predicted 0: every object of class 1 missed
+    inst = torch.where(truth == 1, 1000 + (torch.arange(6) >= 3).long(), 0)
+    options = {"progress": False, "keep_images": False}
+    ways = [
+        segwidget.analyze(
+            Passthrough(), [{"image": logits, "mask": truth, "instances": inst}], **options
+        ),
+        segwidget.analyze(
+            Passthrough(),
+            [{"image": logits, "mask": truth, "ids": inst}],
+            instances_key="ids",
+            **options,
+        ),
+        segwidget.analyze(
+            Passthrough(), [(logits, truth, inst)], batch_to_xy=lambda b: b, **options
+        ),
+    ]
+    for results in ways:
+        assert results.objects()["missed"].tolist() == [True] * 4  # two per image
+    plain = segwidget.analyze(Passthrough(), [(logits, truth)], **options)
+    assert len(plain.objects()) == 2 * 2  # one of class 0 and one of class 1 per image
+    bad = inst.clone()
+    bad[1, 0, 0] = 1000  # on a class-0 pixel
+    with pytest.raises(segwidget.InputError, match=r"batch 0, image 1: instance ids \[1000\]"):
+        segwidget.analyze(
+            Passthrough(), [{"image": logits, "mask": truth, "instances": bad}], **options
+        )
+    with pytest.raises(segwidget.InputError, match="no instances_key='ids'"):
+        segwidget.analyze(Passthrough(), [(logits, truth)], instances_key="ids", **options)
