@@ -25,12 +25,12 @@ from torch.utils.data import DataLoader, DistributedSampler
 import segwidget
 from segwidget import Results
 from segwidget.analysis import distributed
+from segwidget.analysis.objects import image_objects
 from segwidget.analysis.shards import CARRIED, merge, pack, unpack
 from segwidget.demo import CLASSES, MEAN, STD, StreetScenes, load_model
-from segwidget.analysis.objects import image_objects
 from segwidget.results.image_store import ImageStore
-from segwidget.results.objects_store import ObjectStore
 from segwidget.results.imaging import palette
+from segwidget.results.objects_store import ObjectStore
 from segwidget.results.sparse import SparseConfusion
 
 ROOT = Path(__file__).resolve().parents[2]
