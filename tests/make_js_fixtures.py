@@ -9,7 +9,8 @@ browser's PNG decoder, and packed thumbnails; ``js/tests/fixtures/slices.json``:
 (``compare_fixture.py``); ``js/tests/fixtures/regions.json``: boundary-band and confident
 counts and the region and confident rankings (``region_fixture.py``);
 ``js/tests/fixtures/overlays.json``: the boundary band, confident masks and a detail reply
-for the detail view's overlays (``overlay_fixture.py``).
+for the detail view's overlays (``overlay_fixture.py``); ``js/tests/fixtures/objects.json``:
+object records and the object rankings and tables (``objects_fixture.py``).
 ``tests/results/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
@@ -203,6 +204,7 @@ def render_masks() -> str:
 
 
 if __name__ == "__main__":
+    import objects_fixture
     import overlay_fixture  # beside this script
     import region_fixture
     import slice_fixture
@@ -214,7 +216,8 @@ if __name__ == "__main__":
     COMPARISON.write_text(render_comparison())
     region_fixture.PATH.write_text(region_fixture.render())
     overlay_fixture.PATH.write_text(overlay_fixture.render())
+    objects_fixture.PATH.write_text(objects_fixture.render())
     print(
-        f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH}, {COMPARISON}, {region_fixture.PATH} "
-        f"and {overlay_fixture.PATH}"
+        f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH}, {COMPARISON}, {region_fixture.PATH}, "
+        f"{overlay_fixture.PATH} and {objects_fixture.PATH}"
     )

@@ -22,6 +22,7 @@ from ..results.core import ClassRef, Results
 from ..results.ranking import Ranking
 from ..results.summary import describe_error, summarize
 from . import compare as widget_compare
+from . import objects as object_state
 from . import protocol
 from . import regions as region_state
 from .browser_guard import GuardedWidget
@@ -44,7 +45,7 @@ _STATIC = Path(__file__).parent.parent / "static"
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
-    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED
+    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | object_state.KERNEL_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
@@ -88,6 +89,8 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
     cell_ptr = traitlets.Bytes().tag(sync=True)
     cell_image = traitlets.Bytes().tag(sync=True)
     cell_count = traitlets.Bytes().tag(sync=True)
+    objects_truth = traitlets.Bytes().tag(sync=True)  # view/objects.py
+    objects_false = traitlets.Bytes().tag(sync=True)
     preload = traitlets.Bytes().tag(sync=True)  # the first thumbnails: no request for the first row
 
     selected_cell = traitlets.Any(None, allow_none=True).tag(sync=True)
@@ -177,6 +180,7 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
             self.summary = protocol.summary(results) | region_state.summary(results, comparison)
             arrays = protocol.state_arrays(results) | widget_compare.state(comparison)
             arrays |= region_state.state(results, comparison)
+            arrays |= object_state.state(results, comparison)
             for name, data in arrays.items():
                 setattr(self, name, data)
             self.preload = self._first_thumbnails()

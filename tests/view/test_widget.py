@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 import torch
 import traitlets
 
+import segwidget
 from segwidget import SegExplorer
 from segwidget.results.imaging import decode
 
@@ -297,3 +299,31 @@ def test_select_returns_what_the_gallery_shows(explorer: SegExplorer, sent: list
     np.testing.assert_array_equal(explorer.select("car"), explorer.rank(2, 2).indices)
     assert explorer.select(None).size == explorer.results.n_images
     assert explorer.selected_cell is None
+
+
+def test_the_objects_traits_are_the_records_as_int32_rows() -> None:
+    """``objects_truth``/``objects_false``: one row per record, as ``view/objects.py`` says."""
+    from segwidget.view.objects import FALSE_COLUMNS, TRUTH_COLUMNS
+    from segwidget.view.objects import state as object_state
+
+    results = _objects_results()
+    explorer = SegExplorer(results=results)
+    store = results.object_records
+    truth = np.frombuffer(explorer.objects_truth, "<i4").reshape(-1, len(TRUTH_COLUMNS))
+    false = np.frombuffer(explorer.objects_false, "<i4").reshape(-1, len(FALSE_COLUMNS))
+    rows = results.objects()
+    np.testing.assert_array_equal(truth[:, 0], rows["image"])
+    np.testing.assert_array_equal(truth[:, 2], rows["pixels"])
+    np.testing.assert_array_equal(truth[:, 3], rows["missed"].astype(int))
+    np.testing.assert_array_equal(false[:, 1], store.false["cls"])
+    assert len(false) == len(results.false_objects()) > 0
+    off = dataclasses.replace(results, object_records=None)
+    assert object_state(off) == {"objects_truth": b"", "objects_false": b""}
+
+
+def _objects_results() -> segwidget.Results:
+    rng = np.random.default_rng(2)
+    truth = torch.as_tensor(rng.integers(0, 3, (4, 3, 3)).repeat(4, 1).repeat(4, 2))
+    pred = torch.where(torch.as_tensor(rng.random((4, 12, 12))) < 0.2, 0, truth)
+    logits = torch.nn.functional.one_hot(pred, 3).permute(0, 3, 1, 2).float()
+    return segwidget.analyze(torch.nn.Identity(), [(logits, truth)], progress=False)

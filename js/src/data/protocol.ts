@@ -80,6 +80,9 @@ export interface State {
   conf_ptr: unknown;
   conf_image: unknown;
   conf_count: unknown;
+  // Objects (objects.ts): int32 rows of truth objects and of false predicted objects; empty without objects.
+  objects_truth: unknown;
+  objects_false: unknown;
   /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */
   model: "delta" | "A" | "B";
   /** A comparison's gallery: the images where B got "worse" or "better". */
