@@ -19,6 +19,7 @@ import { Gallery, galleryTitle } from "./view/gallery";
 import { Header } from "./view/header";
 import { Heatmap } from "./view/heatmap";
 import { describeCell } from "./view/heatmap-draw";
+import { ObjectView, objectsPanel } from "./view/objectview";
 import { opening } from "./view/opening";
 import { confusedItems, Pairs } from "./view/pairs";
 import { PanelArea } from "./view/panels";
@@ -70,6 +71,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   const slices = new SliceView(model, { set: (key, value) => setTrait(key, value) });
   const regions = new RegionView(model);
+  const objects = new ObjectView(model);
   const comparison = new ComparisonView(model, { set: (key, value) => setTrait(key, value as never) });
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
   const details = new DetailStore(send, nextId, (index) => {
@@ -127,7 +129,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     filters: slices.filters.el,
     heatmap: heatmap.el,
     panels: panelArea,
-    builtIn: [pairs.panel(), ...chartPanels()],
+    builtIn: [pairs.panel(), ...chartPanels(), objectsPanel(objects)],
     gallery: [slices.tagging.el, gallery.el],
     detail: detail.el,
   });
@@ -195,7 +197,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       };
       const extra = comparison.active && counts ? comparison.headerExtra(counts) : null;
       const base = regions.summary(summary, data, counts?.member ?? null);
-      header.update(base, readControls(model), classes, extra, regions.offer(data));
+      header.update(base, readControls(model), classes, extra, objects.offer(regions.offer(data), comparison.active));
     }
     if (data) {
       if (has("heatmap") || has("values") || has("classes")) drawHeatmap(cell);
@@ -262,7 +264,9 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const range = lossRangeOf(model.get("loss_range"));
     if (comparison.active) return comparison.rank(k, cell, range);
     const order = readControls(model).order;
-    return restrict(regions.rank(data as Data, cell, order, range) ?? rank(k, k.losses, cell, order, range), k.member);
+    const own =
+      objects.rank(cell, order, range, k.member ?? null, k.losses) ?? regions.rank(data as Data, cell, order, range);
+    return restrict(own ?? rank(k, k.losses, cell, order, range), k.member);
   }
 
   function computeRanking(): void {
@@ -301,6 +305,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const d = data as Data;
     const c = readControls(model);
     const range = lossRangeOf(model.get("loss_range"));
+    const tail = regions.note(d, c.order) + slices.note();
     gallery.update(
       {
         ranked,
@@ -310,7 +315,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         cell,
         palette: pal,
         opacity,
-        title: galleryTitle(d.classes, cell, c.order, range) + regions.note(d, c.order) + slices.note(),
+        title: objects.title(d.classes, cell, c.order, ranked, galleryTitle(d.classes, cell, c.order, range)) + tail,
         filtered: range !== null,
         marks: slices.marks(),
         ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),

@@ -26,6 +26,7 @@ from ..results import regions
 from ..results.core import REGIONS
 from ..results.summary import summarize
 from . import protocol
+from .objects import check_order
 
 if TYPE_CHECKING:
     from ..results.comparison import Comparison
@@ -118,6 +119,7 @@ class RegionTraits(traitlets.HasTraits):
     @traitlets.validate("order")
     def _valid_order(self, proposal: dict[str, Any]) -> str:
         value: str = proposal["value"]
+        check_order(value, self._results, self._comparison)  # the objects' orders
         if value == "confident" and not has_confident(self._results, self._comparison):
             raise traitlets.TraitError(
                 f"order 'confident' needs confident-disagreement counts, and {self._none()}: "

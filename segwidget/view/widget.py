@@ -32,6 +32,7 @@ from .detail_overlays import detail_overlays
 from .explorer_methods import add_delegates
 from .frame import KERNEL_OWNED as FRAME_OWNED
 from .frame import FrameTraits
+from .objects import ObjectTraits
 from .regions import RegionTraits
 from .slices import SliceTraits
 
@@ -53,7 +54,13 @@ _KERNEL_OWNED = frozenset(
 
 
 class SegExplorer(
-    GuardedWidget, SliceTraits, RegionTraits, ComparisonView, FrameTraits, anywidget.AnyWidget
+    GuardedWidget,
+    SliceTraits,
+    RegionTraits,
+    ObjectTraits,
+    ComparisonView,
+    FrameTraits,
+    anywidget.AnyWidget,
 ):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
@@ -97,13 +104,11 @@ class SegExplorer(
     cell_ptr = traitlets.Bytes().tag(sync=True)
     cell_image = traitlets.Bytes().tag(sync=True)
     cell_count = traitlets.Bytes().tag(sync=True)
-    objects_truth = traitlets.Bytes().tag(sync=True)  # view/objects.py
-    objects_false = traitlets.Bytes().tag(sync=True)
     preload = traitlets.Bytes().tag(sync=True)  # the first thumbnails: no request for the first row
 
     selected_cell = traitlets.Any(None, allow_none=True).tag(sync=True)
     selected_image = traitlets.Any(None, allow_none=True).tag(sync=True)
-    order = traitlets.Enum(regions.ORDERS, "share").tag(sync=True)
+    order = traitlets.Enum((*regions.ORDERS, *object_state.ORDERS), "share").tag(sync=True)
     normalize = traitlets.Enum(("true", "pred", "none", "mean"), "true").tag(sync=True)
     log_scale = traitlets.Bool(False).tag(sync=True)
     hide_diagonal = traitlets.Bool(False).tag(sync=True)
@@ -178,6 +183,7 @@ class SegExplorer(
             if self.slice:  # cleared while the old results are shown: it names their columns
                 self.slice = {}
             self._leave_regions(results, comparison)  # likewise
+            self._leave_objects(results, comparison)
             self._results, self._comparison = results, comparison
             # a comparison's thumbnails show where A and B differ; one model has no B to show
             self.overlay = "difference" if comparison else "prediction"
@@ -332,6 +338,8 @@ class SegExplorer(
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
         if self.comparison is not None:
             return self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
+        if self.order in object_state.ORDERS:
+            return self._in_slice(self.object_ranking(self.results, true, pred))
         region = region_state.rank_region(self.order, self.region)
         return self._in_slice(
             self.results.rank(true, pred, by=self.order, loss_range=self.loss_range, region=region)

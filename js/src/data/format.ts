@@ -59,6 +59,10 @@ export function fmtScore(kind: RankKind, score: number): string {
       return `IoU ${fmtPct(score)}`;
     case "confident":
       return `confident ${fmtPct(score)}`;
+    case "missed":
+      return `${fmtInt(score)} missed`;
+    case "false":
+      return `${fmtInt(score)} false`;
   }
 }
 

@@ -1,14 +1,14 @@
 // Typed widget state, binary decoders and the custom-message codecs (PROTOCOL.md).
 
 export type Cell = readonly [number, number];
-export type Order = "share" | "pixels" | "confident";
+export type Order = "share" | "pixels" | "confident" | "missed" | "false";
 export type Normalize = "true" | "pred" | "none" | "mean";
 export type Overlay = "none" | "prediction" | "truth" | "pair" | "prediction-b" | "difference";
 export type LossRange = readonly [number, number];
 export type MaskDtype = "uint8" | "uint16";
 export type Mask = Uint8Array | Uint16Array;
 
-export const ORDERS: readonly Order[] = ["share", "pixels", "confident"];
+export const ORDERS: readonly Order[] = ["share", "pixels", "confident", "missed", "false"];
 export const NORMALIZES: readonly Normalize[] = ["true", "pred", "none", "mean"];
 export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair", "prediction-b", "difference"];
 /** Most indices one "thumbs" request may carry. */
@@ -87,6 +87,8 @@ export interface State {
   // Objects (objects.ts): int32 rows of truth objects and of false predicted objects; empty without objects.
   objects_truth: unknown;
   objects_false: unknown;
+  /** The objects chart's size bin (0 small, 1 medium, 2 large) the "missed" order keeps; null: every size. */
+  object_size: number | null;
   /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */
   model: "delta" | "A" | "B";
   /** A comparison's gallery: the images where B got "worse" or "better". */

@@ -78,6 +78,10 @@ export const TRIGGERS: Record<string, Part[]> = {
   conf_ptr: ["data"],
   conf_image: ["data"],
   conf_count: ["data"],
+  // objects (objects.ts): the records, and the objects chart's size bin
+  objects_truth: ["data"],
+  objects_false: ["data"],
+  object_size: ["rank", "scroll"],
 };
 
 /** The header's controls, each a synced trait (unknown values fall back to the default). */

@@ -49,6 +49,8 @@ export class Header {
     ["share", "share of the true class"],
     ["pixels", "pixel count"],
     ["confident", "confident disagreements (possible label errors)"],
+    ["missed", "missed objects"],
+    ["false", "false objects"],
   ]);
   private readonly region = select("pixels counted by the heatmap and the gallery", [
     ["all", "all pixels"],
@@ -100,7 +102,7 @@ export class Header {
     c: Controls,
     classes: ClassControlsInput | null,
     extra: HeaderExtra | null,
-    offer: RegionOffer = { band: false, confident: false },
+    offer: RegionOffer = { band: false, confident: false, objects: false },
   ): void {
     if (classes) this.classes.update(classes);
     this.stats.replaceChildren(...(extra?.stats ?? summaryItems(summary)));
@@ -112,6 +114,10 @@ export class Header {
     if (!offer.band) (this.region.parentElement as HTMLElement).hidden = true;
     const confident = this.order.querySelector<HTMLOptionElement>('option[value="confident"]') as HTMLOptionElement;
     confident.hidden = confident.disabled = !offer.confident;
+    for (const value of ["missed", "false"]) {
+      const option = this.order.querySelector<HTMLOptionElement>(`option[value="${value}"]`) as HTMLOptionElement;
+      option.hidden = option.disabled = !offer.objects;
+    }
     for (const o of this.overlay.options) {
       const label = extra?.overlays[o.value as Overlay] ?? OVERLAY_LABELS[o.value as Overlay];
       o.textContent = label;

@@ -20,6 +20,8 @@ import { sliceSummary } from "../data/slices";
 export interface RegionOffer {
   band: boolean;
   confident: boolean;
+  /** The objects' orders (objectview.ts); false when not said. */
+  objects?: boolean;
 }
 
 interface Indices {
