@@ -21,6 +21,7 @@ from ..results.core import Results
 from ..results.objects import COCO_LABELS
 from ..results.objects_ranking import KINDS as ORDERS
 from ..results.ranking import Ranking
+from .protocol import png_size
 
 if TYPE_CHECKING:
     from ..results.comparison import Comparison
@@ -108,3 +109,34 @@ class ObjectTraits(traitlets.HasTraits):
         if self.loss_range is not None:
             ranked = ranking.within_loss(ranked, results.losses, *map(float, self.loss_range))
         return ranked
+
+
+def with_boxes(
+    results: Results,
+    i: int,
+    comparison: Comparison | None,
+    content: dict[str, Any],
+    buffers: list[bytes],
+) -> tuple[dict[str, Any], list[bytes]]:
+    """A detail reply with image ``i``'s object boxes after its other buffers.
+
+    The buffer holds int32 rows ``kind, x0, y0, x1, y1`` (``kind`` 0: a missed truth object,
+    1: a false predicted object; boxes at the mask's full resolution, ``x1``/``y1``
+    exclusive); ``objects_size`` is that resolution ``[height, width]`` so the browser
+    scales the boxes to the stored detail. Unchanged without objects or in a comparison.
+    """
+    store = results.object_records
+    if store is None or comparison is not None:
+        return content, buffers
+    truth, false = store.truth.take(np.array([i])), store.false.take(np.array([i]))
+    missed = store.missed()[store.truth.ptr[i] : store.truth.ptr[i + 1]]
+    boxes = np.concatenate([truth["bbox"][missed], false["bbox"]]).astype(np.int64)
+    kinds = np.r_[np.zeros(int(missed.sum()), np.int64), np.ones(false.n_objects, np.int64)]
+    rows = np.column_stack([kinds, boxes]) if kinds.size else np.zeros((0, 5), np.int64)
+    if results.image_sizes is not None:
+        size = [int(v) for v in results.image_sizes[i]]
+    else:  # no sizes kept: the stored truth mask's own
+        width, height = png_size(buffers[1])
+        size = [height, width]
+    fields = {"objects_boxes": True, "objects_size": size}
+    return {**content, **fields}, [*buffers, _rows(*rows.T) if kinds.size else b""]

@@ -385,7 +385,8 @@ class SegExplorer(
         loss = float(results.losses[i])
         parts = widget_compare.stored(results, comparison, i, False)
         fields, overlays = detail_overlays(results, i, parts, comparison is not None)
-        return protocol.detail_reply(request, (*parts, *overlays), loss, cm, fields)
+        content, buffers = protocol.detail_reply(request, (*parts, *overlays), loss, cm, fields)
+        return object_state.with_boxes(results, i, comparison, content, buffers)
 
 
 def _is_real(value: Any) -> bool:

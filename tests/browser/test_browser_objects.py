@@ -5,18 +5,24 @@ per class, a bar per COCO size bin; clicking pedestrian's "small" bar selects th
 the "missed objects" order and that size bin, and the gallery then equals
 ``Results.rank_objects(t, by="missed", size=0)`` (``rank(t, by="missed")`` restricted to
 that bin), as does the kernel's ``shown_indices``; the bar's counts are
-``object_table("coco")``'s; the caption gives the count of missed objects.
+``object_table("coco")``'s; the caption gives the count of missed objects. Opening the first
+image shows the detail's objects panel, whose ``data-missed`` and ``data-false`` are that
+image's missed truth objects and false predicted objects in ``objects()`` and
+``false_objects()``.
 """
 
 from __future__ import annotations
 
 import pytest
-from checks import assert_gallery_matches, shot
+from checks import DETAIL, GALLERY, PANEL, assert_gallery_matches, assert_painted, shot
 from lab import WAIT, Lab, expect
 
 pytestmark = pytest.mark.browser
 
-RESET = "explorer.selected_cell = None\nexplorer.order = 'share'\nexplorer.object_size = None"
+RESET = (
+    "explorer.selected_image = None\nexplorer.selected_cell = None\nexplorer.order = 'share'\n"
+    "explorer.object_size = None"
+)
 
 
 @pytest.fixture
@@ -57,3 +63,19 @@ def test_a_size_bar_orders_the_gallery_by_missed_objects_of_that_bin(objects: La
     lab.page.mouse.move(0, 0)
     lab.page.wait_for_timeout(800)  # thumbnails painted
     shot(nb.cell(1), "objects-01-missed-small-pedestrians")
+
+    first = expected["indices"][0]
+    lab.root.locator(f'{GALLERY} [data-testid="segwidget-thumb"][data-index="{first}"]').click()
+    detail = lab.root.locator(DETAIL)
+    expect(detail).to_have_attribute("data-index", str(first), timeout=WAIT)
+    counts = nb.value(
+        f"o, f = explorer.results.objects(), explorer.results.false_objects()\n"
+        f"emit(missed=int(o[o['image'] == {first}]['missed'].sum()),"
+        f" false=int((f['image'] == {first}).sum()))"
+    )
+    assert counts["missed"] >= expected["scores"][0] > 0
+    panel = detail.locator(f'{PANEL}[data-kind="objects"]')
+    expect(panel).to_have_attribute("data-missed", str(counts["missed"]), timeout=WAIT)
+    expect(panel).to_have_attribute("data-false", str(counts["false"]), timeout=WAIT)
+    assert_painted(panel.locator("canvas"), f"image {first}: objects panel")
+    shot(detail, "objects-02-detail")

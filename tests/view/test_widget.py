@@ -327,3 +327,29 @@ def _objects_results() -> segwidget.Results:
     pred = torch.where(torch.as_tensor(rng.random((4, 12, 12))) < 0.2, 0, truth)
     logits = torch.nn.functional.one_hot(pred, 3).permute(0, 3, 1, 2).float()
     return segwidget.analyze(torch.nn.Identity(), [(logits, truth)], progress=False)
+
+
+def test_the_objects_orders_follow_the_size_bin_and_the_detail_sends_the_boxes() -> None:
+    results = _objects_results()
+    explorer = SegExplorer(results=results)
+    explorer.order = "missed"
+    explorer.selected_cell = (1, 1)
+    explorer.object_size = 0
+    expected = results.rank_objects(1, by="missed", size=0).indices.tolist()
+    assert explorer.shown_indices.tolist() == expected
+    explorer.object_size = None
+    assert explorer.shown_indices.tolist() == results.rank(1, by="missed").indices.tolist()
+    for bad in (3, -1, True, "small", 1.0):
+        with pytest.raises(traitlets.TraitError, match="object_size"):
+            explorer.object_size = bad
+    i = int(results.objects()["image"].iloc[0])
+    content, buffers = explorer._reply({"kind": "detail", "request": 1, "index": i})
+    rows = np.frombuffer(buffers[-1], "<i4").reshape(-1, 5)
+    missed = results.objects().query(f"image == {i} and missed")
+    false = results.false_objects().query(f"image == {i}")
+    assert content["objects_boxes"] is True and content["objects_size"] == [12, 12]
+    assert (rows[:, 0] == 0).sum() == len(missed) and (rows[:, 0] == 1).sum() == len(false)
+    np.testing.assert_array_equal(rows[rows[:, 0] == 0, 1:], missed[["x0", "y0", "x1", "y1"]])
+    off = SegExplorer(results=dataclasses.replace(results, object_records=None))
+    with pytest.raises(traitlets.TraitError, match="objects=True"):
+        off.order = "missed"

@@ -283,6 +283,14 @@ export interface DetailReply extends Encoded {
   note?: string;
   /** The detail overlays' inputs (issue 11; absent parts and fields are null). */
   overlays: OverlayFields;
+  /** The image's missed truth objects and false predicted objects (view/objects.py with_boxes); null: none sent. */
+  objects: ObjectBoxes | null;
+}
+
+/** int32 rows kind (0 missed, 1 false), x0, y0, x1, y1 at the mask's full resolution `size` [height, width]. */
+export interface ObjectBoxes {
+  size: readonly [number, number];
+  rows: Int32Array;
 }
 
 /** What the detail view's overlays need beside the masks (PROTOCOL.md, "detail"). */
@@ -388,7 +396,11 @@ export function decodeReply(content: unknown, buffers: readonly unknown[] = []):
       confidence: tau,
       confident: mask,
     };
-    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts, note, overlays };
+    const size = msg.objects_size;
+    const sized = Array.isArray(size) && size.length === 2 && size.every((v) => Number.isInteger(v) && v >= 1);
+    const rows = msg.objects_boxes === true && sized ? int32s(buffers[n + 2], "object boxes").slice() : null;
+    const objects = rows && rows.length % 5 === 0 ? { size: size as [number, number], rows } : null;
+    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts, note, overlays, objects };
   }
   return null;
 }
