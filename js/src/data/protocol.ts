@@ -1,5 +1,7 @@
 // Typed widget state, binary decoders and the custom-message codecs (PROTOCOL.md).
 
+import { type ObjectBoxes, objectBoxes } from "./objectboxes";
+
 export type Cell = readonly [number, number];
 export type Order = "share" | "pixels" | "confident" | "missed" | "false";
 export type Normalize = "true" | "pred" | "none" | "mean";
@@ -287,12 +289,6 @@ export interface DetailReply extends Encoded {
   objects: ObjectBoxes | null;
 }
 
-/** int32 rows kind (0 missed, 1 false), x0, y0, x1, y1 at the mask's full resolution `size` [height, width]. */
-export interface ObjectBoxes {
-  size: readonly [number, number];
-  rows: Int32Array;
-}
-
 /** What the detail view's overlays need beside the masks (PROTOCOL.md, "detail"). */
 export interface OverlayFields {
   /** The pass's boundary band half-width d at the original resolution; null: the band was off. */
@@ -396,10 +392,7 @@ export function decodeReply(content: unknown, buffers: readonly unknown[] = []):
       confidence: tau,
       confident: mask,
     };
-    const size = msg.objects_size;
-    const sized = Array.isArray(size) && size.length === 2 && size.every((v) => Number.isInteger(v) && v >= 1);
-    const rows = msg.objects_boxes === true && sized ? int32s(buffers[n + 2], "object boxes").slice() : null;
-    const objects = rows && rows.length % 5 === 0 ? { size: size as [number, number], rows } : null;
+    const objects = objectBoxes(msg, buffers[n + 2]);
     return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts, note, overlays, objects };
   }
   return null;

@@ -3,7 +3,7 @@
 // two colours that colour-blind readers tell apart (Okabe–Ito orange and blue), with their counts.
 
 import { fmtInt } from "../data/format";
-import type { ObjectBoxes } from "../data/protocol";
+import type { ObjectBoxes } from "../data/objectboxes";
 import type { Paintable } from "./paint";
 
 /** Okabe–Ito: orange for missed truth objects, blue for false predicted objects. */

@@ -2,8 +2,9 @@
 // The objects in the view: the detail's objects panel (its counts, its caption, only when boxes were sent) and the
 // objects chart's bars (counts per class and size bin, and the traits a click sets).
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { objectBoxes } from "../../src/data/objectboxes";
 import { fromRows } from "../../src/data/objects";
-import type { Data, Model } from "../../src/data/protocol";
+import { type Data, decodeReply, type Model } from "../../src/data/protocol";
 import { Detail, type DetailInput, type Loaded } from "../../src/view/detail";
 import { boxCounts } from "../../src/view/objectboxes";
 import { ObjectView, objectsPanel } from "../../src/view/objectview";
@@ -81,5 +82,27 @@ describe("the objects chart", () => {
     bar(1, 1)?.click();
     expect([model.get("selected_cell"), model.get("order"), model.get("object_size")]).toEqual([[1, 1], "missed", 1]);
     expect(fromRows(Int32Array.from(truth), new Int32Array(0)).truth.missed.length).toBe(4);
+  });
+});
+
+describe("a detail reply's object boxes", () => {
+  const buffers = (boxes: number[]) => [
+    ...[new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])].map((b) => new DataView(b.buffer)),
+    new DataView(Int32Array.from([0]).buffer),
+    new DataView(Int32Array.from([5]).buffer),
+    new DataView(Int32Array.from(boxes).buffer),
+  ];
+  const header = { kind: "detail", request: 1, index: 0, width: 2, height: 2, parts: 3, image_mime: "image/jpeg" };
+
+  it("decodes the rows after the cells and counts, and nothing when absent or malformed", () => {
+    const rows = [0, 1, 2, 3, 4, 1, 0, 0, 2, 2];
+    const reply = decodeReply({ ...header, objects_boxes: true, objects_size: [4, 6] }, buffers(rows));
+    expect(reply?.kind === "detail" && reply.objects?.size).toEqual([4, 6]);
+    expect(reply?.kind === "detail" && Array.from(reply.objects?.rows ?? [])).toEqual(rows);
+    const none = decodeReply(header, buffers(rows));
+    expect(none?.kind === "detail" && none.objects).toBeNull();
+    const bad = decodeReply({ ...header, objects_boxes: true, objects_size: [4] }, buffers(rows));
+    expect(bad?.kind === "detail" && bad.objects).toBeNull();
+    expect(objectBoxes({ objects_boxes: true, objects_size: [4, 6] }, new Uint8Array(7))).toBeNull();
   });
 });
