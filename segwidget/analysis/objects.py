@@ -25,6 +25,9 @@ from .adapters import InputError
 
 INSTANCE_BASE = 1000  # Cityscapes: an instance id ≥ 1000 is object k of class id // 1000
 _MAX_LISTED = 4
+# Count the disagreeing pixels by (object, class) densely when objects × classes is at most
+# this many times their number; else sort them (np.unique): either way one pass over them.
+DENSE_FACTOR = 8
 
 
 def image_objects(
@@ -126,7 +129,12 @@ def _records(
     pixels, boxes = _sizes_and_boxes(labels, n)
     wrong = ~agree.ravel() & (flat > 0)  # label ≥ 1 only on valid pixels
     keys = flat[wrong].astype(np.int64) * n_classes + other.ravel()[wrong]
-    found, count = np.unique(keys, return_counts=True)
+    if n * n_classes <= DENSE_FACTOR * keys.size:  # a dense count is cheaper than sorting
+        dense = np.bincount(keys, minlength=n * n_classes)
+        found = np.flatnonzero(dense)
+        count = dense[found]
+    else:
+        found, count = np.unique(keys, return_counts=True)
     label, cls = np.divmod(found, n_classes)
     hit = pixels - np.bincount(label, weights=count, minlength=n).astype(np.int64)
     order = np.lexsort((cls, -count, label))  # per label: most pixels, then the lower class

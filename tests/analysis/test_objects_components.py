@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from segwidget.analysis import objects
 from segwidget.analysis.adapters import InputError
 from segwidget.analysis.objects import check_instances, image_objects
 
@@ -54,8 +55,12 @@ def check(truth: np.ndarray, pred: np.ndarray, n_classes: int) -> None:
     assert records(found.false) == reference(pred, truth, valid, n_classes, false_only=True)
 
 
+@pytest.mark.parametrize("dense", [0, 10**9], ids=["sorted-counts", "dense-counts"])
 @pytest.mark.parametrize("seed", range(12))
-def test_random_masks_equal_scipy_label_class_by_class(seed: int) -> None:
+def test_random_masks_equal_scipy_label_class_by_class(
+    seed: int, dense: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(objects, "DENSE_FACTOR", dense)  # both ways of counting disagreements
     rng = np.random.default_rng(seed)
     c = int(rng.integers(2, 7))
     h, w = int(rng.integers(1, 30)), int(rng.integers(1, 30))
