@@ -15,7 +15,7 @@ import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTr
 import { chartPanels } from "./report/chart-panels";
 import { Detail, DetailStore } from "./view/detail";
 import { buildFrame } from "./view/frame";
-import { Gallery, galleryTitle } from "./view/gallery";
+import { Gallery } from "./view/gallery";
 import { Header } from "./view/header";
 import { Heatmap } from "./view/heatmap";
 import { describeCell } from "./view/heatmap-draw";
@@ -129,8 +129,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     filters: slices.filters.el,
     heatmap: heatmap.el,
     panels: panelArea,
-    builtIn: [pairs.panel(), ...chartPanels(), objectsPanel(objects)],
-    gallery: [slices.tagging.el, gallery.el],
+    builtIn: [pairs.panel(), ...chartPanels(), slices.tagging.panel(), objectsPanel(objects)],
+    gallery: gallery.el,
     detail: detail.el,
   });
 
@@ -263,10 +263,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function rankFor(k: Counts, cell: Cell | null): Ranked {
     const range = lossRangeOf(model.get("loss_range"));
     if (comparison.active) return comparison.rank(k, cell, range);
-    const order = readControls(model).order;
-    const own =
-      objects.rank(cell, order, range, k.member ?? null, k.losses) ?? regions.rank(data as Data, cell, order, range);
-    return restrict(own ?? rank(k, k.losses, cell, order, range), k.member);
+    const own = objects.rank(cell, range, k) ?? regions.rank(data as Data, cell, readControls(model).order, range);
+    return restrict(own ?? rank(k, k.losses, cell, readControls(model).order, range), k.member);
   }
 
   function computeRanking(): void {
@@ -305,7 +303,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const d = data as Data;
     const c = readControls(model);
     const range = lossRangeOf(model.get("loss_range"));
-    const tail = regions.note(d, c.order) + slices.note();
+    header.ranking(rankKind(cell, c.order));
     gallery.update(
       {
         ranked,
@@ -315,7 +313,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         cell,
         palette: pal,
         opacity,
-        title: objects.title(d.classes, cell, c.order, ranked, galleryTitle(d.classes, cell, c.order, range)) + tail,
+        title: objects.title(d.classes, cell, c.order, ranked, range) + regions.note(d, c.order) + slices.note(),
         filtered: range !== null,
         marks: slices.marks(),
         ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),
@@ -327,7 +325,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   function drawDetail(cell: Cell | null): void {
     const d = data as Data;
     const open = opening(model.get("selected_image"), d.N, ranked, details);
-    if (!open) return detail.update(null, opacity);
+    if (!open) {
+      detail.update(null, opacity);
+      return;
+    }
     const { index, position } = open;
     const extra = comparison.active && comparison.detail(index, d.classes, pal);
     const base = { classes: d.classes, palette: pal, cell, theme: theme(), hasImages: details.enabled };

@@ -162,8 +162,8 @@ describe("widget DOM contract", () => {
     model.set("overlay", "pair");
     await tick();
     expect(el.querySelector('[data-testid="segwidget-thumb"]')).toBe(before);
-    const selects = el.querySelectorAll<HTMLSelectElement>(".sw-header select");
-    expect(selects[selects.length - 1].value).toBe("pair");
+    const overlay = el.querySelector<HTMLSelectElement>('.sw-header select[data-name="overlay"]');
+    expect(overlay?.value).toBe("pair");
   });
 
   it("opens the detail view when Python sets selected_image", async () => {

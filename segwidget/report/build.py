@@ -186,7 +186,6 @@ def build(
     report.meta = {
         "title": title if title is not None else f"segwidget report · {n:,} images",
         "left_out": _left_out(n, len(detailed), has_images, max_images, sizes),
-        "loss_edges": _loss_edges(explorer),
         "n_images": n,
         "detailed": len(detailed),
         "thumb_side": thumb_side,
@@ -287,14 +286,6 @@ def _detail(explorer: SegExplorer, index: int, blob: Blob) -> dict[str, Any]:
     header, buffers = _ask(explorer, {"kind": "detail", "request": 0, "index": index})
     header = {k: v for k, v in header.items() if k != "request"}
     return {"header": header, "spans": [x for part in buffers for x in blob.add(part)]}
-
-
-def _loss_edges(explorer: SegExplorer) -> list[float]:
-    """The notebook's histogram bins for the report's own histogram: of the per-image loss,
-    or on a comparison of its change B − A (what ``loss_range`` then bounds)."""
-    from ..view.charts import histogram_values, loss_bins
-
-    return [float(e) for e in loss_bins(histogram_values(explorer))]
 
 
 def _left_out(

@@ -172,3 +172,25 @@ def luminance(css_color: str) -> float:
     inside = css_color[css_color.index("(") + 1 : css_color.rindex(")")]
     r, g, b = (float(v) / 255 for v in inside.replace("/", ",").split(",")[:3])
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def show_panel(root: Any, panel: str) -> None:
+    """Show panel ``panel`` ("pairs", "iou", "loss", "tags", ...) of the explorer's panel area."""
+    tab = root.locator(f'[data-testid="segwidget-panel-tab"][data-panel="{panel}"]')
+    if tab.get_attribute("aria-selected") != "true":
+        tab.click()
+    root.locator(f'[data-testid="segwidget-panelarea"][data-panel="{panel}"]').wait_for()
+
+
+def open_filters(root: Any) -> None:
+    """Open the filters (they fold behind one toolbar control)."""
+    toggle = root.locator('[data-name="slice"][data-action="filters"]')
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
+def close_filters(root: Any) -> None:
+    """Close the filters (open, they lie over the heatmap and the gallery)."""
+    toggle = root.locator('[data-name="slice"][data-action="filters"]')
+    if toggle.get_attribute("aria-expanded") == "true":
+        toggle.click()

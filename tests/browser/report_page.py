@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checks import HEATMAP, ROOT
+from checks import HEATMAP, ROOT, show_panel
 from lab import WAIT, expect
 
 LOSS = '[data-testid="segwidget-report-loss"]'
@@ -48,6 +48,7 @@ class Opened:
         """Drag across the loss chart from ``start`` to ``end`` (fractions of its plot's
         width); returns the range it kept (data-range), its bins' ends and one pixel in
         the chart's units."""
+        show_panel(self.root, "loss")
         chart = self.page.locator(LOSS)
         chart.scroll_into_view_if_needed()
         ds = chart.evaluate("(c) => [c.dataset.x0, c.dataset.x1, c.dataset.lo, c.dataset.hi]")

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from checks import assert_gallery_matches, gallery_state, shot
+from checks import assert_gallery_matches, gallery_state, shot, show_panel
 from lab import CELL, WAIT, Lab, expect
 
 pytestmark = pytest.mark.browser
 
 
 def _figure(lab: Lab, title: str) -> Any:
+    show_panel(lab.root, "iou" if "IoU" in title else "loss")  # the explorer's panels
     figure = lab.nb.cell(1).locator(".bqplot.figure").filter(has_text=title)
     expect(figure).to_have_count(1)
     figure.scroll_into_view_if_needed()

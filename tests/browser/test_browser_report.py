@@ -19,8 +19,11 @@ from checks import (
     PANEL,
     THUMB,
     assert_gallery_matches,
+    close_filters,
     luminance,
+    open_filters,
     shot,
+    show_panel,
     wait_painted,
 )
 from lab import WAIT, expect
@@ -67,6 +70,7 @@ def test_hostile_class_names_and_title_render_as_text(small: tuple[Opened, Any])
     page = opened.page
     assert page.title() == TITLE
     expect(page.locator("h1")).to_have_text(TITLE)
+    show_panel(opened.root, "iou")
     names = page.locator(".swr-bar-name").all_text_contents()
     for name in XSS_NAMES:
         assert name in names
@@ -193,7 +197,9 @@ def test_slices_and_tags_work_offline(pages: Any, tmp_path_factory: pytest.TempP
             ranked = part.rank(t, p)
             return {"indices": positions[ranked.indices].tolist(), "scores": ranked.scores.tolist()}
 
+        open_filters(root)
         root.locator('.sw-chip[data-column="site"][data-value="depot"]').click()
+        close_filters(root)  # open, they lie over the heatmap and the gallery
         gallery = root.locator(GALLERY)
         expect(gallery).to_have_attribute("data-count", str(part.n_images), timeout=WAIT)
         assert_gallery_matches(gallery, in_slice(), "report, site = depot")
@@ -204,12 +210,14 @@ def test_slices_and_tags_work_offline(pages: Any, tmp_path_factory: pytest.TempP
         assert_gallery_matches(gallery, expected, f"report, site = depot, cell ({t}, {p})")
         # the IoU bars are the slice's, as the notebook's chart
         iou = metrics.iou(part.confusion())
+        show_panel(root, "iou")
         bar = page.locator(f'.swr-bar[data-class="{t}"] .swr-bar-value')
         expect(bar).to_have_text(f"{100 * iou[t]:.1f}%")
         # tags: two thumbnails picked and tagged with a hostile name, shown as text
         thumbs = [gallery.locator(f'{THUMB}[data-rank="{r}"]') for r in (0, 1)]
         for thumb in thumbs:
             thumb.click(modifiers=["Control"])
+        show_panel(root, "tags")
         tags = root.locator('[data-testid="segwidget-tags"]')
         tags.locator('input[data-action="name"]').fill(XSS_NAMES[1])
         tags.locator('[data-action="tag-picked"]').click()

@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 import pytest
-from checks import DETAIL, GALLERY, PANEL, THUMB, assert_gallery_matches, shot, wait_painted
+from checks import (
+    DETAIL,
+    GALLERY,
+    PANEL,
+    THUMB,
+    assert_gallery_matches,
+    shot,
+    show_panel,
+    wait_painted,
+)
 from lab import WAIT, expect
 from report_page import ANY, LOSS, Opened, open_report
 from sw_e2e import changed_both_ways, compare_demo, ranking
@@ -59,6 +68,7 @@ def test_opens_offline_with_both_models_and_the_changes_charted(
     expect(gallery).to_have_attribute("data-count", str(comparison.n_images), timeout=WAIT)
     assert_gallery_matches(gallery, ranking(comparison.rank()), "comparison, nothing selected")
     # the IoU bars: each class's change B − A, exactly as the kernel computes it
+    show_panel(opened.root, "iou")
     bars = opened.page.locator(IOU)
     expect(bars).to_have_attribute("data-kind", "iou-change")
     expect(opened.page.locator(".swr-iou h2")).to_contain_text("IoU change (final − early)")
@@ -75,6 +85,7 @@ def test_opens_offline_with_both_models_and_the_changes_charted(
     assert float(bars.get_attribute("data-reach")) == float(np.nanmax(np.abs(change)))
     # the histogram: every image's loss change, in the notebook's bins
     edges = loss_bins(loss_change(comparison))
+    show_panel(opened.root, "loss")
     chart = opened.page.locator(LOSS)
     expect(chart).to_have_attribute("data-hi", ANY)
     bounds = chart.evaluate("(c) => [c.dataset.lo, c.dataset.hi]")
@@ -95,6 +106,7 @@ def test_delta_cell_click_then_direction_switch(report: tuple[Opened, Comparison
     assert len(worse["indices"]) >= 2 and all(s > 0 for s in worse["scores"])
     expect(gallery).to_have_attribute("data-count", str(len(worse["indices"])), timeout=WAIT)
     assert_gallery_matches(gallery, worse, f"report, delta cell ({t}, {p}), worse")
+    show_panel(opened.root, "loss")
     chart = opened.page.locator(LOSS)
     expect(chart).to_have_attribute("data-matching", str(len(worse["indices"])))
     _control(opened, "direction").select_option("better")
@@ -161,6 +173,7 @@ def test_the_brush_keeps_a_range_of_loss_change(report: tuple[Opened, Comparison
     expect(opened.root).to_contain_text("loss change in")
     shot(opened.page, "report-compare-04-loss-change")
     opened.root.get_by_text("clear loss filter").click()
+    show_panel(opened.root, "loss")
     expect(opened.page.locator(LOSS)).to_have_attribute("data-range", "null", timeout=WAIT)
     expect(gallery).to_have_attribute("data-count", str(len(full)), timeout=WAIT)
 
@@ -169,6 +182,7 @@ def test_an_iou_change_bar_selects_its_class(report: tuple[Opened, Comparison]) 
     opened, comparison = report
     sizes = [len(comparison.rank(c, c, "better")) for c in range(comparison.n_classes)]
     c = int(np.argmax(sizes))
+    show_panel(opened.root, "iou")
     opened.page.locator(f'{IOU} .swr-bar[data-class="{c}"]').click()
     expect(opened.root).to_have_attribute("data-selected-true", str(c), timeout=WAIT)
     expect(opened.root).to_have_attribute("data-selected-pred", str(c), timeout=WAIT)

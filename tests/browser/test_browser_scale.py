@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from checks import GALLERY, HEATMAP, ROOT, THUMB, assert_gallery_matches, gallery_state, shot
+from checks import (
+    GALLERY,
+    HEATMAP,
+    ROOT,
+    THUMB,
+    assert_gallery_matches,
+    gallery_state,
+    shot,
+    show_panel,
+)
 from lab import WAIT, Lab, expect
 
 pytestmark = pytest.mark.browser
@@ -159,6 +168,7 @@ def test_visible_classes_from_python_change_the_rows(big: Big) -> None:
 
 
 def test_iou_chart_labels_do_not_overlap(big: Big) -> None:
+    show_panel(big.root, "iou")  # the figure is a panel of the explorer
     figure = big.lab.nb.cell(big.index).locator(".bqplot.figure").filter(has_text="Per-class IoU")
     expect(figure).to_have_count(1)
     expect(figure.locator("rect.bar")).to_have_count(25, timeout=WAIT)

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from checks import GALLERY, HEATMAP, ROOT, THUMB, assert_gallery_matches, click_cell, shot
+from checks import (
+    GALLERY,
+    HEATMAP,
+    ROOT,
+    THUMB,
+    assert_gallery_matches,
+    click_cell,
+    close_filters,
+    open_filters,
+    shot,
+    show_panel,
+)
 from lab import WAIT, XSS, Lab, expect
 
 pytestmark = pytest.mark.browser
@@ -92,6 +103,7 @@ def test_a_category_chip_slices_header_heatmap_and_gallery(clean: Sliced) -> Non
     s, nb = clean, clean.lab.nb
     heatmap = s.root.locator(HEATMAP)
     before = {"stats": s.stats(), "pixels": heatmap.evaluate(HEATMAP_PIXELS)}
+    open_filters(s.root)
     chip = s.control('.sw-chip[data-column="kerb"][data-value="false"]')
     expect(chip).to_have_attribute("aria-pressed", "false")
     chip.click()
@@ -100,6 +112,7 @@ def test_a_category_chip_slices_header_heatmap_and_gallery(clean: Sliced) -> Non
     assert 0 < want["images"] < s.lab.n_images
     expect(s.gallery).to_have_attribute("data-count", str(want["images"]), timeout=WAIT)
     expect(chip).to_have_attribute("aria-pressed", "true")
+    close_filters(s.root)  # open, they lie over the heatmap and the gallery
     stats = s.stats()
     assert stats[f"images of {s.lab.n_images}"] == str(want["images"]), stats
     assert (stats["mean IoU"], stats["pixel accuracy"]) == (want["iou"], want["acc"]), (stats, want)
@@ -132,6 +145,7 @@ def test_tagging_two_thumbnails_from_the_page_reaches_the_kernel(clean: Sliced) 
         expect(thumb).to_have_attribute("data-picked", "true", timeout=WAIT)
     assert nb.wait_value("emit(p=sx.picked_images)", "p", picked) == picked
     expect(s.root.locator('[data-testid="segwidget-detail"]')).to_be_hidden()  # not opened
+    show_panel(s.root, "tags")
     bar = s.root.locator('[data-testid="segwidget-tags"]')
     bar.locator('input[data-action="name"]').fill(XSS)  # a hostile tag name
     bar.locator('[data-action="tag-picked"]').click()
@@ -141,7 +155,9 @@ def test_tagging_two_thumbnails_from_the_page_reaches_the_kernel(clean: Sliced) 
     for thumb in thumbs:
         expect(thumb.locator(".sw-tag-badge")).to_have_text(XSS, timeout=WAIT)
     # the tag is filterable like metadata
+    open_filters(s.root)
     s.control(f'.sw-chip[data-column="tag:{XSS}"]').click()
+    close_filters(s.root)
     expect(s.gallery).to_have_attribute("data-count", "2", timeout=WAIT)
     assert nb.wait_value("emit(slice=sx.slice)", "slice", {f"tag:{XSS}": [True]})
     page.wait_for_timeout(300)  # give a broken image's onerror a chance to run
@@ -157,6 +173,7 @@ def test_a_hostile_metadata_value_renders_as_text(lab: Lab) -> None:
         "hx = SegExplorer(results=hostile)\nhx"
     )
     root = lab.nb.cell(index).locator(ROOT)
+    open_filters(root)
     chip = root.locator(f'.sw-chip[data-column="site"][data-value="{XSS}"]')
     expect(chip).to_contain_text(XSS, timeout=WAIT)
     chip.click()

@@ -4,8 +4,6 @@ in the file, and its loss histogram's bins are the loss change's (the page's cha
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from comm_helpers import small_comparison
@@ -15,7 +13,6 @@ from segwidget import SegExplorer
 from segwidget.results.comparison import Comparison
 from segwidget.results.imaging import decode
 from segwidget.view import protocol
-from segwidget.view.charts import loss_bins
 
 
 @pytest.fixture(scope="module")
@@ -66,17 +63,3 @@ def test_every_thumbnail_and_detail_carries_both_predictions(
         assert detail["header"]["parts"] == 4
         assert tuple(parts[:3]) == a.encoded(i)
         np.testing.assert_array_equal(decode(parts[3]), b.view(i).prediction)
-
-
-def test_the_histogram_bins_span_the_loss_change(
-    comparison: Comparison, report: ReadReport
-) -> None:
-    change = comparison.b.losses - comparison.a.losses
-    assert report.meta["loss_edges"] == loss_bins(change).tolist()
-    finite = change[np.isfinite(change)]
-    assert report.meta["loss_edges"][0] == finite.min() < 0 < finite.max()
-
-
-def test_one_models_histogram_bins_stay_its_losses(comparison: Comparison, tmp_path: Path) -> None:
-    path = comparison.a.save_html(tmp_path / "a.html", max_images=0)
-    assert read_report(path).meta["loss_edges"] == loss_bins(comparison.a.losses).tolist()

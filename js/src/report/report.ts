@@ -17,8 +17,6 @@ export interface ReportMeta {
   title: string;
   /** What the file holds and leaves out, one sentence each (text). */
   left_out: string[];
-  /** The notebook's loss histogram bins (charts.loss_bins): of the loss change on a comparison. */
-  loss_edges: number[];
 }
 
 /** Base64 text to bytes (the native decoder where there is one). */
@@ -43,7 +41,7 @@ interface Widget {
   render: (props: { model: unknown; el: HTMLElement }) => unknown;
 }
 
-/** The report's page: statement, the widget and the charts. Resolves once the widget has rendered. */
+/** The report's page: statement and the widget (its panels hold the charts). Resolves once it has rendered. */
 export async function open(doc: Document): Promise<OfflineModel> {
   performance.mark("segwidget-report:open");
   const meta = JSON.parse(payload(doc, "segwidget-meta")) as ReportMeta;
@@ -59,28 +57,18 @@ export async function open(doc: Document): Promise<OfflineModel> {
   statement.dataset.testid = "segwidget-report-statement";
   statement.append(...meta.left_out.map((line) => h("li", "", line)));
   header.append(h("h1", "swr-title", meta.title), statement);
-  const view = h("div", "swr-view");
+  // The charts are the widget's own panels (chart-panels.ts), as in a notebook without bqplot.
   const el = h("div", "swr-widget");
-  const aside = h("aside", "swr-charts");
-  view.append(el, aside);
-  page.replaceChildren(header, view);
+  page.replaceChildren(header, el);
 
   await widget.initialize?.({ model });
   await widget.render({ model, el });
-  mountCharts(model, meta, aside);
   return model;
 }
 
-/** The IoU bars and the loss histogram, kept in step with the model as the notebook's charts are: with a slice,
- * the bars are the slice's and the histogram highlights the slice's images (of the selected cell, if any); on a
- * comparison, both show changes B − A (reportnumbers.ts) and the brush bounds the loss change. */
-export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTMLElement): void {
-  const charts = linkCharts(offline as unknown as Model, meta.loss_edges);
-  aside.append(charts.iou.el, charts.loss.el);
-  if (typeof ResizeObserver === "function") new ResizeObserver(() => charts.loss.draw()).observe(charts.loss.canvas);
-}
-
-/** The two charts on `model`, redrawn on every change of the traits they follow; `unlink` stops following. */
+/** The IoU bars and the loss histogram on `model`, kept in step with it as the notebook's charts are: with a
+ * slice, the bars are the slice's and the histogram highlights the slice's images (of the selected cell, if any);
+ * on a comparison, both show changes B − A (numbers.ts) and the brush bounds the loss change. */
 export function linkCharts(
   model: Model,
   edges: readonly number[],

@@ -25,9 +25,9 @@ export class ClassControls {
   readonly el = h("span", "sw-class-controls");
   private readonly shown = select("classes shown as rows and columns", []);
   private readonly order = select("row and column order", [
-    ["index", "class index"],
-    ["iou", "IoU, worst first"],
-    ["grouped", "grouped by confusion"],
+    ["index", "index"],
+    ["iou", "worst IoU"],
+    ["grouped", "grouped"],
     ["custom", "custom"],
   ]);
   private readonly hideAbsent = h("input");
@@ -35,6 +35,9 @@ export class ClassControls {
     "heatmap zoom (drag or scroll the heatmap to pan)",
     ZOOMS.map((z) => [String(z), z === 1 ? "fit" : `${z}×`] as const),
   );
+  private readonly shownLabel: HTMLLabelElement;
+  private readonly absentLabel: HTMLLabelElement;
+  private readonly zoomLabel: HTMLLabelElement;
   private input: ClassControlsInput | null = null;
   /** focusClasses for each offered size, for the current matrix (cheap redraws on other changes). */
   private focusSets = new Map<number, number[]>();
@@ -53,12 +56,14 @@ export class ClassControls {
     }
     this.zoom.dataset.testid = "segwidget-control";
     this.zoom.dataset.name = "zoom";
-    this.el.append(
-      labelled("classes", this.shown),
-      labelled("class order", this.order),
-      labelled("hide absent", this.hideAbsent),
-      labelled("zoom", this.zoom),
-    );
+    const titles = ["classes in index order", "classes by IoU, worst first", "classes grouped by confusion", ""];
+    titles.forEach((title, i) => {
+      this.order.options[i].title = title || "a custom order (set visible_classes)";
+    });
+    this.shownLabel = labelled("classes", this.shown);
+    this.absentLabel = labelled("hide absent", this.hideAbsent);
+    this.zoomLabel = labelled("zoom", this.zoom);
+    this.el.append(this.shownLabel, labelled("class order", this.order), this.absentLabel, this.zoomLabel);
     this.shown.addEventListener("change", () => {
       const input = this.input;
       if (!input) return;
@@ -107,6 +112,7 @@ export class ClassControls {
     const old = this.input;
     this.input = input;
     this.zoom.value = String(ZOOMS.includes(input.zoom) ? input.zoom : 1);
+    this.zoomLabel.hidden = FOCUS_SIZES.every((k) => k >= input.C) && this.zoom.value === "1";
     if (old && old.pooled === input.pooled && old.visible === input.visible) return; // nothing else moved
     if (old?.pooled !== input.pooled) this.focusSets.clear();
     const { C, pooled } = input;
@@ -133,5 +139,8 @@ export class ClassControls {
     const absent = absentClasses(pooled, C);
     this.hideAbsent.checked = absent.size > 0 && current.every((c) => !absent.has(c));
     this.hideAbsent.disabled = absent.size === 0;
+    // What can do nothing is not shown: no focus to offer, no absent class to hide, a matrix that fits whole.
+    this.shownLabel.hidden = sizes.length === 0 && value === "all";
+    this.absentLabel.hidden = absent.size === 0 && !this.hideAbsent.checked;
   }
 }

@@ -138,7 +138,10 @@ export class Detail {
     this.el.tabIndex = -1;
     this.el.hidden = true;
     this.setPanels(PANELS);
-    this.el.append(this.toolbar(), this.row, this.under, this.stats);
+    // The per-image tables fold away, so that the detail fits the frame (open, they stay open from image to image).
+    const more = h("details", "sw-detail-more");
+    more.append(h("summary", "", "per-image confusion and IoU"), this.stats);
+    this.el.append(this.toolbar(), this.row, this.under, more);
     this.el.addEventListener("keydown", this.onKey);
   }
 

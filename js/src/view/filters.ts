@@ -35,16 +35,22 @@ export class FilterBar {
   readonly el = h("section", "sw-filters");
   private readonly summary = h("span", "sw-dim");
   private readonly clear = h("button", "sw-link", "clear slice");
-  private readonly toggle = h("button", "sw-link");
+  private readonly toggle = h("button", "sw-button sw-filters-toggle");
+  /** The slice's conditions as chips that remove them, in the toolbar whether the filters are open or not. */
+  private readonly active = h("span", "sw-filters-active");
   private readonly groups = h("div", "sw-filter-groups");
   private views: ColumnView[] = [];
   private columns: readonly Column[] | null = null;
   private input: FilterInput | null = null;
-  private open = true;
+  /** Closed by default: the filters open over the view (frame.css), never pushing it down. */
+  private open = false;
 
   constructor(private readonly events: FilterEvents) {
     this.el.dataset.testid = "segwidget-filters";
     this.clear.type = this.toggle.type = "button";
+    this.toggle.dataset.testid = "segwidget-control";
+    this.toggle.dataset.name = "slice";
+    this.toggle.dataset.action = "filters";
     this.clear.dataset.testid = "segwidget-control";
     this.clear.dataset.name = "slice";
     this.clear.dataset.action = "clear";
@@ -54,7 +60,16 @@ export class FilterBar {
       if (this.input) this.update(this.input);
     });
     const head = h("div", "sw-filters-head");
-    head.append(h("span", "sw-side-title", "slice"), this.summary, this.clear, this.toggle);
+    head.append(this.toggle, this.summary, this.active, this.clear);
+    // Open, they lie over the view: a press anywhere else closes them.
+    document.addEventListener("pointerdown", this.onOutside, true);
+    this.el.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || !this.open) return;
+      e.stopPropagation(); // Escape closes the filters first (then the detail, then the selection)
+      this.open = false;
+      if (this.input) this.update(this.input);
+      this.toggle.focus();
+    });
     this.el.append(head, this.groups);
   }
 
@@ -65,11 +80,12 @@ export class FilterBar {
     const tagNames = Object.keys(input.tags);
     this.el.hidden = this.views.length === 0 && tagNames.length === 0 && conditions === 0;
     const shown = input.member ? input.member.reduce((a, b) => a + b, 0) : input.N;
-    this.summary.textContent = conditions
-      ? `${fmtInt(shown)} of ${fmtInt(input.N)} images · ${describeSlice(input.spec)}`
-      : `all ${fmtInt(input.N)} images: choose values below to keep only some`;
+    this.summary.textContent = conditions ? `${fmtInt(shown)} of ${fmtInt(input.N)} images` : "";
+    this.summary.title = describeSlice(input.spec);
+    this.active.replaceChildren(...Object.keys(input.spec).map((name) => this.conditionChip(name, input.spec)));
     this.clear.hidden = conditions === 0;
-    this.toggle.textContent = this.open ? "hide filters" : "show filters";
+    this.toggle.textContent = `filters (${fmtInt(this.views.length + (tagNames.length ? 1 : 0))}) ${this.open ? "▴" : "▾"}`;
+    this.toggle.title = this.open ? "close the filters (Esc)" : "filter the images by their metadata and tags";
     this.toggle.setAttribute("aria-expanded", String(this.open));
     this.groups.hidden = !this.open;
     if (!this.open) return;
@@ -159,6 +175,18 @@ export class FilterBar {
     return group;
   }
 
+  /** A condition of the slice as a chip that removes it. */
+  private conditionChip(name: string, spec: SliceSpec): HTMLButtonElement {
+    const text = `${name.startsWith(TAG) ? `tag ${name.slice(TAG.length)}` : name} ${conditionText(spec[name])}`;
+    const chip = this.chip(`${text} ×`, null, true);
+    chip.classList.add("sw-condition");
+    chip.dataset.condition = name; // not data-column: the filters' own chips are those
+    chip.dataset.action = "remove";
+    chip.title = `${text}: click to remove this condition`;
+    chip.addEventListener("click", () => this.setCondition(name, null));
+    return chip;
+  }
+
   /** Conditions with no control of their own (set from Python: object sizes, a constant column...). */
   private otherGroup(names: string[], spec: SliceSpec): HTMLElement {
     const group = h("div", "sw-filter");
@@ -213,7 +241,14 @@ export class FilterBar {
     this.events.set(spec);
   }
 
+  private readonly onOutside = (e: Event) => {
+    if (!this.open || this.el.contains(e.target as Node)) return;
+    this.open = false;
+    if (this.input) this.update(this.input);
+  };
+
   destroy(): void {
+    document.removeEventListener("pointerdown", this.onOutside, true);
     for (const view of this.views) view.histogram?.destroy();
   }
 }

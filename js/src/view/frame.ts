@@ -1,4 +1,4 @@
-// The explorer's frame (frame.css): the toolbar, the filters, then the body with the heatmap over the panel area, the
+// The explorer's frame (frame.css): the toolbar (the filters' control its last group), then the body with the heatmap over the panel area, the
 // gallery, and the detail in place over them; its height follows the synced `height` trait.
 
 import { h } from "../data/format";
@@ -13,7 +13,7 @@ export interface FrameParts {
   panels: PanelArea;
   /** The panels the browser has (the kernel's listed ones replace those of the same id). */
   builtIn: readonly Panel[];
-  gallery: readonly HTMLElement[];
+  gallery: HTMLElement;
   detail: HTMLElement;
 }
 
@@ -28,10 +28,11 @@ export function buildFrame(
   const left = h("div", "sw-left");
   left.append(parts.heatmap, parts.panels.el);
   const right = h("div", "sw-right");
-  right.append(...parts.gallery);
+  right.append(parts.gallery);
   const body = h("div", "sw-body");
   body.append(left, right, parts.detail);
-  root.append(parts.toolbar, parts.filters, error, body);
+  parts.toolbar.append(parts.filters);
+  root.append(parts.toolbar, error, body);
   // Without a height (an older kernel) the stylesheet's default stands.
   const setHeight = () => {
     const px = Number(model.get("height"));

@@ -8,7 +8,7 @@ import type { Ranked, RankKind } from "../data/ranking";
 import { layerOf, paint } from "./paint";
 import { MAX_PER_MESSAGE, type ThumbStore } from "./thumbs";
 import {
-  columnsFor,
+  columnsToFit,
   type GridGeometry,
   moveInGrid,
   revealScrollTop,
@@ -51,6 +51,8 @@ export interface GalleryEvents {
 const BADGES = 3;
 
 const MIN_TILE = 132;
+/** Tiles shrink to this side (CSS px) at least, so that a row fits a short gallery (a narrow frame). */
+const SMALLEST_TILE = 72;
 const GAP = 8;
 const CAPTION = 34;
 
@@ -135,7 +137,8 @@ export class Gallery {
   /** Width changed: recompute columns and move the tiles. */
   layout(): void {
     const width = this.viewport.clientWidth || 600;
-    const columns = columnsFor(width, MIN_TILE, GAP);
+    const height = this.viewport.clientHeight || 400;
+    const columns = columnsToFit(width, height, { min: MIN_TILE, smallest: SMALLEST_TILE, caption: CAPTION, gap: GAP });
     const colWidth = (width + GAP) / columns;
     const next = { columns, colWidth, rowHeight: colWidth - GAP + CAPTION + GAP };
     const moved = next.columns !== this.geometry.columns || next.colWidth !== this.geometry.colWidth;
@@ -277,6 +280,7 @@ export class Gallery {
     const el = (e.target as Element).closest<HTMLElement>(".sw-thumb");
     if (!el) return;
     this.cursor = Number(el.dataset.rank);
+    this.renderWindow(); // the cursor marks the clicked tile (Escape from the detail returns to it)
     if ((e.shiftKey || e.ctrlKey || e.metaKey) && this.events.pick) this.events.pick(Number(el.dataset.index));
     else this.events.open(Number(el.dataset.index));
   };

@@ -2,6 +2,7 @@
 // objects chart's size bin, their captions, and the objects chart (a panel: per class, recall of small, medium and
 // large truth objects; a bar selects its class, the "missed" order and its size bin). Python: view/objects.py.
 
+import type { Counts } from "../data/counts";
 import { fmtInt, fmtPct, h } from "../data/format";
 import {
   COCO_EDGES,
@@ -14,6 +15,8 @@ import {
 } from "../data/objects";
 import type { Cell, LossRange, Model, Order } from "../data/protocol";
 import { filterByLoss, type Ranked } from "../data/ranking";
+import { readControls } from "../data/traits";
+import { galleryTitle } from "./gallery";
 import type { Panel, PanelContext } from "./panels";
 import type { RegionOffer } from "./regionview";
 
@@ -41,13 +44,9 @@ export class ObjectView {
   }
 
   /** The gallery's list for the objects' orders (null for the others): view/objects.py object_ranking. */
-  rank(
-    cell: Cell | null,
-    order: Order,
-    range: LossRange | null,
-    member: Uint8Array | null,
-    losses: Float64Array,
-  ): Ranked | null {
+  rank(cell: Cell | null, range: LossRange | null, counts: Counts): Ranked | null {
+    const { order } = readControls(this.model);
+    const [member, losses] = [counts.member ?? null, counts.losses];
     const objects = this.objects();
     if (!isObjectOrder(order) || objects === null) return null;
     const [t, p] = cell ?? [null, null];
@@ -61,9 +60,9 @@ export class ObjectView {
     return { ...offer, objects: !comparison && this.objects() !== null };
   }
 
-  /** The gallery's caption: for the objects' orders, what is counted and how many in how many images; else `other`. */
-  title(classes: readonly string[], cell: Cell | null, order: Order, ranked: Ranked, other: string): string {
-    if (!isObjectOrder(order)) return other;
+  /** The gallery's caption: for the objects' orders, what is counted and how many in how many images. */
+  title(classes: readonly string[], cell: Cell | null, order: Order, ranked: Ranked, range: LossRange | null): string {
+    if (!isObjectOrder(order)) return galleryTitle(classes, cell, order, range);
     let total = 0;
     for (const s of ranked.scores) total += s;
     const what = order === "missed" ? "missed objects" : "false objects";

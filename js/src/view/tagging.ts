@@ -4,6 +4,7 @@
 
 import { fmtInt, h } from "../data/format";
 import type { Tags } from "../data/slices";
+import type { Panel } from "./panels";
 
 /** Longest tag name (tags.MAX_NAME in Python). */
 export const MAX_TAG = 200;
@@ -85,6 +86,16 @@ export class TagPanel {
     this.untagPicked.addEventListener("click", () => this.tag("remove", this.input?.picked ?? []));
     this.tagShown.addEventListener("click", () => this.tag("add", this.input?.shown ?? [], true));
     this.clearPicks.addEventListener("click", () => events.picked([]));
+  }
+
+  /** This bar as the panel area's "tags" panel (widget.ts keeps it up to date). */
+  panel(): Panel {
+    return {
+      id: "tags",
+      label: "tags",
+      title: "tag the picked (shift-click) or shown images",
+      mount: (el) => el.append(this.el),
+    };
   }
 
   update(input: TagInput): void {

@@ -12,6 +12,24 @@ export function columnsFor(width: number, minTile: number, gap: number): number 
   return Math.max(1, Math.floor((width + gap) / (minTile + gap)));
 }
 
+/**
+ * Columns for a viewport `width` × `height`: tiles at least `minTile` wide, and narrower where a tile that wide
+ * (plus its `caption`) would not fit the height, so that at least one row is always wholly in view (down to
+ * `smallest` px tiles).
+ */
+export function columnsToFit(
+  width: number,
+  height: number,
+  tile: { min: number; smallest: number; caption: number; gap: number },
+): number {
+  const usual = columnsFor(width, tile.min, tile.gap);
+  const fit = height - tile.caption - tile.gap; // the widest tile whose row fits
+  if (fit >= tile.min) return usual;
+  const narrowest = columnsFor(width, tile.smallest, tile.gap);
+  const side = Math.max(tile.smallest, fit);
+  return Math.max(usual, Math.min(narrowest, Math.ceil((width + tile.gap) / (side + tile.gap))));
+}
+
 export function totalHeight(count: number, g: GridGeometry): number {
   return Math.ceil(count / g.columns) * g.rowHeight;
 }

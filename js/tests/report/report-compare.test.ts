@@ -1,11 +1,13 @@
 // @vitest-environment jsdom
-// The offline report's charts on a comparison (report.ts mountCharts): from the embedded state of two models, the
+// The offline report's charts on a comparison (report.ts linkCharts): from the embedded state of two models, the
 // bars show the IoU change and the histogram the loss change as the notebook's charts do (Python's numbers, from
 // tests/compare_fixture.py), they follow the selection, the direction and a slice, and the brush sets loss_range
 // in loss-change units.
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Model } from "../../src/data/protocol";
+import { lossEdges } from "../../src/report/chart-panels";
 import { OfflineModel, type ReportData } from "../../src/report/offline";
-import { mountCharts } from "../../src/report/report";
+import { linkCharts } from "../../src/report/report";
 import { chartsFixture, modelA, modelB } from "../compare-fixture";
 
 const raw = (a: Float64Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -61,7 +63,15 @@ describe("the report's charts on a comparison", () => {
     model = new OfflineModel(data, bytes);
     aside = document.createElement("aside");
     document.body.replaceChildren(aside);
-    mountCharts(model, { title: "t", left_out: [], loss_edges: chartsFixture.edges }, aside);
+    const charts = linkCharts(model as unknown as Model, chartsFixture.edges);
+    aside.append(charts.iou.el, charts.loss.el);
+  });
+
+  it("bins the loss change as the notebook's chart (charts.py loss_bins, the fixture's edges)", () => {
+    const change = Array.from(modelA.losses, (v, n) => modelB.losses[n] - v);
+    const edges = lossEdges(change);
+    expect(edges).toHaveLength(chartsFixture.edges.length);
+    for (const [i, e] of edges.entries()) expect(e).toBeCloseTo(chartsFixture.edges[i], 12);
   });
 
   it("shows each class's IoU change and histograms the loss change, named by the models", () => {

@@ -78,6 +78,9 @@ const ranking = (c: Case, cell: [number, number] | null = null) =>
 beforeEach(() => {
   model = sliceModel();
   ({ el, unmount } = mount(model));
+  // The filters open from their toolbar control, the tag bar is the panel area's "tags" panel.
+  click(q('[data-name="slice"][data-action="filters"]'));
+  click(q('[data-testid="segwidget-panel-tab"][data-panel="tags"]'));
 });
 
 afterEach(() => unmount());

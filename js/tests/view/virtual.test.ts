@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   columnsFor,
+  columnsToFit,
   moveInGrid,
   revealScrollTop,
   tilePosition,
@@ -15,6 +16,26 @@ describe("gallery windowing", () => {
     expect(columnsFor(600, 140, 8)).toBe(4);
     expect(columnsFor(50, 140, 8)).toBe(1);
     expect(columnsFor(4 * 140 + 3 * 8, 140, 8)).toBe(4);
+  });
+
+  it("narrows the tiles where a row of full-size ones would not fit the height, down to the smallest", () => {
+    const tile = { min: 132, smallest: 72, caption: 34, gap: 8 };
+    // A row is a tile's side plus its caption and gap: the columns leave the widest side whose row fits.
+    const rowFits = (width: number, height: number) => {
+      const columns = columnsToFit(width, height, tile);
+      const side = (width + tile.gap) / columns - tile.gap;
+      return side + tile.caption + tile.gap <= height || side <= tile.smallest + 1e-9 || false;
+    };
+    expect(columnsToFit(568, 600, tile)).toBe(columnsFor(568, 132, 8)); // room: the usual columns
+    for (const [w, hgt] of [
+      [568, 170],
+      [316, 150],
+      [900, 120],
+    ]) {
+      expect(columnsToFit(w, hgt, tile)).toBeGreaterThan(columnsFor(w, 132, 8));
+      expect(rowFits(w, hgt)).toBe(true);
+    }
+    expect(columnsToFit(316, 20, tile)).toBe(columnsFor(316, 72, 8)); // never below the smallest tile
   });
 
   it("total height counts partial rows", () => {
