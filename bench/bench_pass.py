@@ -7,8 +7,9 @@ of the variants rotates every repeat, so drift hits all alike):
   and 150: ``segwidget.analyze`` against a bare ``torch.inference_mode()`` forward loop
   and against a user's loop (forward, per-pixel cross-entropy, argmax, torchmetrics
   ``MulticlassConfusionMatrix.update``); the overhead of the boundary and confident
-  analyses (pass with them on minus off, in percentage points of the bare loop); and the
-  calibration counts' cost (pass with them / without them − 1, in percent; issue 21).
+  analyses (pass with them on minus off, in percentage points of the bare loop); the
+  calibration counts' cost (pass with them / without them − 1, in percent; issue 21); and the
+  objects' share of the pass (1 − pass with ``objects=False`` / pass).
 - ``hd``: 1024×2048 inputs at C = 19, batch 1; every run in its own subprocess, which
   also gives each variant's peak RSS.
 - ``growth``: peak RSS growth per image of a pass over 256² images (the slope between a
@@ -100,6 +101,8 @@ if HAS_REGIONS:
     VARIANTS["pass, analyses off"] = segwidget_pass(boundary_width=None, confidence=None)
 if HAS_CALIBRATION:
     VARIANTS["pass, calibration off"] = segwidget_pass(calibration_bins=None)
+if "objects" in inspect.signature(segwidget.analyze).parameters:
+    VARIANTS["pass, objects off"] = segwidget_pass(objects=False)
 
 
 # -- rows -----------------------------------------------------------------------------------
@@ -244,6 +247,13 @@ def figures(results: dict[str, Any]) -> list[tuple[str, float, float | None, str
         if "pass, calibration off" in data["runs"]:
             pct, pct_best = (100 * (t["pass"] / t["pass, calibration off"] - 1) for t in (med, low))
             out.append((f"calibration overhead, {label}", pct, pct_best, "%", 2.0))
+        if "pass, objects off" in data["runs"]:  # objects' share of the whole pass
+            runs = data["runs"]
+            share = 100 * (
+                1 - statistics.median(runs["pass, objects off"]) / statistics.median(runs["pass"])
+            )
+            best = 100 * (1 - min(runs["pass, objects off"]) / min(runs["pass"]))
+            out.append((f"objects, share of the pass, {label}", share, best, "%", 5.0))
     if "hd" in results:
         hd = results["hd"]
         label = f"{hd['size'][0]}×{hd['size'][1]}, C={hd['classes']}"

@@ -11,7 +11,8 @@ counts and the region and confident rankings (``region_fixture.py``);
 ``js/tests/fixtures/overlays.json``: the boundary band, confident masks and a detail reply
 for the detail view's overlays (``overlay_fixture.py``); ``js/tests/fixtures/calibration.json``:
 calibration counts, reliability and ECE per slice and class, and the calibration rankings
-(``calibration_fixture.py``).
+(``calibration_fixture.py``); ``js/tests/fixtures/objects.json``: object records and the object
+rankings and tables (``objects_fixture.py``).
 ``tests/results/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
@@ -206,6 +207,7 @@ def render_masks() -> str:
 
 if __name__ == "__main__":
     import calibration_fixture  # beside this script
+    import objects_fixture
     import overlay_fixture
     import region_fixture
     import slice_fixture
@@ -218,7 +220,8 @@ if __name__ == "__main__":
     region_fixture.PATH.write_text(region_fixture.render())
     overlay_fixture.PATH.write_text(overlay_fixture.render())
     calibration_fixture.PATH.write_text(calibration_fixture.render(), encoding="utf-8")
+    objects_fixture.PATH.write_text(objects_fixture.render(), encoding="utf-8")
     print(
         f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH}, {COMPARISON}, {region_fixture.PATH}, "
-        f"{overlay_fixture.PATH} and {calibration_fixture.PATH}"
+        f"{overlay_fixture.PATH}, {calibration_fixture.PATH} and {objects_fixture.PATH}"
     )

@@ -26,8 +26,10 @@ from PIL import Image
 
 import segwidget
 from segwidget import SaveFileError
+from segwidget.analysis.objects import image_objects
 from segwidget.results.image_store import ImageStore
 from segwidget.results.imaging import palette
+from segwidget.results.objects_store import ObjectStore
 from segwidget.results.sparse import SparseConfusion
 
 Arrays = dict[str, Any]
@@ -42,13 +44,14 @@ def valid_results(seed: int = 0, n: int = N, c: int = C) -> segwidget.Results:
     dense = np.where(rng.random((n, c, c)) < 0.4, rng.integers(1, 50, (n, c, c)), 0)
     boundary = np.minimum(dense, rng.integers(0, 20, dense.shape))
     confident = np.minimum(dense, rng.integers(0, 10, dense.shape)) * (1 - np.eye(c, dtype=int))
-    store = ImageStore(c)
+    store, found = ImageStore(c), []
     for _ in range(n):
         truth = rng.integers(0, c, (6, 8))
         truth[0, 0] = 255  # a void pixel
         prediction = (truth + 1) % c
         sure = (rng.random(truth.shape) < 0.3) & (truth != 255)  # wrong everywhere here
         store.add(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8), truth, prediction, sure)
+        found.append(image_objects(np.where(truth == 255, c, truth), prediction, c))
     return segwidget.Results(
         classes=[f"class {k}" for k in range(c)],
         losses=rng.random(n),
@@ -70,6 +73,7 @@ def valid_results(seed: int = 0, n: int = N, c: int = C) -> segwidget.Results:
         },
         tags={"relabel": [i for i in (1, 3) if i < n], "empty": []},
         calibration_counts=calibrations.counts_for(dense, 4, rng),
+        object_records=ObjectStore.from_images(found, 0.5),
     )
 
 

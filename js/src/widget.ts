@@ -15,12 +15,13 @@ import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTr
 import { chartPanels } from "./report/chart-panels";
 import { Detail, DetailStore } from "./view/detail";
 import { buildFrame } from "./view/frame";
-import { Gallery, galleryTitle } from "./view/gallery";
+import { Gallery } from "./view/gallery";
 import { Header } from "./view/header";
 import { Heatmap } from "./view/heatmap";
 import { describeCell } from "./view/heatmap-draw";
 import { explorerKeyboard } from "./view/keyboard";
 import { cellSentence, LiveRegion } from "./view/live";
+import { ObjectView, objectsPanel } from "./view/objectview";
 import { opening } from "./view/opening";
 import { confusedItems, Pairs } from "./view/pairs";
 import { PanelArea } from "./view/panels";
@@ -71,6 +72,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const slices = new SliceView(model, { set: (key, value) => setTrait(key, value) });
   const regions = new RegionView(model);
   const calibration = new CalibrationView(model);
+  const objects = new ObjectView(model);
   const comparison = new ComparisonView(model, { set: (key, value) => setTrait(key, value as never) });
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
   const details = new DetailStore(send, nextId, (index) => {
@@ -125,7 +127,13 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     filters: slices.filters.el,
     heatmap: heatmap.el,
     panels: panelArea,
-    builtIn: [pairs.panel(), ...chartPanels(), slices.tagging.panel(), reliabilityPanel(calibration, setTrait)],
+    builtIn: [
+      pairs.panel(),
+      ...chartPanels(),
+      slices.tagging.panel(),
+      reliabilityPanel(calibration, setTrait),
+      objectsPanel(objects),
+    ],
     gallery: gallery.el,
     detail: detail.el,
   });
@@ -201,7 +209,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       const extra = comparison.active && counts ? comparison.headerExtra(counts) : null;
       const member = counts?.member ?? null;
       const base = calibration.summary(regions.summary(summary, data, member), data, member);
-      header.update(base, readControls(model), classes, extra, calibration.offer(regions.offer(data), data));
+      const offer = objects.offer(calibration.offer(regions.offer(data), data), comparison.active);
+      header.update(base, readControls(model), classes, extra, offer);
     }
     if (data) {
       if (has("heatmap") || has("values") || has("classes")) drawHeatmap(cell);
@@ -268,7 +277,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const range = lossRangeOf(model.get("loss_range"));
     if (comparison.active) return comparison.rank(k, cell, range);
     const order = readControls(model).order;
-    const own = regions.rank(data as Data, cell, order, range) ?? calibration.rank(data as Data, cell, order, range);
+    const own =
+      objects.rank(cell, range, k) ??
+      regions.rank(data as Data, cell, order, range) ??
+      calibration.rank(data as Data, cell, order, range);
     return restrict(own ?? rank(k, k.losses, cell, order, range), k.member);
   }
 
@@ -320,7 +332,10 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         cell,
         palette: pal,
         opacity,
-        title: (cg?.title ?? galleryTitle(d.classes, cell, c.order, range)) + regions.note(d, c.order) + slices.note(),
+        title:
+          (cg?.title ?? objects.title(d.classes, cell, c.order, ranked, range)) +
+          regions.note(d, c.order) +
+          slices.note(),
         filtered: range !== null,
         marks: slices.marks(),
         open: model.get("selected_image") ?? null,

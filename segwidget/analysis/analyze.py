@@ -40,6 +40,7 @@ from .inputs import (
     input_hint,
     model_device,
 )
+from .objects import batch_instances
 from .rank_status import DEFAULT_GATHER_TIMEOUT, check_timeout
 from .state import PassState
 
@@ -97,6 +98,9 @@ def analyze(
     detail_max_side: int | None = 1024,
     gather_timeout: float = DEFAULT_GATHER_TIMEOUT,
     calibration_bins: int | None = 15,
+    objects: bool = True,
+    min_object_recall: float = 0.5,
+    instances_key: str | None = None,
 ) -> Results:
     """Run ``model`` over ``dl`` once and keep compact statistics.
 
@@ -166,6 +170,16 @@ def analyze(
         Equal-width confidence bins of the reliability counts (torchmetrics' binning; a
         confidence of exactly 1.0 has a bin of its own): ``Results.calibration``,
         ``ece``, ``mce``; ``None`` skips them.
+    objects
+        Find the truth objects and the predicted objects of every image (``Results.objects``,
+        docs/guide/objects.md); ``False`` skips them.
+    min_object_recall
+        A truth object is *missed* when the share of its pixels predicted as its class is
+        below this (so exactly 0.5 is found with the default).
+    instances_key
+        Key of a dict batch's instance maps (default ``"instances"``; ``batch_to_xy`` may
+        give them as a third element): ids ``class × 1000 + k`` (Cityscapes) are the truth
+        objects; without instance maps they are the 8-connected components of each class.
 
     Returns
     -------
@@ -294,13 +308,15 @@ def _run_pass(
                 batch = _step(where, "the dataloader", next, batches, _END)
                 if batch is _END:
                     break
-                x, y = _step(where, "batch_to_xy", to_xy, batch)
+                xy = _step(where, "batch_to_xy", to_xy, batch)
+                x, y = xy[0], xy[1]
                 if not isinstance(x, torch.Tensor):
                     raise InputError(
                         f"{where}: the images are a {type(x).__name__}, not a tensor; "
                         "pass batch_to_xy="
                     )
                 masks = masks_to_index(y, where)
+                instances = batch_instances(batch, xy, settings["instances_key"], where)
                 collected = collector.take(batch, where, masks.shape[0], done)
                 for k, runner in enumerate(runners):
                     here = f"{where}, model {k}" if several else where
@@ -324,9 +340,13 @@ def _run_pass(
                             confidence=settings["confidence"],
                             detail_max_side=settings["detail_max_side"],
                             calibration_bins=settings["calibration_bins"],
+                            objects=settings["objects"],
+                            min_object_recall=settings["min_object_recall"],
                         )
                     try:
-                        runner.state.add_batch(b, logits, on_device, x, loss_func, to_uint8)
+                        runner.state.add_batch(
+                            b, logits, on_device, x, loss_func, to_uint8, instances
+                        )
                     except InputError as err:
                         if not several:
                             raise

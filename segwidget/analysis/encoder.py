@@ -18,7 +18,9 @@ from PIL import Image
 
 from ..results.image_store import ImageStore
 from ..results.imaging import void_value
+from ..results.objects_store import ImageObjects
 from .fingerprint import truth_fingerprint
+from .objects import image_objects
 
 MAX_PENDING = 2
 
@@ -29,6 +31,7 @@ class EncodedBatch:
 
     images: list[dict[str, bytes]]
     fingerprints: NDArray[np.uint64]
+    objects: list[ImageObjects]  # empty when the pass looks for no objects
 
 
 class EncodeError(Exception):
@@ -53,10 +56,15 @@ class BatchEncoder:
         Encode images and masks; otherwise only fingerprint the truth.
     detail_max_side
         Cap on the longer side of the stored detail image (``None``: full resolution).
+    objects
+        Extract each image's objects (``analysis.objects``) from the truth and ``pred``.
     """
 
-    def __init__(self, n_classes: int, keep_images: bool, detail_max_side: int | None) -> None:
+    def __init__(
+        self, n_classes: int, keep_images: bool, detail_max_side: int | None, objects: bool = False
+    ) -> None:
         self.n_classes = n_classes
+        self.objects = objects
         self.store = ImageStore(n_classes) if keep_images else None
         self.detail_max_side = detail_max_side
         self._pool = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="segwidget-encode")
@@ -70,9 +78,11 @@ class BatchEncoder:
         rgb: NDArray[np.uint8] | None = None,
         pred: NDArray[np.integer] | None = None,
         confident: NDArray[np.bool_] | None = None,
+        instances: NDArray[np.integer] | None = None,
     ) -> None:
         """Queue one batch: ``(B, H, W)`` truth, and with images ``(B, h, w, 3)`` rgb and pred,
-        and ``(B, H, W)`` confident disagreements when the pass looks for them.
+        and ``(B, H, W)`` confident disagreements when the pass looks for them; pred (and
+        instance maps when given) when it looks for objects.
 
         Waits while ``MAX_PENDING`` earlier batches are still unfinished.
         """
@@ -80,7 +90,9 @@ class BatchEncoder:
         pending = [job for job in self._jobs[self._settled :] if not job.done()]
         if len(pending) >= MAX_PENDING:
             cf.wait(pending[: len(pending) - MAX_PENDING + 1])
-        self._jobs.append(self._pool.submit(self._encode, batch, truth, rgb, pred, confident))
+        self._jobs.append(
+            self._pool.submit(self._encode, batch, truth, rgb, pred, confident, instances)
+        )
 
     def first_error(self) -> Exception | None:
         """The earliest failure among the batches finished so far (does not wait)."""
@@ -125,14 +137,18 @@ class BatchEncoder:
         rgb: NDArray[np.uint8] | None,
         pred: NDArray[np.integer] | None,
         confident: NDArray[np.bool_] | None,
+        instances: NDArray[np.integer] | None,
     ) -> EncodedBatch:
         fingerprints = np.zeros(truth.shape[0], dtype=np.uint64)
-        images = []
+        images, objects = [], []
         store, void = self.store, void_value(self.n_classes)
         for k in range(truth.shape[0]):
             try:
                 valid = truth[k] != self.n_classes
                 fingerprints[k] = truth_fingerprint(truth[k], valid)
+                if self.objects and pred is not None:
+                    inst = None if instances is None else instances[k]
+                    objects.append(image_objects(truth[k], pred[k], self.n_classes, inst))
                 if store is not None and rgb is not None and pred is not None:
                     shown = np.where(valid, truth[k], void)
                     where = None if confident is None else confident[k]
@@ -141,7 +157,7 @@ class BatchEncoder:
                     )
             except Exception as err:
                 raise EncodeError(batch, k, err) from err
-        return EncodedBatch(images, fingerprints)
+        return EncodedBatch(images, fingerprints, objects)
 
 
 def _encode(

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from ..results.calibration_counts import CalibrationCounts
 from ..results.core import Results
 from ..results.image_store import ImageStore
+from ..results.objects_store import ObjectStore
 from ..results.sparse import SparseConfusion
 from ..savefile import calibration as savefile_calibration
 
@@ -29,7 +30,17 @@ _ARRAYS = ("losses", "nonfinite_pixels", *_OPTIONAL)
 _COMMON = ("classes", "colors", "ignore_index", "boundary_width", "confidence")
 # every Results field is carried; tests hold this equal to the dataclass's fields
 CARRIED = frozenset(
-    (*_SPARSE, *_ARRAYS, *_COMMON, "partial", "images", "metadata", "tags", "calibration_counts")
+    (
+        *_SPARSE,
+        *_ARRAYS,
+        *_COMMON,
+        "partial",
+        "images",
+        "metadata",
+        "tags",
+        "calibration_counts",
+        "object_records",
+    )
 )
 _ALIGN = 8
 
@@ -42,6 +53,7 @@ def layout(results: Results) -> dict[str, Any]:
         "images": results.images is not None,
         "metadata": {name: column.dtype.kind for name, column in results.metadata.items()},
         "calibration_bins": _calibration_bins(results),
+        "objects": None if results.object_records is None else results.object_records.min_recall,
     }
 
 
@@ -71,6 +83,8 @@ def _arrays(results: Results) -> dict[str, NDArray[Any]]:
     if results.images is not None:
         arrays.update({f"images.{k}": v for k, v in results.images.to_arrays().items()})
     arrays.update(savefile_calibration.arrays(results))  # named calibration_*
+    if results.object_records is not None:
+        arrays.update(results.object_records.to_arrays())  # names start with "objects_"
     return arrays
 
 
@@ -131,6 +145,7 @@ def unpack(header: dict[str, Any], body: NDArray[np.uint8]) -> Results:
         partial=bool(header["partial"]),
         metadata={name: arrays[f"metadata.{k}"] for k, name in enumerate(header["metadata_names"])},
         tags={name: list(members) for name, members in header["tags"].items()},
+        object_records=(None if common.get("objects") is None else ObjectStore.from_arrays(arrays)),
     )
 
 
@@ -203,5 +218,10 @@ def _concat(shards: list[Results]) -> Results:
             None
             if first.calibration_counts is None
             else CalibrationCounts.concat([s.calibration_counts for s in shards])  # type: ignore[misc]
+        ),
+        object_records=(
+            None
+            if first.object_records is None
+            else ObjectStore.concat([s.object_records for s in shards])  # type: ignore[misc]
         ),
     )

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from ..results.calibration_counts import CalibrationCounts
 from ..results.core import Results
 from ..results.image_store import ImageStore
+from ..results.objects_store import DEFAULT_MIN_RECALL, ObjectStore
 from ..results.sparse import SparseConfusion
 from .adapters import InputError
 from .boundary import boundary_band
@@ -21,6 +22,7 @@ from .calibration import check_bins, count_calibration
 from .cell_counts import BatchCounts, count_cells
 from .encoder import BatchEncoder, EncodedBatch, trim_heap
 from .logit_stats import LogitStats, LogitSweep, torch_threads
+from .objects import check_instances
 
 LossFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 _MAX_LISTED = 8  # offending values named in an error message
@@ -61,8 +63,11 @@ class PassState:
         confidence: float | None = 0.9,
         detail_max_side: int | None = 1024,
         calibration_bins: int | None = 15,
+        objects: bool = True,
+        min_object_recall: float = DEFAULT_MIN_RECALL,
     ) -> None:
         _check_options(boundary_width, confidence, detail_max_side)
+        _check_objects(objects, min_object_recall)
         self.calibration_bins = check_bins(calibration_bins)
         self.classes = classes
         self.colors = colors
@@ -71,7 +76,8 @@ class PassState:
         self.confidence = None if confidence is None else float(confidence)
         self._sweep = LogitSweep()
         self._batches: list[_Batch] = []
-        self._encoder = BatchEncoder(len(classes), keep_images, detail_max_side)
+        self.min_object_recall = float(min_object_recall) if objects else None
+        self._encoder = BatchEncoder(len(classes), keep_images, detail_max_side, objects)
         self._finished: tuple[list[EncodedBatch], Exception | None] | None = None
         self._raised: Exception | None = None  # an encoding failure already reported
 
@@ -87,10 +93,12 @@ class PassState:
         inputs: torch.Tensor,
         loss_func: LossFunc | None,
         to_uint8: Callable[[torch.Tensor], NDArray[np.uint8]],
+        instances: torch.Tensor | None = None,
     ) -> None:
         """Check one batch, then add its statistics (all or nothing) and queue its images.
 
-        ``loss_func=None`` is cross-entropy, computed with the prediction in one sweep.
+        ``loss_func=None`` is cross-entropy, computed with the prediction in one sweep;
+        ``instances``: the batch's instance maps, for the truth objects (``None``: components).
         """
         # one torch thread for the many small ops here: under torch's intra-op parallelism
         # every op waits at a barrier for all threads, which stalls when the cores are
@@ -104,6 +112,8 @@ class PassState:
                     "in the first batch"
                 )
             valid, target = self._check_masks(b, masks)
+            if instances is not None and self._encoder.objects:
+                check_instances(b, instances, target, n_classes)
             n_pixels = masks[0].numel()
             if valid is None:
                 n_valid = torch.full((masks.shape[0],), n_pixels, device=masks.device)
@@ -129,7 +139,7 @@ class PassState:
             small = torch.uint8 if n_classes <= 255 else torch.int32
             truth = target.to(small).cpu().numpy()
             keep = self._encoder.store is not None
-            pred = stats.pred.to(small).cpu().numpy() if keep else None
+            pred = stats.pred.to(small).cpu().numpy() if keep or self._encoder.objects else None
             where = None
             if keep and confident is not None:
                 where = (confident & (target < n_classes)).cpu().numpy()
@@ -142,7 +152,8 @@ class PassState:
                     torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
                 )
             del logits, stats, target, valid, bad  # before the images' own temporaries
-            self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred, where)
+            inst = None if instances is None else instances.to(torch.int32).cpu().numpy()
+            self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred, where, inst)
             self._batches.append(
                 _Batch(losses, nonfinite, counts, (masks.shape[1], masks.shape[2]), calibration)
             )
@@ -338,6 +349,13 @@ class PassState:
                     + [batch.calibration for batch in batches if batch.calibration is not None]
                 )
             ),
+            object_records=(
+                None
+                if self.min_object_recall is None
+                else ObjectStore.from_images(
+                    [o for part in encoded for o in part.objects], self.min_object_recall
+                )
+            ),
         )
 
 
@@ -358,6 +376,14 @@ def _user_loss(
             f"(B, H, W; reduction='none'), got {tuple(out.shape)}"
         )
     return out.to(device=target.device, dtype=torch.float32)
+
+
+def _check_objects(objects: bool, min_object_recall: float) -> None:
+    if not isinstance(objects, bool):
+        raise InputError(f"objects must be True or False; got {objects!r}")
+    real = isinstance(min_object_recall, numbers.Real) and not isinstance(min_object_recall, bool)
+    if not (real and 0 < min_object_recall <= 1):
+        raise InputError(f"min_object_recall must be a share in (0, 1]; got {min_object_recall!r}")
 
 
 def _check_options(

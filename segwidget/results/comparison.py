@@ -209,6 +209,13 @@ class Comparison:
         selection = "loss" if t is None else "iou" if t == p else "confusion"
         return rank_changes(delta, selection, direction)
 
+    def object_changes(self) -> tuple[Any, Any]:
+        """Truth objects B misses that A found, and those A misses that B found: two tables
+        of ``Results.objects()`` rows (B's, then A's), matched by image, class, size and box."""
+        from .objects_compare import object_changes
+
+        return object_changes(self.a, self.b)
+
     def save(self, path: str | Path) -> Path:
         """Write both results and the names into the directory ``path`` (``segwidget.load``)."""
         from ..savefile.comparison import save_comparison

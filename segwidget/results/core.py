@@ -15,6 +15,8 @@ from .calibration import CalibrationQuestions
 from .calibration_counts import CalibrationCounts
 from .counts import Counts
 from .image_store import ImageStore
+from .objects_ranking import ObjectQuestions
+from .objects_store import ObjectStore
 from .orders import ORDERS
 from .parts import check_parts
 from .ranking import Ranking
@@ -35,7 +37,7 @@ class Confusion(NamedTuple):
 
 
 @dataclass(eq=False)  # arrays do not compare with ==; compare their fields instead
-class Results(CalibrationQuestions):
+class Results(CalibrationQuestions, ObjectQuestions):
     """Compact statistics of one pass of a model over a dataloader (no logits).
 
     Attributes
@@ -59,6 +61,9 @@ class Results(CalibrationQuestions):
         Per image, pixels whose logits were NaN or infinite.
     calibration_counts
         Per-image reliability counts (``calibration_counts``), or ``None``.
+    object_records
+        Per image, its truth objects and false predicted objects (``ObjectQuestions``), or
+        ``None`` when analysed with ``objects=False``.
     """
 
     classes: list[str]
@@ -79,6 +84,7 @@ class Results(CalibrationQuestions):
     calibration_counts: CalibrationCounts | None = None
     metadata: dict[str, NDArray[Any]] = field(default_factory=dict)
     tags: dict[str, list[int]] = field(default_factory=dict)
+    object_records: ObjectStore | None = None
     _counts: dict[str, Counts] = field(default_factory=dict, init=False, repr=False)
     _confident: Counts | None = field(default=None, init=False, repr=False)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import calibration, ranking, regions
+from . import calibration, objects_ranking, ranking, regions
 from .ranking import Ranking
 
 if TYPE_CHECKING:
@@ -39,4 +39,5 @@ ORDERS: dict[str, RankRule] = {
     **{order: _by_cell(order) for order in ranking.ORDERS},
     "confident": regions.rank_confident,
     "overconfident": calibration.rank_overconfident,
+    **{by: objects_ranking.rule(by) for by in objects_ranking.KINDS},
 }

@@ -21,6 +21,7 @@ PER_IMAGE = (
     "image_sizes",
     "dataset_indices",
     "calibration_counts",
+    "object_records",
 )
 # Results fields that carry their own class count.
 PER_CLASS = (

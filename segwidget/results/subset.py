@@ -64,4 +64,7 @@ def take(results: Results, indices: Any) -> Results:
         ),
         metadata={name: column[idx] for name, column in results.metadata.items()},
         tags=tags,
+        object_records=(
+            None if results.object_records is None else results.object_records.take(idx)
+        ),
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import calibration, metrics, regions
+from . import calibration, metrics, objects, regions
 
 if TYPE_CHECKING:
     from .core import Results
@@ -24,6 +24,7 @@ def class_columns(results: Results) -> dict[str, NDArray[Any]]:
         "images": (results.true_totals > 0).sum(axis=0),
         **regions.band_columns(results),
         **calibration.class_columns(results),
+        **objects.object_columns(results),
     }
 
 

@@ -21,6 +21,7 @@ from ..results.sparse import SparseConfusion
 from . import calibration as savefile_calibration
 from . import images as savefile_images
 from . import meta as savefile_meta
+from . import objects as savefile_objects
 from .meta import Meta
 from .npz_reader import FileProblem, NpzReader, Spec, describe
 
@@ -97,6 +98,9 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
     calibration = None
     if "calibration" in present:
         calibration = savefile_calibration.read(reader, prefix, n, sparse["cm"])
+    records = None
+    if "objects" in present:
+        records = savefile_objects.read_objects(reader, prefix, n, c)
     return Results(
         classes=meta.classes,
         losses=losses,
@@ -116,6 +120,7 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         image_sizes=sizes,
         dataset_indices=indices,
         calibration_counts=calibration,
+        object_records=records,
     )
 
 
@@ -166,6 +171,10 @@ def _check_members(reader: NpzReader, prefix: str, meta: Meta) -> set[str]:
         calibration = savefile_calibration.required(ours)
         required += calibration
         present |= {"calibration"} if calibration else set()
+        objects = savefile_objects.member_names()
+        if ours & set(objects):  # one of them there: all must be
+            required += objects
+            present.add("objects")
         confident = savefile_images.member_names(optional=True)
         if meta.has_images and ours & set(confident):  # one of them there: both must be
             required += confident

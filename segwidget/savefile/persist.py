@@ -73,6 +73,8 @@ def save_results(results: Results, path: Path) -> Path:
     if results.images is not None:
         arrays.update(results.images.to_arrays())
     arrays.update(savefile_calibration.arrays(results))
+    if results.object_records is not None:
+        arrays.update(results.object_records.to_arrays())
     np.savez_compressed(path, allow_pickle=False, **arrays)
     return path
 

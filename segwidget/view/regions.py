@@ -27,6 +27,7 @@ from ..results.core import REGIONS
 from ..results.summary import summarize
 from . import calibration as calibration_state
 from . import protocol
+from .objects import check_order
 
 if TYPE_CHECKING:
     from ..results.comparison import Comparison
@@ -121,6 +122,7 @@ class RegionTraits(traitlets.HasTraits):
     def _valid_order(self, proposal: dict[str, Any]) -> str:
         value: str = proposal["value"]
         calibration_state.check_order(value, self._results, self._comparison)
+        check_order(value, self._results, self._comparison)  # the objects' orders
         if value == "confident" and not has_confident(self._results, self._comparison):
             raise traitlets.TraitError(
                 f"order 'confident' needs confident-disagreement counts, and {self._none()}: "

@@ -23,6 +23,7 @@ from ..results.ranking import Ranking
 from ..results.summary import describe_error, summarize
 from . import calibration as calibration_state
 from . import compare as widget_compare
+from . import objects as object_state
 from . import protocol
 from . import regions as region_state
 from .browser_guard import GuardedWidget
@@ -33,6 +34,7 @@ from .detail_overlays import detail_overlays
 from .explorer_methods import add_delegates
 from .frame import KERNEL_OWNED as FRAME_OWNED
 from .frame import FrameTraits
+from .objects import ObjectTraits
 from .regions import RegionTraits
 from .slices import IndexList, SliceTraits
 
@@ -49,7 +51,7 @@ _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
     | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | FRAME_OWNED
-    | calibration_state.KERNEL_OWNED
+    | calibration_state.KERNEL_OWNED | object_state.KERNEL_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
@@ -58,6 +60,7 @@ class SegExplorer(
     SliceTraits,
     RegionTraits,
     CalibrationTraits,
+    ObjectTraits,
     ComparisonView,
     FrameTraits,
     anywidget.AnyWidget,
@@ -112,7 +115,9 @@ class SegExplorer(
 
     selected_cell = traitlets.Any(None, allow_none=True).tag(sync=True)
     selected_image = traitlets.Any(None, allow_none=True).tag(sync=True)
-    order = traitlets.Enum((*regions.ORDERS, calibration_state.ORDER), "share").tag(sync=True)
+    order = traitlets.Enum(
+        (*regions.ORDERS, calibration_state.ORDER, *object_state.ORDERS), "share"
+    ).tag(sync=True)
     normalize = traitlets.Enum(("true", "pred", "none", "mean"), "true").tag(sync=True)
     log_scale = traitlets.Bool(False).tag(sync=True)
     hide_diagonal = traitlets.Bool(False).tag(sync=True)
@@ -187,6 +192,7 @@ class SegExplorer(
             if self.slice:  # cleared while the old results are shown: it names their columns
                 self.slice = {}
             self._leave_regions(results, comparison)  # likewise
+            self._leave_objects(results, comparison)
             self._results, self._comparison = results, comparison
             # a comparison's thumbnails show where A and B differ; one model has no B to show
             self.overlay = "difference" if comparison else "prediction"
@@ -205,6 +211,7 @@ class SegExplorer(
             arrays = protocol.state_arrays(results) | widget_compare.state(comparison)
             arrays |= region_state.state(results, comparison)
             arrays |= calibration_state.state(results, comparison)
+            arrays |= object_state.state(results, comparison)
             for name, data in arrays.items():
                 setattr(self, name, data)
             self.preload = self._first_thumbnails()
@@ -357,6 +364,8 @@ class SegExplorer(
         if self.order == calibration_state.ORDER:
             bins = self.calibration_bin
             return self._in_slice(calibration_state.rank(self.results, cell, bins, self.loss_range))
+        if self.order in object_state.ORDERS:
+            return self._in_slice(self.object_ranking(self.results, true, pred))
         region = region_state.rank_region(self.order, self.region)
         return self._in_slice(
             self.results.rank(true, pred, by=self.order, loss_range=self.loss_range, region=region)
@@ -402,7 +411,8 @@ class SegExplorer(
         loss = float(results.losses[i])
         parts = widget_compare.stored(results, comparison, i, False)
         fields, overlays = detail_overlays(results, i, parts, comparison is not None)
-        return protocol.detail_reply(request, (*parts, *overlays), loss, cm, fields)
+        content, buffers = protocol.detail_reply(request, (*parts, *overlays), loss, cm, fields)
+        return object_state.with_boxes(results, i, comparison, content, buffers)
 
 
 def _is_real(value: Any) -> bool:

@@ -26,11 +26,13 @@ from torch.utils.data import DataLoader, DistributedSampler
 import segwidget
 from segwidget import Results
 from segwidget.analysis import distributed
+from segwidget.analysis.objects import image_objects
 from segwidget.analysis.shards import CARRIED, merge, pack, unpack
 from segwidget.demo import CLASSES, MEAN, STD, StreetScenes, load_model
 from segwidget.results.calibration_counts import CalibrationCounts
 from segwidget.results.image_store import ImageStore
 from segwidget.results.imaging import palette
+from segwidget.results.objects_store import ObjectStore
 from segwidget.results.sparse import SparseConfusion
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +71,13 @@ def assert_same_images(got: Results, reference: Results, indices: Any) -> None:
             for name, column in b.items():
                 assert a[name].dtype.kind == column.dtype.kind
                 np.testing.assert_array_equal(a[name], column[indices])
+        elif isinstance(b, ObjectStore):
+            assert a.min_recall == b.min_recall
+            for kind in ("truth", "false"):
+                x, y = getattr(a, kind), getattr(b, kind).take(indices)
+                np.testing.assert_array_equal(x.ptr, y.ptr, err_msg=kind)
+                for name in y.columns:
+                    np.testing.assert_array_equal(x[name], y[name], err_msg=f"{kind} {name}")
         elif field.name == "tags":
             position = {int(i): j for j, i in enumerate(indices)}
             assert a == {
@@ -195,12 +204,13 @@ def test_the_docs_show_the_script_as_shipped() -> None:
 def full_results(rng: np.random.Generator, n: int = 7, c: int = 4) -> Results:
     """Results with every optional part filled in."""
     dense = np.where(rng.random((n, c, c)) < 0.4, rng.integers(1, 40, (n, c, c)), 0)
-    store = ImageStore(c)
+    store, found = ImageStore(c), []
     for i in range(n):
         truth = rng.integers(0, c, (5, 7))
         pred = (truth + i) % c
         image = rng.integers(0, 255, (5, 7, 3), dtype=np.uint8)
         store.add(image, truth, pred, confident=(pred != truth) & (rng.random((5, 7)) < 0.5))
+        found.append(image_objects(truth, pred, c))
     return Results(
         classes=[f"k{j}" for j in range(c)],
         losses=np.where(np.arange(n) == 2, np.nan, rng.random(n)),
@@ -222,6 +232,7 @@ def full_results(rng: np.random.Generator, n: int = 7, c: int = 4) -> Results:
         },
         tags={"relabel": [1, 4, 6], "empty": []},
         calibration_counts=calibrations.counts_for(dense, 3, rng),
+        object_records=ObjectStore.from_images(found, 0.625),
     )
 
 

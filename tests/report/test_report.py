@@ -133,8 +133,9 @@ def test_new_traits_and_reply_parts_travel_without_report_changes(tmp_path: Path
         assert report.parts(spans)[3] == f"B{i}".encode()
     for key, detail in report.data["details"].items():
         parts = report.parts(detail["spans"])
-        # JPEG, two masks, the confident-disagreement mask, the feature's part; cells, counts
-        assert detail["header"]["parts"] == 5 and len(parts) == 7
+        # JPEG, two masks, the confident-disagreement mask, the feature's part; cells, counts;
+        # the objects' boxes (view/objects.py with_boxes)
+        assert detail["header"]["parts"] == 5 and len(parts) == 8
         assert parts[4] == f"B{key}".encode()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import calibration_fixture
 import make_js_fixtures  # tests/ is on sys.path (pytest's rootdir-less test modules)
+import numpy as np
+import objects_fixture
 import overlay_fixture
 import region_fixture
 import slice_fixture
@@ -137,3 +139,18 @@ def test_overlay_fixture_has_bands_confident_pixels_and_a_reply_with_both() -> N
     reply = fixture["reply"]
     assert reply["count"] > 0 and reply["band_count"] > 0
     assert reply["content"]["confident_part"] == 3
+
+
+def test_committed_objects_fixture_matches_python() -> None:
+    assert objects_fixture.PATH.read_text() == objects_fixture.render(), (
+        "js/tests/fixtures/objects.json is stale: run `python tests/make_js_fixtures.py`"
+    )
+
+
+def test_objects_fixture_has_every_size_and_ties() -> None:
+    fixture = objects_fixture.fixture()
+    coco = next(t for t in fixture["tables"] if t["binning"] == "coco" and t["slice"] is None)
+    per_bin = np.array(coco["objects"]).reshape(-1, 3).sum(axis=0)
+    assert (per_bin > 0).all()  # small, medium and large objects
+    assert any(len(set(c["scores"])) < len(c["scores"]) for c in fixture["cases"])  # tied counts
+    assert all(c["indices"] for c in fixture["cases"] if c["t"] is None and c["slice"] is None)

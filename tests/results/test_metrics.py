@@ -154,6 +154,8 @@ def test_class_table_equals_brute_force(case: Case) -> None:
     assert list(table.columns) == [
         *("iou", "recall", "precision", "support", "images"),
         *("boundary_iou", "interior_iou", "boundary_error_share", "ece"),
+        # and objects by default: tests/results/test_objects.py checks them
+        *("objects", "object_recall", "false_objects", "iiou"),
     ]
     for column in ("iou", "recall", "precision"):
         np.testing.assert_allclose(table[column].to_numpy(), ref[column], rtol=1e-12)

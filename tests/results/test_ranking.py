@@ -125,7 +125,9 @@ def test_bad_class_references_give_clear_errors() -> None:
     with pytest.raises(TypeError, match="not bool"):
         results.rank(True)
     with pytest.raises(
-        ValueError, match=r"by must be one of \('share', 'pixels', 'confident', 'overconfident'\)"
+        ValueError,
+        match=r"by must be one of \('share', 'pixels', 'confident', 'overconfident', 'missed', "
+        r"'false'\)",
     ):
         results.rank("road", "car", by="area")
 

@@ -259,7 +259,8 @@ def test_missing_counts_say_how_to_analyse() -> None:
 def test_unknown_order_is_refused_for_every_selection(cell: tuple) -> None:
     results, *_ = _case(2)
     with pytest.raises(
-        ValueError, match=r"by must be one of .*'confident', 'overconfident'\), got 'labels'"
+        ValueError,
+        match=r"by must be one of .*'overconfident', 'missed', 'false'\), got 'labels'",
     ):
         results.rank(*cell, by="labels")
 

@@ -37,7 +37,7 @@ from segwidget.results.image_store import ImageStore
 COMPARED = {"classes", "colors", "ignore_index", "partial", "boundary_width", "confidence",
             "tags", "losses", "nonfinite_pixels", "image_confusions", "boundary_confusions",
             "confident_confusions", "fingerprints", "image_sizes", "dataset_indices", "metadata",
-            "images", "calibration_counts"}  # fmt: skip
+            "images", "calibration_counts", "object_records"}  # fmt: skip
 
 
 def test_every_field_of_results_is_saved_and_compared() -> None:
@@ -74,6 +74,15 @@ def _same(a: segwidget.Results, b: segwidget.Results) -> None:
         assert (x.n_classes, x.n_bins) == (y.n_classes, y.n_bins)
         for field in ("ptr", "key", "count", "conf_sum"):
             np.testing.assert_array_equal(getattr(x, field), getattr(y, field))
+    assert (a.object_records is None) == (b.object_records is None)
+    if a.object_records is not None and b.object_records is not None:
+        assert a.object_records.min_recall == b.object_records.min_recall
+        for kind in ("truth", "false"):
+            x, y = getattr(a.object_records, kind), getattr(b.object_records, kind)
+            np.testing.assert_array_equal(x.ptr, y.ptr)
+            for column in x.columns:
+                assert x[column].dtype == y[column].dtype
+                np.testing.assert_array_equal(x[column], y[column])
 
 
 # -- valid files ----------------------------------------------------------------------------

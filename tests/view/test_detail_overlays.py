@@ -173,7 +173,7 @@ def test_the_detail_reply_carries_the_mask_and_the_band_width(analysed) -> None:
 def test_the_reply_of_results_without_the_parts(analysed) -> None:
     model, batches = _model(), _data(n=3)
     results = segwidget.analyze(
-        model, batches, progress=False, boundary_width=None, confidence=None
+        model, batches, progress=False, boundary_width=None, confidence=None, objects=False
     )
     content, buffers = _detail(SegExplorer(results=results), 1)
     assert content["parts"] == 3 and "confident_part" not in content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 import torch
 import traitlets
 
+import segwidget
 from segwidget import SegExplorer
 from segwidget.results.imaging import decode
 
@@ -297,3 +299,57 @@ def test_select_returns_what_the_gallery_shows(explorer: SegExplorer, sent: list
     np.testing.assert_array_equal(explorer.select("car"), explorer.rank(2, 2).indices)
     assert explorer.select(None).size == explorer.results.n_images
     assert explorer.selected_cell is None
+
+
+def test_the_objects_traits_are_the_records_as_int32_rows() -> None:
+    """``objects_truth``/``objects_false``: one row per record, as ``view/objects.py`` says."""
+    from segwidget.view.objects import FALSE_COLUMNS, TRUTH_COLUMNS
+    from segwidget.view.objects import state as object_state
+
+    results = _objects_results()
+    explorer = SegExplorer(results=results)
+    store = results.object_records
+    truth = np.frombuffer(explorer.objects_truth, "<i4").reshape(-1, len(TRUTH_COLUMNS))
+    false = np.frombuffer(explorer.objects_false, "<i4").reshape(-1, len(FALSE_COLUMNS))
+    rows = results.objects()
+    np.testing.assert_array_equal(truth[:, 0], rows["image"])
+    np.testing.assert_array_equal(truth[:, 2], rows["pixels"])
+    np.testing.assert_array_equal(truth[:, 3], rows["missed"].astype(int))
+    np.testing.assert_array_equal(false[:, 1], store.false["cls"])
+    assert len(false) == len(results.false_objects()) > 0
+    off = dataclasses.replace(results, object_records=None)
+    assert object_state(off) == {"objects_truth": b"", "objects_false": b""}
+
+
+def _objects_results() -> segwidget.Results:
+    rng = np.random.default_rng(2)
+    truth = torch.as_tensor(rng.integers(0, 3, (4, 3, 3)).repeat(4, 1).repeat(4, 2))
+    pred = torch.where(torch.as_tensor(rng.random((4, 12, 12))) < 0.2, 0, truth)
+    logits = torch.nn.functional.one_hot(pred, 3).permute(0, 3, 1, 2).float()
+    return segwidget.analyze(torch.nn.Identity(), [(logits, truth)], progress=False)
+
+
+def test_the_objects_orders_follow_the_size_bin_and_the_detail_sends_the_boxes() -> None:
+    results = _objects_results()
+    explorer = SegExplorer(results=results)
+    explorer.order = "missed"
+    explorer.selected_cell = (1, 1)
+    explorer.object_size = 0
+    expected = results.rank_objects(1, by="missed", size=0).indices.tolist()
+    assert explorer.shown_indices.tolist() == expected
+    explorer.object_size = None
+    assert explorer.shown_indices.tolist() == results.rank(1, by="missed").indices.tolist()
+    for bad in (3, -1, True, "small", 1.0):
+        with pytest.raises(traitlets.TraitError, match="object_size"):
+            explorer.object_size = bad
+    i = int(results.objects()["image"].iloc[0])
+    content, buffers = explorer._reply({"kind": "detail", "request": 1, "index": i})
+    rows = np.frombuffer(buffers[-1], "<i4").reshape(-1, 5)
+    missed = results.objects().query(f"image == {i} and missed")
+    false = results.false_objects().query(f"image == {i}")
+    assert content["objects_boxes"] is True and content["objects_size"] == [12, 12]
+    assert (rows[:, 0] == 0).sum() == len(missed) and (rows[:, 0] == 1).sum() == len(false)
+    np.testing.assert_array_equal(rows[rows[:, 0] == 0, 1:], missed[["x0", "y0", "x1", "y1"]])
+    off = SegExplorer(results=dataclasses.replace(results, object_records=None))
+    with pytest.raises(traitlets.TraitError, match="objects=True"):
+        off.order = "missed"

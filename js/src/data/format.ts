@@ -61,6 +61,10 @@ export function fmtScore(kind: RankKind, score: number): string {
       return `confident ${fmtPct(score)}`;
     case "overconfident": // mean confidence − accuracy (calibration.ts)
       return `conf − acc ${score > 0 ? "+" : ""}${fmtPct(score)}`;
+    case "missed":
+      return `${fmtInt(score)} missed`;
+    case "false":
+      return `${fmtInt(score)} false`;
   }
 }
 

@@ -1,14 +1,16 @@
 // Typed widget state, binary decoders and the custom-message codecs (PROTOCOL.md).
 
+import { type ObjectBoxes, objectBoxes } from "./objectboxes";
+
 export type Cell = readonly [number, number];
-export type Order = "share" | "pixels" | "confident" | "overconfident";
+export type Order = "share" | "pixels" | "confident" | "overconfident" | "missed" | "false";
 export type Normalize = "true" | "pred" | "none" | "mean";
 export type Overlay = "none" | "prediction" | "truth" | "pair" | "prediction-b" | "difference";
 export type LossRange = readonly [number, number];
 export type MaskDtype = "uint8" | "uint16";
 export type Mask = Uint8Array | Uint16Array;
 
-export const ORDERS: readonly Order[] = ["share", "pixels", "confident", "overconfident"];
+export const ORDERS: readonly Order[] = ["share", "pixels", "confident", "overconfident", "missed", "false"];
 export const NORMALIZES: readonly Normalize[] = ["true", "pred", "none", "mean"];
 export const OVERLAYS: readonly Overlay[] = ["none", "prediction", "truth", "pair", "prediction-b", "difference"];
 /** Most indices one "thumbs" request may carry. */
@@ -95,6 +97,11 @@ export interface State {
   calibration_bin: number | null;
   conf_image: unknown;
   conf_count: unknown;
+  // Objects (objects.ts): int32 rows of truth objects and of false predicted objects; empty without objects.
+  objects_truth: unknown;
+  objects_false: unknown;
+  /** The objects chart's size bin (0 small, 1 medium, 2 large) the "missed" order keeps; null: every size. */
+  object_size: number | null;
   /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */
   model: "delta" | "A" | "B";
   /** A comparison's gallery: the images where B got "worse" or "better". */
@@ -289,6 +296,8 @@ export interface DetailReply extends Encoded {
   note?: string;
   /** The detail overlays' inputs (issue 11; absent parts and fields are null). */
   overlays: OverlayFields;
+  /** The image's missed truth objects and false predicted objects (view/objects.py with_boxes); null: none sent. */
+  objects: ObjectBoxes | null;
 }
 
 /** What the detail view's overlays need beside the masks (PROTOCOL.md, "detail"). */
@@ -394,7 +403,8 @@ export function decodeReply(content: unknown, buffers: readonly unknown[] = []):
       confidence: tau,
       confident: mask,
     };
-    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts, note, overlays };
+    const objects = objectBoxes(msg, buffers[n + 2]);
+    return { ...p, kind: "detail", request: Number(msg.request), loss, cells, counts, note, overlays, objects };
   }
   return null;
 }

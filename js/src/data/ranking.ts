@@ -10,11 +10,11 @@ export interface Ranked {
   scores: Float64Array;
 }
 
-export type RankKind = "loss" | "share" | "pixels" | "iou" | "confident" | "overconfident";
+export type RankKind = "loss" | "share" | "pixels" | "iou" | "confident" | "overconfident" | "missed" | "false";
 
 /** What the scores of a ranking mean. */
 export function rankKind(cell: Cell | null, order: Order): RankKind {
-  if (order === "confident" || order === "overconfident") return order;
+  if (order === "confident" || order === "overconfident" || order === "missed" || order === "false") return order;
   if (cell === null) return "loss";
   return cell[0] === cell[1] ? "iou" : order;
 }
@@ -31,7 +31,7 @@ export function rank(
       ? byLoss(losses)
       : cell[0] === cell[1]
         ? byIou(idx, cell[0])
-        : byConfusion(idx, cell[0], cell[1], order === "pixels" ? "pixels" : "share"); // "confident": regions.ts
+        : byConfusion(idx, cell[0], cell[1], order === "pixels" ? "pixels" : "share"); // others: regions.ts, objects.ts
   return lossRange === null ? ranked : filterByLoss(ranked, losses, lossRange);
 }
 

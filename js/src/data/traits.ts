@@ -83,6 +83,10 @@ export const TRIGGERS: Record<string, Part[]> = {
   calib_key: ["data"],
   calib_count: ["data"],
   calib_sum: ["data"],
+  // objects (objects.ts): the records, and the objects chart's size bin
+  objects_truth: ["data"],
+  objects_false: ["data"],
+  object_size: ["rank", "scroll"],
 };
 
 /** The header's controls, each a synced trait (unknown values fall back to the default). */

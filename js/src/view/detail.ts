@@ -5,12 +5,15 @@ import { type RGB, ramp, type Theme, toHex } from "../data/colors";
 import { fmtInt, fmtNum, fmtPct, h } from "../data/format";
 import type { Cell, DetailReply, DetailRequest } from "../data/protocol";
 import { voidValue } from "../data/protocol";
+import { paintBoxes } from "./objectboxes";
 import { detailOverlays, type OverlayKind, type Overlays, paintOverlay } from "./overlays";
 import { type Layer, paint } from "./paint";
 import { closeImage, decodeEncoded, PENDING_MS, type Thumb } from "./thumbs";
 
 /** A decoded detail reply: the picture, both masks, the loss, the image's sparse confusion and its overlays. */
-export type Loaded = Thumb & Pick<DetailReply, "loss" | "cells" | "counts" | "note"> & { overlays: Overlays };
+export type Loaded = Thumb &
+  Pick<DetailReply, "loss" | "cells" | "counts" | "note"> &
+  Partial<Pick<DetailReply, "objects">> & { overlays: Overlays };
 
 /** Detail requests and a small cache of answers, so that previous/next is instant when revisited. */
 export class DetailStore {
@@ -47,8 +50,8 @@ export class DetailStore {
     const overlays = await detailOverlays(decoded, reply.overlays, voidValue(decoded.dtype));
     if (this.closed || reply.request <= this.stale) return;
     this.asked.delete(reply.index);
-    const { loss, cells, counts, note } = reply;
-    this.cache.set(reply.index, { ...decoded, loss, cells, counts, note, overlays });
+    const { loss, cells, counts, note, objects } = reply;
+    this.cache.set(reply.index, { ...decoded, loss, cells, counts, note, overlays, objects });
     for (const [n, d] of this.cache) {
       if (this.cache.size <= this.capacity) break;
       this.cache.delete(n);
@@ -95,7 +98,7 @@ export interface DetailEvents {
 }
 
 /** A panel: the layer or overlay it draws (its data-kind) and its caption. */
-export type DetailPanel = readonly [Layer | OverlayKind, string];
+export type DetailPanel = readonly [Layer | OverlayKind | "objects", string];
 
 const PANELS: readonly DetailPanel[] = [
   ["image", "image"],
@@ -106,7 +109,8 @@ const PANELS: readonly DetailPanel[] = [
 /** The overlay panels, after the others, for the overlays an image has. */
 const OVERLAYS: readonly OverlayKind[] = ["boundary", "confident"];
 
-function isOverlay(kind: Layer | OverlayKind): kind is OverlayKind {
+function isOverlay(kind: Layer | OverlayKind | "objects"): kind is OverlayKind | "objects" {
+  if (kind === "objects") return true;
   return (OVERLAYS as readonly string[]).includes(kind);
 }
 
@@ -122,8 +126,8 @@ export class Detail {
   private readonly title = h("span", "sw-detail-title");
   private readonly under = h("div", "sw-under");
   private readonly stats = h("div", "sw-detail-stats");
-  private readonly canvases = new Map<Layer | OverlayKind, HTMLCanvasElement>();
-  private readonly figures = new Map<Layer | OverlayKind, HTMLElement>();
+  private readonly canvases = new Map<Layer | OverlayKind | "objects", HTMLCanvasElement>();
+  private readonly figures = new Map<Layer | OverlayKind | "objects", HTMLElement>();
   private readonly row = h("div", "sw-panels");
   private shown: readonly DetailPanel[] = [];
   private readonly opacityInput = h("input");
@@ -200,7 +204,8 @@ export class Detail {
     this.el.dataset.index = String(input.index);
     const d = input.loaded;
     // while the next image loads, its overlay panels are those of the last one (no flicker when stepping)
-    const shown = d ? OVERLAYS.filter((kind) => d.overlays[kind]) : this.shown.map(([k]) => k).filter(isOverlay);
+    const has = (kind: OverlayKind | "objects") => (kind === "objects" ? d?.objects : d?.overlays[kind]);
+    const shown = d ? [...OVERLAYS, "objects" as const].filter(has) : this.shown.map(([k]) => k).filter(isOverlay);
     this.setPanels([...(input.panels ?? PANELS), ...shown.map((kind): DetailPanel => [kind, kind])]);
     this.opacityInput.value = String(opacity);
     const loss = d ? ` · loss ${fmtNum(d.loss)}` : input.hasImages ? " · loading…" : " · these results kept no images";
@@ -209,7 +214,9 @@ export class Detail {
     if (!d) return;
     for (const [layer, canvas] of this.canvases) {
       if (!isOverlay(layer)) paint(canvas, d, layer, input.cell, input.palette, opacity);
-      else this.drawOverlay(layer, canvas, d);
+      else if (layer === "objects" && d.objects)
+        paintBoxes(canvas, this.figures.get(layer) as HTMLElement, d, d.objects);
+      else if (layer !== "objects") this.drawOverlay(layer, canvas, d);
     }
     const cm = denseConfusion(d.cells, d.counts, input.classes.length);
     this.stats.replaceChildren(confusionTable(cm, input), input.iouTable?.(cm) ?? iouTable(cm, input));

@@ -49,6 +49,8 @@ const ORDERS: readonly Choice[] = [
   ["pixels", "pixel count", "a confusion's images by its pixel count"],
   ["confident", "confident errors", "by confident disagreements (possible label errors), for any selection"],
   ["overconfident", "overconfident", "by overconfidence: mean confidence minus accuracy, of a class's or all pixels"],
+  ["missed", "missed objects", "images by missed truth objects of the selected class (and size bin)"],
+  ["false", "false objects", "images by false predicted objects of the selected class"],
 ];
 const REGIONS: readonly Choice[] = [
   ["all", "all", "all pixels"],
@@ -134,7 +136,7 @@ export class Header {
     c: Controls,
     classes: ClassControlsInput | null,
     extra: HeaderExtra | null,
-    offer: RegionOffer = { band: false, confident: false },
+    offer: RegionOffer = { band: false, confident: false, objects: false },
   ): void {
     if (classes) this.classes.update(classes);
     this.stats.replaceChildren(...(extra?.stats ?? summaryItems(summary)));
@@ -149,6 +151,10 @@ export class Header {
     confident.hidden = confident.disabled = !offer.confident;
     const over = this.order.querySelector<HTMLOptionElement>('option[value="overconfident"]') as HTMLOptionElement;
     over.hidden = over.disabled = !offer.calibration;
+    for (const value of ["missed", "false"]) {
+      const option = this.order.querySelector<HTMLOptionElement>(`option[value="${value}"]`) as HTMLOptionElement;
+      option.hidden = option.disabled = !offer.objects;
+    }
     for (const o of this.overlay.options) {
       const label = extra?.overlays[o.value as Overlay] ?? OVERLAY_LABELS[o.value as Overlay];
       o.textContent = label;

@@ -22,6 +22,8 @@ export interface RegionOffer {
   confident: boolean;
   /** The order "overconfident" (calibration counts; calibrationview.ts). */
   calibration?: boolean;
+  /** The objects' orders (objectview.ts); false when not said. */
+  objects?: boolean;
 }
 
 interface Indices {

@@ -1,0 +1,154 @@
+// Objects in the browser (Python: segwidget/results/objects.py, objects_ranking.py, segwidget/view/objects.py):
+// the truth objects and false predicted objects the kernel sent (objects_truth, objects_false), their size bins,
+// the per-class recall of each bin, and the gallery's "missed" and "false" orders, under any slice, with no round
+// trip. Every number is Python's to the last bit (tests/objects_fixture.py): counts, sums of integer pixels, and
+// np.quantile's "linear" method written out.
+
+import { int32s, type Model } from "./protocol";
+import type { Ranked } from "./ranking";
+
+/** The records, column-major: truth objects (missed 0/1, other = confused-with class or -1) and false ones. */
+export interface Objects {
+  truth: { image: Int32Array; cls: Int32Array; pixels: Int32Array; missed: Int32Array; other: Int32Array };
+  false: { image: Int32Array; cls: Int32Array; pixels: Int32Array; other: Int32Array };
+}
+
+export type ObjectOrder = "missed" | "false";
+export type SizeBinning = "coco" | "terciles";
+/** COCO's areas: small < 32², medium < 96², large otherwise (bins closed on the left). */
+export const COCO_EDGES: readonly number[] = [0, 32 * 32, 96 * 96, Number.POSITIVE_INFINITY];
+export const SIZE_LABELS: Record<SizeBinning, readonly string[]> = {
+  coco: ["small", "medium", "large"],
+  terciles: ["lower third", "middle third", "upper third"],
+};
+
+/** The two traits as records; null when the results have no objects (both empty). */
+export function readObjects(model: Model): Objects | null {
+  const truth = int32s(model.get("objects_truth"), "objects_truth");
+  const false_ = int32s(model.get("objects_false"), "objects_false");
+  if (truth.length === 0 && false_.length === 0) return null;
+  return fromRows(truth, false_);
+}
+
+/** Row-major int32 rows (5 columns for truth objects, 4 for false ones) as column arrays. */
+export function fromRows(truth: Int32Array, false_: Int32Array): Objects {
+  if (truth.length % 5 !== 0 || false_.length % 4 !== 0) {
+    throw new Error("segwidget: objects_truth / objects_false are not whole rows");
+  }
+  const column = (rows: Int32Array, width: number, k: number) =>
+    Int32Array.from({ length: rows.length / width }, (_, i) => rows[i * width + k]);
+  return {
+    truth: {
+      image: column(truth, 5, 0),
+      cls: column(truth, 5, 1),
+      pixels: column(truth, 5, 2),
+      missed: column(truth, 5, 3),
+      other: column(truth, 5, 4),
+    },
+    false: {
+      image: column(false_, 4, 0),
+      cls: column(false_, 4, 1),
+      pixels: column(false_, 4, 2),
+      other: column(false_, 4, 3),
+    },
+  };
+}
+
+/** np.quantile(values, q) with its default "linear" method, on values sorted ascending (bit for bit). */
+export function quantile(sorted: Float64Array, q: number): number {
+  const n = sorted.length;
+  const virtual = (n - 1) * q;
+  if (virtual >= n - 1) return sorted[n - 1];
+  const lo = Math.floor(virtual);
+  const gamma = virtual - lo;
+  const a = sorted[lo];
+  const b = sorted[lo + 1];
+  const diff = b - a;
+  return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+}
+
+/**
+ * Per truth object, its size bin (0, 1, 2), or -1 when its image is outside the slice. "terciles": each class's
+ * own objects in the slice, bins [.., q⅓), [q⅓, q⅔), [q⅔, ..) (np.quantile of the sizes, closed on the left).
+ */
+export function sizeBins(objects: Objects, binning: SizeBinning, slice: Uint8Array | null): Int32Array {
+  const { image, cls, pixels } = objects.truth;
+  const out = new Int32Array(image.length).fill(-1);
+  const inSlice = (k: number) => slice === null || slice[image[k]] === 1;
+  if (binning === "coco") {
+    for (let k = 0; k < out.length; k++) {
+      if (inSlice(k)) out[k] = pixels[k] < COCO_EDGES[1] ? 0 : pixels[k] < COCO_EDGES[2] ? 1 : 2;
+    }
+    return out;
+  }
+  const byClass = new Map<number, number[]>();
+  for (let k = 0; k < out.length; k++) {
+    if (!inSlice(k)) continue;
+    const list = byClass.get(cls[k]) ?? [];
+    list.push(k);
+    byClass.set(cls[k], list);
+  }
+  for (const members of byClass.values()) {
+    const sorted = Float64Array.from(members, (k) => pixels[k]).sort();
+    const lo = quantile(sorted, 1 / 3);
+    const hi = quantile(sorted, 2 / 3);
+    for (const k of members) out[k] = (pixels[k] >= lo ? 1 : 0) + (pixels[k] >= hi ? 1 : 0);
+  }
+  return out;
+}
+
+/** Per class and size bin (row-major C × 3): truth objects and missed ones in the slice (Results.object_table). */
+export function objectTable(
+  objects: Objects,
+  C: number,
+  binning: SizeBinning,
+  slice: Uint8Array | null,
+): { objects: Int32Array; missed: Int32Array } {
+  const bins = sizeBins(objects, binning, slice);
+  const total = new Int32Array(C * 3);
+  const missed = new Int32Array(C * 3);
+  for (let k = 0; k < bins.length; k++) {
+    if (bins[k] < 0) continue;
+    const at = objects.truth.cls[k] * 3 + bins[k];
+    total[at] += 1;
+    missed[at] += objects.truth.missed[k];
+  }
+  return { objects: total, missed };
+}
+
+/**
+ * Results.rank(t, p, by="missed" | "false") (and rank_objects with a size bin) in the slice: images with a nonzero
+ * count of the chosen objects, score = that count, ties by those objects' pixels (more first), then lower index.
+ * "missed": missed truth objects of class t (p ≠ t: confused with p; t null: any); "false": false predicted
+ * objects of class p (t ≠ p: whose truth class is t; null: any). `size`: a bin of `binning` (missed only).
+ */
+export function rankObjects(
+  objects: Objects,
+  N: number,
+  order: ObjectOrder,
+  t: number | null,
+  p: number | null,
+  slice: Uint8Array | null = null,
+  size: number | null = null,
+  binning: SizeBinning = "coco",
+): Ranked {
+  const records = order === "missed" ? objects.truth : objects.false;
+  const [own, other] = order === "missed" ? [t, p] : [p, t];
+  const bins = size === null ? null : sizeBins(objects, binning, slice);
+  const count = new Float64Array(N);
+  const pixels = new Float64Array(N);
+  for (let k = 0; k < records.image.length; k++) {
+    const n = records.image[k];
+    if (slice !== null && slice[n] !== 1) continue;
+    if (order === "missed" && objects.truth.missed[k] !== 1) continue;
+    if (own !== null && records.cls[k] !== own) continue;
+    if (own !== null && other !== null && other !== own && records.other[k] !== other) continue;
+    if (bins !== null && bins[k] !== size) continue;
+    count[n] += 1;
+    pixels[n] += records.pixels[k];
+  }
+  const images: number[] = [];
+  for (let n = 0; n < N; n++) if (count[n] > 0) images.push(n);
+  images.sort((a, b) => count[b] - count[a] || pixels[b] - pixels[a] || a - b);
+  return { indices: Int32Array.from(images), scores: Float64Array.from(images, (n) => count[n]) };
+}

@@ -1,0 +1,80 @@
+// Objects in the browser against Python's answers (tests/objects_fixture.py): Results.rank(t, p, by="missed" |
+// "false") and rank_objects per size bin (COCO's and each class's terciles), and object_table, for all images and
+// for slices (Results.subset: the slice's own terciles), bit for bit; and np.quantile's linear method.
+import { describe, expect, it } from "vitest";
+import { fromRows, objectTable, quantile, rankObjects, readObjects, type SizeBinning } from "../../src/data/objects";
+import { FakeModel } from "../fake-model";
+import json from "../fixtures/objects.json";
+
+interface Case {
+  slice: number[] | null;
+  order: "missed" | "false";
+  t: number | null;
+  p: number | null;
+  size: number | null;
+  binning: SizeBinning;
+  indices: number[];
+  scores: number[];
+}
+interface Table {
+  slice: number[] | null;
+  binning: SizeBinning;
+  objects: number[];
+  missed: number[];
+}
+const raw = json as unknown as {
+  N: number;
+  C: number;
+  truth: number[];
+  false: number[];
+  cases: Case[];
+  tables: Table[];
+};
+const objects = fromRows(Int32Array.from(raw.truth), Int32Array.from(raw.false));
+const mask = (members: number[] | null) => {
+  if (members === null) return null;
+  const m = new Uint8Array(raw.N);
+  for (const n of members) m[n] = 1;
+  return m;
+};
+
+describe("object rankings", () => {
+  it.each(raw.cases.map((c, k) => [k, c] as const))("case %i equals Results.rank", (_, c) => {
+    const got = rankObjects(objects, raw.N, c.order, c.t, c.p, mask(c.slice), c.size, c.binning);
+    expect(Array.from(got.indices)).toEqual(c.indices);
+    expect(Array.from(got.scores)).toEqual(c.scores);
+  });
+});
+
+describe("object tables", () => {
+  it.each(raw.tables.map((t, k) => [k, t] as const))("table %i equals Results.object_table", (_, t) => {
+    const got = objectTable(objects, raw.C, t.binning, mask(t.slice));
+    expect(Array.from(got.objects)).toEqual(t.objects);
+    expect(Array.from(got.missed)).toEqual(t.missed);
+  });
+});
+
+describe("quantile", () => {
+  it("is numpy's linear method, also at the ends and for one value", () => {
+    const a = Float64Array.from([1, 2, 4, 8, 16]);
+    expect(quantile(a, 0)).toBe(1);
+    expect(quantile(a, 1)).toBe(16);
+    expect(quantile(a, 0.5)).toBe(4);
+    expect(quantile(a, 1 / 3)).toBeCloseTo(2 + (4 - 2) * (4 / 3 - 1), 15);
+    expect(quantile(Float64Array.from([7]), 2 / 3)).toBe(7);
+  });
+});
+
+describe("readObjects", () => {
+  it("reads the traits and says null when the results have none", () => {
+    const bytes = (a: number[]) => new DataView(Int32Array.from(a).buffer);
+    const model = new FakeModel({ objects_truth: bytes(raw.truth), objects_false: bytes(raw.false) });
+    expect(Array.from(readObjects(model as never)?.truth.pixels ?? [])).toEqual(Array.from(objects.truth.pixels));
+    const empty = new FakeModel({
+      objects_truth: new DataView(new ArrayBuffer(0)),
+      objects_false: new DataView(new ArrayBuffer(0)),
+    });
+    expect(readObjects(empty as never)).toBeNull();
+    expect(() => fromRows(Int32Array.from([1, 2, 3]), new Int32Array(0))).toThrow(/whole rows/);
+  });
+});
