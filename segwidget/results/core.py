@@ -12,6 +12,7 @@ from PIL import Image
 
 from . import metrics, ranking, regions, slices
 from .counts import Counts
+from .fmap import FailureMap
 from .image_store import ImageStore
 from .orders import ORDERS
 from .parts import check_parts
@@ -32,7 +33,7 @@ class Confusion(NamedTuple):
 
 
 @dataclass(eq=False)  # arrays do not compare with ==; compare their fields instead
-class Results:
+class Results(FailureMap):
     """Compact statistics of one pass of a model over a dataloader (no logits).
 
     Attributes
@@ -54,6 +55,10 @@ class Results:
         the images of the batches that completed.
     nonfinite_pixels
         Per image, pixels whose logits were NaN or infinite.
+    features
+        Per image, the model features ``analyze(..., embed=...)`` captured, ``(N, D)``.
+    maps
+        The 2D maps computed so far by ``map(kind)`` (cached, saved), ``(N, 2)`` float32.
     """
 
     classes: list[str]
@@ -73,6 +78,9 @@ class Results:
     dataset_indices: NDArray[np.int64] | None = None
     metadata: dict[str, NDArray[Any]] = field(default_factory=dict)
     tags: dict[str, list[int]] = field(default_factory=dict)
+    features: NDArray[np.float16] | NDArray[np.float32] | None = None  # analyze(embed=)
+    maps: dict[str, NDArray[np.float32]] = field(default_factory=dict, init=False, repr=False)
+    _profiles: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _counts: dict[str, Counts] = field(default_factory=dict, init=False, repr=False)
     _confident: Counts | None = field(default=None, init=False, repr=False)
 

@@ -20,6 +20,7 @@ PER_IMAGE = (
     "fingerprints",
     "image_sizes",
     "dataset_indices",
+    "features",
 )
 # Results fields that carry their own class count.
 PER_CLASS = ("image_confusions", "boundary_confusions", "confident_confusions")

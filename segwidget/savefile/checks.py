@@ -18,6 +18,7 @@ from ..results.core import Results
 from ..results.image_store import ImageStore
 from ..results.metadata import plain_column
 from ..results.sparse import SparseConfusion
+from . import fmap as savefile_fmap
 from . import images as savefile_images
 from . import meta as savefile_meta
 from .meta import Meta
@@ -93,7 +94,8 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         for k, column in enumerate(meta.columns)
     }
     images = _images(reader, prefix + "images_", n, c) if meta.has_images else None
-    return Results(
+    features, maps = savefile_fmap.read(reader, prefix, n)
+    results = Results(
         classes=meta.classes,
         losses=losses,
         images=images,
@@ -111,7 +113,10 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         fingerprints=fingerprints,
         image_sizes=sizes,
         dataset_indices=indices,
+        features=features,
     )
+    results.maps.update(maps)
+    return results
 
 
 def _image_count(reader: NpzReader, prefix: str) -> int:
@@ -158,6 +163,7 @@ def _check_members(reader: NpzReader, prefix: str, meta: Meta) -> set[str]:
                 required += triple
                 present.add(part)
         present |= ours & set(OPTIONAL_ARRAYS)
+        present |= ours & set(savefile_fmap.MEMBERS)
         confident = savefile_images.member_names(optional=True)
         if meta.has_images and ours & set(confident):  # one of them there: both must be
             required += confident

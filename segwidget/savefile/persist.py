@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..results.core import Results
+from . import fmap as savefile_fmap
 from . import meta as savefile_meta
 from .checks import OPTIONAL_ARRAYS, SPARSE_PARTS, read_results
 from .meta import FORMAT, VERSION
@@ -68,6 +69,7 @@ def save_results(results: Results, path: Path) -> Path:
         arrays[f"metadata_{k}"] = _plain_column(name, results.metadata[name])
     if results.images is not None:
         arrays.update(results.images.to_arrays())
+    arrays.update(savefile_fmap.arrays(results))
     np.savez_compressed(path, allow_pickle=False, **arrays)
     return path
 
