@@ -7,7 +7,9 @@ of the variants rotates every repeat, so drift hits all alike):
   and 150: ``segwidget.analyze`` against a bare ``torch.inference_mode()`` forward loop
   and against a user's loop (forward, per-pixel cross-entropy, argmax, torchmetrics
   ``MulticlassConfusionMatrix.update``); and the overhead of the boundary and confident
-  analyses (pass with them on minus off, in percentage points of the bare loop).
+  analyses (pass with them on minus off, in percentage points of the bare loop); the
+  failure map's costs (issue 20): a pass capturing layer4's features against the pass, and
+  the error profile's derivation from the pass's counts against the pass.
 - ``hd``: 1024×2048 inputs at C = 19, batch 1; every run in its own subprocess, which
   also gives each variant's peak RSS.
 - ``growth``: peak RSS growth per image of a pass over 256² images (the slope between a
@@ -44,6 +46,7 @@ import torch.nn.functional as F
 from kernel_setup import IGNORE_INDEX, batches, build_model, stream
 
 import segwidget
+from segwidget.results.embedding import error_profile
 
 HERE = Path(__file__).resolve().parent
 HAS_REGIONS = "boundary_width" in inspect.signature(segwidget.analyze).parameters
@@ -96,6 +99,8 @@ VARIANTS: dict[str, Callable[[torch.nn.Module, Any, int], Any]] = {
 }
 if HAS_REGIONS:
     VARIANTS["pass, analyses off"] = segwidget_pass(boundary_width=None, confidence=None)
+# issue 20: the failure map's model features, layer4's 512 channels (ResNet-18's last stage)
+VARIANTS["pass, features"] = segwidget_pass(embed="stages.3")
 
 
 # -- rows -----------------------------------------------------------------------------------
@@ -115,7 +120,15 @@ def timed_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
             start = time.perf_counter()
             VARIANTS[name](model, data, n_classes)
             times[name].append(time.perf_counter() - start)
-    return {"images": n_images, "size": size, "classes": n_classes, "runs": times}
+    # the error profile is derived from the counts after the pass: its time, per repeat
+    counts = VARIANTS["pass"](model, data, n_classes).image_confusions
+    profile = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        error_profile(counts)
+        profile.append(time.perf_counter() - start)
+    return {"images": n_images, "size": size, "classes": n_classes, "runs": times,
+            "error_profile": profile}  # fmt: skip
 
 
 def subprocess_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
@@ -237,6 +250,13 @@ def figures(results: dict[str, Any]) -> list[tuple[str, float, float | None, str
                 100 * (t["pass"] - t["pass, analyses off"]) / t["bare forward"] for t in (med, low)
             )
             out.append((f"boundary + confident overhead, {label}", pp, pp_best, "pp", 5.0))
+        out.append((f"feature capture / pass, {label}", *ratio(data, "pass, features", "pass"),
+                    "×", 1.03))  # fmt: skip
+        profile = data["error_profile"]
+        pass_runs = data["runs"]["pass"]
+        out.append((f"pass + error profile / pass, {label}",
+                    1 + statistics.median(profile) / statistics.median(pass_runs),
+                    1 + min(profile) / min(pass_runs), "×", 1.02))  # fmt: skip
     if "hd" in results:
         hd = results["hd"]
         label = f"{hd['size'][0]}×{hd['size'][1]}, C={hd['classes']}"

@@ -8,7 +8,8 @@ browser's PNG decoder, and packed thumbnails; ``js/tests/fixtures/slices.json``:
 ``js/tests/fixtures/comparison.json``: two models' results and a comparison's rankings
 (``compare_fixture.py``); ``js/tests/fixtures/regions.json``: boundary-band and confident
 counts and the region and confident rankings (``region_fixture.py``);
-``js/tests/fixtures/overlays.json``: the boundary band, confident masks and a detail reply
+``js/tests/fixtures/fmap.json``: the failure map's arrays, selections and "more like this"
+(``fmap_fixture.py``); ``js/tests/fixtures/overlays.json``: the boundary band, confident masks and a detail reply
 for the detail view's overlays (``overlay_fixture.py``).
 ``tests/results/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
@@ -204,6 +205,7 @@ def render_masks() -> str:
 
 if __name__ == "__main__":
     import overlay_fixture  # beside this script
+    import fmap_fixture
     import region_fixture
     import slice_fixture
 
@@ -213,6 +215,7 @@ if __name__ == "__main__":
     slice_fixture.PATH.write_text(slice_fixture.render(), encoding="utf-8")
     COMPARISON.write_text(render_comparison())
     region_fixture.PATH.write_text(region_fixture.render())
+    fmap_fixture.PATH.write_text(fmap_fixture.render())
     overlay_fixture.PATH.write_text(overlay_fixture.render())
     print(
         f"wrote {FIXTURE}, {MASKS}, {slice_fixture.PATH}, {COMPARISON}, {region_fixture.PATH} "

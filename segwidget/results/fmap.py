@@ -8,16 +8,14 @@ too, as the browser makes them (``js/src/data/fmap.ts``; a fixture holds the two
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from . import embedding as emb
 from .ranking import Ranking
-
-if TYPE_CHECKING:
-    from .core import Results
+from .sparse import SparseConfusion
 
 NEIGHBOURS = 20  # "more like this": the nearest images the browser gets per image
 
@@ -25,7 +23,14 @@ NEIGHBOURS = 20  # "more like this": the nearest images the browser gets per ima
 class FailureMap:
     """``Results``' failure-map questions (see the module)."""
 
-    def embedding_kind(self: Results, kind: str | None = None) -> str:
+    # the Results fields these questions read (declared here for the type checker)
+    losses: NDArray[np.float64]
+    image_confusions: SparseConfusion
+    features: NDArray[np.float16] | NDArray[np.float32] | None
+    maps: dict[str, NDArray[np.float32]]
+    _profiles: dict[str, Any]
+
+    def embedding_kind(self, kind: str | None = None) -> str:
         """``kind`` checked; ``None`` → ``"features"`` when captured, else ``"errors"``."""
         if kind is None:
             return "errors" if self.features is None else "features"
@@ -38,7 +43,7 @@ class FailureMap:
             )
         return kind
 
-    def embedding(self: Results, kind: str | None = None) -> Any:
+    def embedding(self, kind: str | None = None) -> Any:
         """The ``(N, D)`` embedding vectors of every image.
 
         Parameters
@@ -55,18 +60,19 @@ class FailureMap:
         from scipy.sparse import csr_array
 
         p = self.error_profile()
-        return csr_array((p.value, p.col, p.ptr), shape=(self.n_images, p.n_cols))
+        return csr_array((p.value, p.col, p.ptr), shape=(self.losses.size, p.n_cols))
 
-    def error_profile(self: Results) -> emb.ErrorProfile:
+    def error_profile(self) -> emb.ErrorProfile:
         """The error-profile embedding in CSR form (derived from the counts, cached)."""
         if "errors" not in self._profiles:
             self._profiles["errors"] = emb.error_profile(self.image_confusions)
-        return self._profiles["errors"]
+        profile: emb.ErrorProfile = self._profiles["errors"]
+        return profile
 
-    def _vectors(self: Results, kind: str) -> emb.Embedding:
+    def _vectors(self, kind: str) -> emb.Embedding:
         return self.error_profile() if kind == "errors" else self.features  # type: ignore[return-value]
 
-    def similar(self: Results, i: int, k: int = NEIGHBOURS, kind: str | None = None) -> Ranking:
+    def similar(self, i: int, k: int = NEIGHBOURS, kind: str | None = None) -> Ranking:
         """ "More like this": the ``k`` images nearest to image ``i`` (``i`` excluded).
 
         Exact, in the full embedding (not the 2D map). Scores are cosine distances in
@@ -75,22 +81,22 @@ class FailureMap:
         """
         if isinstance(i, bool) or not isinstance(i, int | np.integer):
             raise TypeError(f"i is an image index, not {type(i).__name__}")
-        if not 0 <= int(i) < self.n_images:
-            raise IndexError(f"image index {i} out of range for {self.n_images} images")
+        if not 0 <= int(i) < self.losses.size:
+            raise IndexError(f"image index {i} out of range for {self.losses.size} images")
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
             raise ValueError(f"k must be a whole number >= 0, got {k!r}")
         cosine = emb.Cosine(self._vectors(self.embedding_kind(kind)))
         dist = cosine.distances(np.array([int(i)]))[0]
-        return emb.nearest(dist, int(i), min(int(k), self.n_images - 1))
+        return emb.nearest(dist, int(i), min(int(k), self.losses.size - 1))
 
     def neighbours(
-        self: Results, kind: str | None = None, k: int = NEIGHBOURS
+        self, kind: str | None = None, k: int = NEIGHBOURS
     ) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
         """Every image's ``similar(i, k)`` as ``(N, k)`` int32 indices (``-1`` past the
         last image) and float32 distances: what the browser and the report embed."""
         return emb.neighbours(self._vectors(self.embedding_kind(kind)), k)
 
-    def map(self: Results, kind: str | None = None) -> NDArray[np.float32]:
+    def map(self, kind: str | None = None) -> NDArray[np.float32]:
         """The 2D map of an embedding, ``(N, 2)`` float32: computed once (fixed seed),
         cached here and saved with the results (``projection`` says how)."""
         from .projection import project

@@ -70,7 +70,7 @@ def test_bad_embed_arguments_are_named() -> None:
         segwidget.analyze(Net(), _batches(), progress=False, embed="backbon")
     with pytest.raises(InputError, match=r"embed=fn must return a \(B, D\) tensor, got \(4,\)"):
         segwidget.analyze(Net(), _batches(), progress=False, embed=lambda x: x.sum((1, 2, 3)))
-    with pytest.raises(InputError, match="not an nn.Module; pass embed=fn"):
+    with pytest.raises(InputError, match=r"not an nn\.Module; pass embed=fn"):
         segwidget.analyze(lambda x: x, _batches(), progress=False, embed="conv")
     with pytest.raises(InputError, match=r"batch 0, images \[0, 1, 2, 3\].*float16"):
         segwidget.analyze(Net(), _batches(), progress=False, embed=lambda x: x[:, 0, 0] * 1e6)

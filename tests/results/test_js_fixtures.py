@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fmap_fixture
 import make_js_fixtures  # tests/ is on sys.path (pytest's rootdir-less test modules)
 import overlay_fixture
 import region_fixture
@@ -121,3 +122,9 @@ def test_overlay_fixture_has_bands_confident_pixels_and_a_reply_with_both() -> N
     reply = fixture["reply"]
     assert reply["count"] > 0 and reply["band_count"] > 0
     assert reply["content"]["confident_part"] == 3
+
+
+def test_committed_fmap_fixture_matches_python() -> None:
+    assert fmap_fixture.PATH.read_text() == fmap_fixture.render(), (
+        "js/tests/fixtures/fmap.json is stale: run `python tests/make_js_fixtures.py`"
+    )
