@@ -75,8 +75,11 @@ def fixture() -> dict[str, Any]:
             **{name: _b64(arrays[name]) for name in ("map_xy", "map_neighbors", "map_distances")},
             "boxes": [{"box": list(b), "indices": in_box(xy, *b).tolist()} for b in BOXES],
             "lassos": [
-                {"polygon": [list(p) for p in poly], "indices": in_lasso(xy, np.array(poly)).tolist()}
-                for poly in LASSOS
+                {
+                    "polygon": [list(p) for p in ring],
+                    "indices": in_lasso(xy, np.array(ring)).tolist(),
+                }
+                for ring in LASSOS
             ],
             "similar": [
                 {"indices": s.indices.tolist(), "scores": s.scores.astype(np.float32).tolist()}

@@ -9,8 +9,8 @@ browser's PNG decoder, and packed thumbnails; ``js/tests/fixtures/slices.json``:
 (``compare_fixture.py``); ``js/tests/fixtures/regions.json``: boundary-band and confident
 counts and the region and confident rankings (``region_fixture.py``);
 ``js/tests/fixtures/fmap.json``: the failure map's arrays, selections and "more like this"
-(``fmap_fixture.py``); ``js/tests/fixtures/overlays.json``: the boundary band, confident masks and a detail reply
-for the detail view's overlays (``overlay_fixture.py``).
+(``fmap_fixture.py``); ``js/tests/fixtures/overlays.json``: the boundary band, confident
+masks and a detail reply for the detail view's overlays (``overlay_fixture.py``).
 ``tests/results/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
@@ -204,8 +204,8 @@ def render_masks() -> str:
 
 
 if __name__ == "__main__":
-    import overlay_fixture  # beside this script
     import fmap_fixture
+    import overlay_fixture  # beside this script
     import region_fixture
     import slice_fixture
 

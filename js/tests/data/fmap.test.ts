@@ -19,9 +19,9 @@ interface KindCase {
 const raw = json as unknown as { N: number; K: number; kinds: Record<string, KindCase> };
 
 function bytes(b64: string): DataView {
-  const bin = Buffer.from(b64, "base64");
-  const copy = new Uint8Array(bin.byteLength + 1).subarray(1); // unaligned on purpose
-  copy.set(bin);
+  const bin = atob(b64);
+  const copy = new Uint8Array(bin.length + 1).subarray(1); // unaligned on purpose
+  for (let i = 0; i < bin.length; i++) copy[i] = bin.charCodeAt(i);
   return new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
 }
 
