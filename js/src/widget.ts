@@ -12,12 +12,16 @@ import { cellOf, decodeReply, lossRangeOf, readData } from "./data/protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./data/ranking";
 import { restrict } from "./data/slices";
 import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTraits } from "./data/traits";
+import { chartPanels } from "./report/chart-panels";
 import { Detail, DetailStore } from "./view/detail";
+import { buildFrame } from "./view/frame";
 import { Gallery, galleryTitle } from "./view/gallery";
 import { Header } from "./view/header";
 import { Heatmap } from "./view/heatmap";
 import { describeCell } from "./view/heatmap-draw";
+import { opening } from "./view/opening";
 import { confusedItems, Pairs } from "./view/pairs";
+import { PanelArea } from "./view/panels";
 import { RegionView } from "./view/regionview";
 import { SliceView } from "./view/sliceview";
 import { detectTheme, watchDpr, watchSizes, watchTheme } from "./view/theme";
@@ -117,15 +121,16 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       invalidate("detail", "gallery");
     },
   });
-  const error = h("div", "sw-error");
-  error.hidden = true;
-  const left = h("div", "sw-left");
-  left.append(heatmap.el, pairs.el);
-  const right = h("div", "sw-right");
-  right.append(detail.el, slices.tagging.el, gallery.el);
-  const body = h("div", "sw-body");
-  body.append(left, right);
-  root.append(header.el, slices.filters.el, error, body);
+  const panelArea = new PanelArea();
+  const { error, unframe } = buildFrame(root, model, {
+    toolbar: header.el,
+    filters: slices.filters.el,
+    heatmap: heatmap.el,
+    panels: panelArea,
+    builtIn: [pairs.panel(), ...chartPanels()],
+    gallery: [slices.tagging.el, gallery.el],
+    detail: detail.el,
+  });
 
   /** Move through the ranked list from the open image. */
   function step(delta: -1 | 1): void {
@@ -198,6 +203,19 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       if (has("gallery") || has("rank")) drawGallery(cell);
       if (has("detail") || has("rank")) drawDetail(cell);
       if (has("filters") || has("rank")) slices.draw(data, counts, ranked);
+      const k = counts;
+      const changed = has("rank") || has("side") || has("counts");
+      if (k && changed)
+        panelArea.update({
+          model,
+          data,
+          counts: k,
+          cell,
+          ranked,
+          palette: pal,
+          theme: theme(),
+          comparison: comparison.active,
+        });
     }
   }
 
@@ -302,38 +320,20 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function drawDetail(cell: Cell | null): void {
-    const raw = model.get("selected_image");
-    const index = Number.isInteger(raw) && (raw as number) >= 0 && (raw as number) < (data?.N ?? 0) ? raw : null;
-    if (index === null) {
-      detail.update(null, opacity);
-      return;
-    }
-    details.want(index);
-    const at = ranked.indices.indexOf(index);
-    // Prefetch the neighbours so that previous/next is instant.
-    for (const n of [ranked.indices[at + 1], ranked.indices[at - 1]]) if (at >= 0 && n !== undefined) details.want(n);
     const d = data as Data;
-    detail.update(
-      {
-        index,
-        loaded: details.get(index),
-        position: at >= 0 ? `rank ${at + 1} of ${ranked.indices.length}` : "not in the current list",
-        hasImages: details.enabled,
-        classes: d.classes,
-        palette: pal,
-        cell,
-        theme: theme(),
-        ...(comparison.active && comparison.detail(index, d.classes, pal)),
-      },
-      opacity,
-    );
+    const open = opening(model.get("selected_image"), d.N, ranked, details);
+    if (!open) return detail.update(null, opacity);
+    const { index, position } = open;
+    const extra = comparison.active && comparison.detail(index, d.classes, pal);
+    const base = { classes: d.classes, palette: pal, cell, theme: theme(), hasImages: details.enabled };
+    detail.update({ index, loaded: details.get(index), position, ...base, ...extra }, opacity);
     // Focus once shown (a hidden element cannot take focus), so that arrows and Escape reach it.
     if (focusDetail) detail.focus();
     focusDetail = false;
   }
 
   // ---- wiring ----
-  const theme = () => (root.dataset.theme === "dark" ? "dark" : "light");
+  const theme = (): "dark" | "light" => (root.dataset.theme === "dark" ? "dark" : "light");
   root.dataset.theme = detectTheme();
   const unwatchTheme = watchTheme((t) => {
     root.dataset.theme = t;
@@ -375,6 +375,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   return () => {
     unwatchTraits();
     model.off("msg:custom", onMessage);
+    unframe();
     root.removeEventListener("keydown", onKey);
     unwatchSizes();
     unwatchDpr();

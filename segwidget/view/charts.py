@@ -62,6 +62,9 @@ class Charts:
         The bqplot figures, to place elsewhere if you like.
     widget
         Both figures with the bars' sort toggle, as one ipywidgets box.
+    iou_panel
+        The IoU figure with its sort toggle: the explorer's panel ``"iou"`` (``loss_figure`` is
+        its panel ``"loss"``).
     """
 
     def __init__(self, explorer: SegExplorer) -> None:
@@ -70,9 +73,10 @@ class Charts:
         self._edges = np.array([0.0, 1.0])
         self._syncing = False  # set while the charts echo explorer state, to ignore their events
         self.sort = widgets.ToggleButtons(
-            options=[("worst first", "iou"), ("best first", "best"), ("class order", "class")],
+            options=[("worst IoU first", "iou"), ("best IoU first", "best"), ("by index", "class")],
             value="iou",
-            style={"button_width": "auto"},
+            description="sort bars",
+            style={"button_width": "auto", "description_width": "auto"},
         )
         self.count = widgets.Dropdown(description="bars", layout=widgets.Layout(width="150px"))
         self.iou_figure, self.iou_bars = self._iou_figure()
@@ -93,6 +97,11 @@ class Charts:
             self._on_explorer, ["selected_cell", "loss_range", "slice", "tags", "direction"]
         )
         self.rebuild()
+        # the explorer's panel area shows them (frame.py); the browser's canvas charts stand in
+        # where no widget manager can
+        self.iou_panel = widgets.VBox([self.widget.children[0], self.iou_scroll])
+        explorer.add_panel("iou", "IoU", self.iou_panel, title="per-class IoU: click a bar")
+        explorer.add_panel("loss", "loss", self.loss_figure, title="loss per image: drag to filter")
 
     # -- building ---------------------------------------------------------------------------
     def _iou_figure(self) -> tuple[bq.Figure, bq.Bars]:

@@ -29,6 +29,8 @@ from .class_focus import focus_classes
 from .compare import COMPARISON_OVERLAYS, ComparisonView
 from .detail_overlays import detail_overlays
 from .explorer_methods import add_delegates
+from .frame import KERNEL_OWNED as FRAME_OWNED
+from .frame import FrameTraits
 from .regions import RegionTraits
 from .slices import SliceTraits
 
@@ -44,11 +46,13 @@ _STATIC = Path(__file__).parent.parent / "static"
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
-    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED
+    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | FRAME_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
-class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anywidget.AnyWidget):
+class SegExplorer(
+    GuardedWidget, SliceTraits, RegionTraits, ComparisonView, FrameTraits, anywidget.AnyWidget
+):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
     Parameters
@@ -58,6 +62,9 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
     results
         Explore existing ``Results`` (e.g. from ``segwidget.load``) instead of running a pass,
         or a ``Comparison`` of two models (``SegExplorer.compare`` runs both passes).
+    height
+        The frame's height in CSS px (default 720: fits a 900 px window in JupyterLab); the
+        heatmap, the gallery, the detail and the panels lay out inside it.
     **analyze_kwargs
         Passed to ``segwidget.analyze`` (``ignore_index``, ``loss_func``, ``device``, ...).
 
@@ -113,15 +120,18 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
         classes: Any = None,
         *,
         results: Results | Comparison | None = None,
+        height: int | None = None,
         **analyze_kwargs: Any,
     ) -> None:
         super().__init__()
+        if height is not None:
+            self.height = height
         self._results: Results | None = None
         self._dl: Any = None
         self._analyze_kwargs: dict[str, Any] = {}
         self._charts: Charts | None = None
         self._view: widgets.Box | None = None
-        self.layout = widgets.Layout(flex="3 1 600px", min_width="0")
+        self.layout = widgets.Layout(width="100%", min_width="0")
         self.on_msg(self._on_message)
         self.update(model, dl, classes, results=results, **analyze_kwargs)
 
@@ -197,7 +207,8 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
     # -- display ----------------------------------------------------------------------------
     @property
     def charts(self) -> Charts:
-        """The linked bqplot charts (IoU bars, loss histogram), to place elsewhere if you like."""
+        """The linked bqplot charts (IoU bars, loss histogram), listed in the panel area; their
+        figures can be placed elsewhere too."""
         if self._charts is None:
             from .charts import Charts  # bqplot: imported when the charts are first shown
 
@@ -206,18 +217,18 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
 
     @property
     def view(self) -> widgets.Box:
-        """The explorer and its charts in one box that wraps when the cell is narrow."""
+        """The explorer in a box (its charts are in its own panel area)."""
         if self._view is None:
-            self._view = widgets.Box(
-                [self, self.charts.widget],
-                layout=widgets.Layout(
-                    display="flex", flex_flow="row wrap", align_items="flex-start", width="100%"
-                ),
-            )
+            _ = self.charts  # lists the bqplot panels
+            self._view = widgets.Box([self], layout=widgets.Layout(width="100%"))
         return self._view
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.view._repr_mimebundle_(**kwargs)
+        try:
+            _ = self.charts  # lists the bqplot panels; without bqplot the browser's canvas charts
+        except ImportError:
+            log.info("segwidget: bqplot is not installed; the panels show canvas charts")
+        return super()._repr_mimebundle_(**kwargs)
 
     # -- selection ------------------------------------------------------------------------
     # Validators raise TraitError only: traitlets rolls a browser update back on TraitError

@@ -134,14 +134,15 @@ def test_replacing_results_rebuilds_both_charts(explorer: SegExplorer) -> None:
     assert charts.loss_bars.y.sum() == new.n_images
 
 
-def test_display_is_one_box_with_the_explorer_and_the_charts(explorer: SegExplorer) -> None:
+def test_display_is_the_explorer_with_the_charts_in_its_panel_area(explorer: SegExplorer) -> None:
     bundle = explorer._repr_mimebundle_()
-    view = explorer.view
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
-    assert view.children[0] is explorer
-    assert explorer.charts.iou_scroll in view.children[1].children
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.model_id
+    panels = {p["id"]: p["widget"] for p in explorer.panels}
+    assert explorer.charts.iou_scroll in panels["iou"].children
     assert explorer.charts.iou_scroll.children == (explorer.charts.iou_figure,)
-    assert view.layout.flex_flow == "row wrap"
+    assert panels["loss"] is explorer.charts.loss_figure
+    assert explorer.view.children == (explorer,)
 
 
 def test_many_classes_draw_the_worst_n_bars_each_labelled() -> None:

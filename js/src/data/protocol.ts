@@ -63,6 +63,10 @@ export interface State {
   tags: Record<string, number[]>;
   /** Thumbnails picked (modifier-click) to be tagged. */
   picked_images: number[];
+  /** The frame's height, CSS px (segwidget/view/frame.py). */
+  height: number;
+  /** Panels listed by the kernel (view/widget-panels.ts readListed). */
+  panels: unknown;
   // A comparison of two models (compare-data.ts): B's arrays, laid out as A's, and what is shown.
   /** {} for one model; else names and [A, B, B − A] of mean_iou, pixel_accuracy, mean_loss. */
   comparison_summary: object;

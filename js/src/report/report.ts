@@ -75,7 +75,16 @@ export async function open(doc: Document): Promise<OfflineModel> {
  * the bars are the slice's and the histogram highlights the slice's images (of the selected cell, if any); on a
  * comparison, both show changes B − A (reportnumbers.ts) and the brush bounds the loss change. */
 export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTMLElement): void {
-  const model = offline as unknown as Model;
+  const charts = linkCharts(offline as unknown as Model, meta.loss_edges);
+  aside.append(charts.iou.el, charts.loss.el);
+  if (typeof ResizeObserver === "function") new ResizeObserver(() => charts.loss.draw()).observe(charts.loss.canvas);
+}
+
+/** The two charts on `model`, redrawn on every change of the traits they follow; `unlink` stops following. */
+export function linkCharts(
+  model: Model,
+  edges: readonly number[],
+): { iou: IouChart; loss: LossChart; unlink: () => void } {
   const set = (key: "selected_cell" | "loss_range", value: unknown) => {
     model.set(key, value as never);
     model.save_changes();
@@ -85,8 +94,7 @@ export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTML
     set("selected_cell", now && now[0] === c && now[1] === c ? null : [c, c]);
   });
   const names = namesOf(model.get("comparison_summary"));
-  const loss = new LossChart(meta.loss_edges, (range) => set("loss_range", range), lossLabels(names));
-  aside.append(iou.el, loss.el);
+  const loss = new LossChart(edges, (range) => set("loss_range", range), lossLabels(names));
   const redraw = () => {
     let data: Data;
     let member: Uint8Array | null;
@@ -114,11 +122,13 @@ export function mountCharts(offline: OfflineModel, meta: ReportMeta, aside: HTML
   };
   const traits = ["classes", "colors", "pooled", "losses", "cell_ptr", "selected_cell", "order", "loss_range"];
   const comparison = ["direction", "comparison_summary", "pooled_b", "losses_b", "cell_ptr_b"];
-  for (const key of [...traits, ...comparison, "slice", "tags", "columns", "column_data"]) {
-    offline.on(`change:${key}`, redraw);
-  }
-  if (typeof ResizeObserver === "function") new ResizeObserver(() => loss.draw()).observe(loss.canvas);
+  const events = [...traits, ...comparison, "slice", "tags", "columns", "column_data"].map((key) => `change:${key}`);
+  for (const event of events) model.on(event, redraw);
   redraw();
+  const unlink = () => {
+    for (const event of events) model.off(event, redraw);
+  };
+  return { iou, loss, unlink };
 }
 
 /** The two models' names of a comparison_summary trait; null for one model. */

@@ -3,6 +3,7 @@
 import { type RGB, toHex } from "../data/colors";
 import { fmtInt, fmtPct, h } from "../data/format";
 import type { Cell } from "../data/protocol";
+import type { Panel } from "./panels";
 
 export interface PairsEvents {
   select(cell: Cell): void;
@@ -82,6 +83,16 @@ export class Pairs {
     );
     if (pairs.length === 0) this.list.append(h("li", "sw-dim", "no confusion"));
     this.renderMatches();
+  }
+
+  /** This list as the panel area's first panel ("pairs"); widget.ts keeps it drawn. */
+  panel(): Panel {
+    return {
+      id: "pairs",
+      label: "pairs",
+      title: "the most confused pairs, and a class search",
+      mount: (el) => el.append(this.el),
+    };
   }
 
   private classButton(cell: Cell, text: string): HTMLButtonElement {
