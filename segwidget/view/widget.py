@@ -29,6 +29,8 @@ from .class_focus import focus_classes
 from .compare import COMPARISON_OVERLAYS, ComparisonView
 from .detail_overlays import detail_overlays
 from .explorer_methods import add_delegates
+from .fmap import KERNEL_OWNED as MAP_OWNED
+from .fmap import MapTraits
 from .frame import KERNEL_OWNED as FRAME_OWNED
 from .frame import FrameTraits
 from .regions import RegionTraits
@@ -46,12 +48,18 @@ _STATIC = Path(__file__).parent.parent / "static"
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
-    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | FRAME_OWNED
+    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | FRAME_OWNED | MAP_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
 
 class SegExplorer(
-    GuardedWidget, SliceTraits, RegionTraits, ComparisonView, FrameTraits, anywidget.AnyWidget
+    GuardedWidget,
+    SliceTraits,
+    RegionTraits,
+    ComparisonView,
+    FrameTraits,
+    MapTraits,
+    anywidget.AnyWidget,
 ):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
 
@@ -191,6 +199,7 @@ class SegExplorer(
                 setattr(self, name, data)
             self.preload = self._first_thumbnails()
             self._reset_slices(results)
+            self._reset_map()
         self._refresh_shown()
         if self._charts is not None:
             self._charts.rebuild()
@@ -328,9 +337,9 @@ class SegExplorer(
         if self.comparison is not None:
             return self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
         region = region_state.rank_region(self.order, self.region)
-        return self._in_slice(
-            self.results.rank(true, pred, by=self.order, loss_range=self.loss_range, region=region)
-        )
+        by, loss_range = self.order, self.loss_range
+        ranked = self.results.rank(true, pred, by=by, loss_range=loss_range, region=region)
+        return self._on_map(self._in_slice(ranked))
 
     def select(self, true: ClassRef | None, pred: ClassRef | None = None) -> NDArray[np.int64]:
         """Select a cell (or a class when ``pred`` is omitted) and return the shown indices."""
