@@ -19,6 +19,7 @@ import { Gallery, galleryTitle } from "./view/gallery";
 import { Header } from "./view/header";
 import { Heatmap } from "./view/heatmap";
 import { describeCell } from "./view/heatmap-draw";
+import { MapView } from "./view/mapview";
 import { opening } from "./view/opening";
 import { confusedItems, Pairs } from "./view/pairs";
 import { PanelArea } from "./view/panels";
@@ -72,6 +73,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const regions = new RegionView(model);
   const comparison = new ComparisonView(model, { set: (key, value) => setTrait(key, value as never) });
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
+  const fmap = new MapView(model, thumbs);
   const details = new DetailStore(send, nextId, (index) => {
     if (index === model.get("selected_image")) invalidate("detail");
   });
@@ -127,7 +129,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     filters: slices.filters.el,
     heatmap: heatmap.el,
     panels: panelArea,
-    builtIn: [pairs.panel(), ...chartPanels()],
+    builtIn: [pairs.panel(), ...chartPanels(), fmap.panel()],
     gallery: [slices.tagging.el, gallery.el],
     detail: detail.el,
   });
@@ -241,7 +243,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function computeCounts(): boolean {
-    const next = data && regions.counts(data, slices.member(data));
+    const next = data && regions.counts(data, fmap.member(data, slices.member(data)));
     if (next === counts) return false;
     counts = next;
     confused = counts ? mostConfused(counts.pooled, counts.C) : [];
@@ -262,7 +264,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const range = lossRangeOf(model.get("loss_range"));
     if (comparison.active) return comparison.rank(k, cell, range);
     const order = readControls(model).order;
-    return restrict(regions.rank(data as Data, cell, order, range) ?? rank(k, k.losses, cell, order, range), k.member);
+    const base = restrict(
+      regions.rank(data as Data, cell, order, range) ?? rank(k, k.losses, cell, order, range),
+      k.member,
+    );
+    return fmap.rank(data as Data, base, k.member);
   }
 
   function computeRanking(): void {
@@ -341,6 +347,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   });
 
   const unwatchTraits = watchTraits(model, invalidate);
+  const unwatchMap = fmap.watch(invalidate);
+  detail.el.querySelector(".sw-detail-bar")?.append(fmap.moreButton); // "more like this" (view/mapview.ts)
   const onMessage = (content: unknown, buffers: unknown[]) => {
     const reply = decodeReply(content, buffers ?? []);
     if (reply?.kind === "thumbs") void thumbs.receive(reply);
@@ -374,6 +382,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   return () => {
     unwatchTraits();
+    unwatchMap();
     model.off("msg:custom", onMessage);
     unframe();
     root.removeEventListener("keydown", onKey);

@@ -2,6 +2,8 @@
 // (a box, a lasso) and "more like this" from the kernel's k-nearest lists. segwidget/results/fmap.py
 // answers the same questions; js/tests/fixtures/fmap.json (tests/fmap_fixture.py) holds the two equal.
 
+import type { Ranked } from "./ranking";
+
 export interface FailureMap {
   /** `Results.map(kind)`: point i at (xy[2i], xy[2i+1]). */
   xy: Float32Array;
@@ -11,11 +13,6 @@ export interface FailureMap {
   distances: Float32Array;
   k: number;
   kind: string;
-}
-
-export interface Ranked {
-  indices: number[];
-  scores: number[];
 }
 
 /** What draws point (u, v) at CSS pixel (x0 + sx·u, y0 + sy·v): the canvas' `data-view`. */
@@ -86,27 +83,19 @@ export function inLasso(xy: Float32Array, polygon: readonly (readonly [number, n
 
 /** "More like this": image i's nearest images, nearest first, with their distances. */
 export function similarTo(map: FailureMap, i: number): Ranked {
-  const indices: number[] = [];
-  const scores: number[] = [];
-  for (let j = i * map.k; j < (i + 1) * map.k; j++) {
-    if (map.neighbors[j] < 0) break;
-    indices.push(map.neighbors[j]);
-    scores.push(map.distances[j]);
-  }
-  return { indices, scores };
+  let n = 0;
+  while (n < map.k && map.neighbors[i * map.k + n] >= 0) n++;
+  return {
+    indices: map.neighbors.slice(i * map.k, i * map.k + n),
+    scores: Float64Array.from(map.distances.subarray(i * map.k, i * map.k + n)),
+  };
 }
 
-/** `ranked` keeping only the images in `selection` (a map selection), order unchanged. */
-export function restrict(ranked: Ranked, selection: ReadonlySet<number>): Ranked {
-  const indices: number[] = [];
-  const scores: number[] = [];
-  ranked.indices.forEach((image, n) => {
-    if (selection.has(image)) {
-      indices.push(image);
-      scores.push(ranked.scores[n]);
-    }
-  });
-  return { indices, scores };
+/** A 0/1 mask of the images in `indices` (a map selection), for `slices.restrict` and the counts. */
+export function maskOf(indices: Iterable<number>, N: number): Uint8Array {
+  const out = new Uint8Array(N);
+  for (const i of indices) if (i >= 0 && i < N) out[i] = 1;
+  return out;
 }
 
 /** The view that fits every point inside a `width`×`height` box with `pad` pixels each side (v grows up). */
