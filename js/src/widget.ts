@@ -10,7 +10,6 @@ import { h } from "./data/format";
 import type { Cell, Data, Model, State } from "./data/protocol";
 import { cellOf, decodeReply, lossRangeOf, readData } from "./data/protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./data/ranking";
-import { restrict } from "./data/slices";
 import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTraits } from "./data/traits";
 import { chartPanels } from "./report/chart-panels";
 import { Detail, DetailStore } from "./view/detail";
@@ -73,7 +72,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   const regions = new RegionView(model);
   const comparison = new ComparisonView(model, { set: (key, value) => setTrait(key, value as never) });
   const thumbs = new ThumbStore(send, nextId, (indices) => gallery.refresh(indices));
-  const fmap = new MapView(model, thumbs);
   const details = new DetailStore(send, nextId, (index) => {
     if (index === model.get("selected_image")) invalidate("detail");
   });
@@ -123,6 +121,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       invalidate("detail", "gallery");
     },
   });
+  const fmap = new MapView(model, thumbs, detail.el, invalidate); // the failure map, its "more like this" button
   const panelArea = new PanelArea();
   const { error, unframe } = buildFrame(root, model, {
     toolbar: header.el,
@@ -264,11 +263,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const range = lossRangeOf(model.get("loss_range"));
     if (comparison.active) return comparison.rank(k, cell, range);
     const order = readControls(model).order;
-    const base = restrict(
-      regions.rank(data as Data, cell, order, range) ?? rank(k, k.losses, cell, order, range),
-      k.member,
-    );
-    return fmap.rank(data as Data, base, k.member);
+    const base = regions.rank(data as Data, cell, order, range) ?? rank(k, k.losses, cell, order, range);
+    return fmap.rank(data as Data, base, k.member); // the slice's and the map selection's images only
   }
 
   function computeRanking(): void {
@@ -347,8 +343,6 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   });
 
   const unwatchTraits = watchTraits(model, invalidate);
-  const unwatchMap = fmap.watch(invalidate);
-  detail.el.querySelector(".sw-detail-bar")?.append(fmap.moreButton); // "more like this" (view/mapview.ts)
   const onMessage = (content: unknown, buffers: unknown[]) => {
     const reply = decodeReply(content, buffers ?? []);
     if (reply?.kind === "thumbs") void thumbs.receive(reply);
@@ -382,7 +376,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   return () => {
     unwatchTraits();
-    unwatchMap();
+    fmap.destroy();
     model.off("msg:custom", onMessage);
     unframe();
     root.removeEventListener("keydown", onKey);

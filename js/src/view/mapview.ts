@@ -3,27 +3,20 @@
 // it); the gallery's images are ringed; hover shows the thumbnail; "more like this" (`similar_to`) ranks the
 // gallery by the kernel's k-nearest lists. Drawn on a 2D canvas: 10,000 squares batched by colour take a few ms.
 
-import { type RGB, ramp } from "../data/colors";
 import { type FailureMap, fitView, inBox, maskOf, readMap, similarTo, toMap, type View } from "../data/fmap";
 import { h } from "../data/format";
 import type { Data, Model } from "../data/protocol";
 import type { Ranked } from "../data/ranking";
 import { type Column, readColumns, readTags, restrict } from "../data/slices";
+import { pointColors } from "./mapcolors";
 import type { Panel, PanelContext } from "./panels";
 import type { ThumbStore } from "./thumbs";
 
 const HEIGHT = 320; // CSS px of the map
 const PAD = 12;
 const DOT = 4; // a point's side, CSS px (the ring around a gallery image: DOT + 4)
-const STEPS = 32; // a continuous colour is drawn in this many shades (one fillStyle each)
 const HOVER_PX = 8;
-// Okabe–Ito: told apart without red/green vision
-const CATEGORIES: RGB[] = [[0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 121, 167], [86, 180, 233],
-  [213, 94, 0], [240, 228, 66], [0, 0, 0]]; // biome-ignore format: a table
-const GREY: RGB = [150, 150, 150];
 const TRAITS = ["map_xy", "map_neighbors", "map_distances", "map_k", "map_kind"];
-
-const css = ([r, g, b]: RGB) => `rgb(${r},${g},${b})`;
 
 export class MapView {
   private map: FailureMap | null = null;
@@ -38,22 +31,31 @@ export class MapView {
   private colorBy = h("select", "sw-select");
   private status = h("span", "sw-map-status");
   private clearSimilar = h("button", "sw-button", "✕ more like this");
-  /** The detail view's "more like this" button (widget.ts puts it in the detail's bar). */
-  readonly moreButton = h("button", "sw-button", "More like this");
+  private unwatch: () => void;
 
+  /** `detail`: the detail view, whose bar gets "more like this"; `invalidate`: the widget's redraw. */
   constructor(
     private readonly model: Model,
     private readonly thumbs: ThumbStore,
+    detail: HTMLElement,
+    invalidate: (...parts: ("counts" | "rank")[]) => void,
   ) {
-    this.moreButton.type = "button";
-    this.moreButton.dataset.testid = "segwidget-more-like-this";
-    this.moreButton.title = "rank the gallery by the images nearest to this one (its embedding)";
-    this.moreButton.addEventListener("click", () => {
+    const more = h("button", "sw-button", "More like this");
+    more.type = "button";
+    more.dataset.testid = "segwidget-more-like-this";
+    more.title = "rank the gallery by the images nearest to this one (its embedding)";
+    more.addEventListener("click", () => {
       const i = this.model.get("selected_image");
       if (typeof i === "number") this.set("similar_to", i);
     });
+    detail.querySelector(".sw-detail-bar")?.append(more);
     this.clearSimilar.type = "button";
     this.clearSimilar.addEventListener("click", () => this.set("similar_to", null));
+    this.unwatch = this.watch(invalidate);
+  }
+
+  destroy(): void {
+    this.unwatch();
   }
 
   private set(key: string, value: unknown): void {
@@ -66,7 +68,7 @@ export class MapView {
   }
 
   /** Follow the map's traits: the arrays redraw, a selection recounts, "more like this" re-ranks. */
-  watch(invalidate: (...parts: ("counts" | "rank")[]) => void): () => void {
+  private watch(invalidate: (...parts: ("counts" | "rank")[]) => void): () => void {
     const arrays = () => {
       this.map = null;
       this.draw();
@@ -109,12 +111,12 @@ export class MapView {
     return this.composed.out;
   }
 
-  /** The gallery's list: "more like this" when asked (within what is shown), else `base`. */
+  /** The gallery's list: "more like this" when asked, else `base`; only the images in `member` (shown). */
   rank(data: Data, base: Ranked, member: Uint8Array | null | undefined): Ranked {
     const i = this.get<number | null>("similar_to");
     const map = this.loaded(data.N);
-    if (typeof i !== "number" || map === null || i < 0 || i >= data.N) return base;
-    return restrict(similarTo(map, i), member);
+    const asked = typeof i === "number" && map !== null && i >= 0 && i < data.N;
+    return restrict(asked ? similarTo(map, i) : base, member);
   }
 
   panel(): Panel {
@@ -160,7 +162,7 @@ export class MapView {
     this.tip.hidden = true;
     stage.append(c, this.band, this.tip);
     el.append(bar, stage);
-    this.interact(stage);
+    this.interact();
     this.fillColorBy();
     this.draw();
   }
@@ -190,44 +192,6 @@ export class MapView {
     }
   }
 
-  /** Colour of every point as a shade index into `shades` (batched drawing). */
-  private colors(d: Data, ctx: PanelContext): { shade: Uint16Array; shades: string[] } {
-    const N = d.N;
-    const by = this.colorBy.value || "loss";
-    const shade = new Uint16Array(N);
-    const continuous = (v: ArrayLike<number>) => {
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < N; i++) if (Number.isFinite(v[i])) [lo, hi] = [Math.min(lo, v[i]), Math.max(hi, v[i])];
-      for (let i = 0; i < N; i++) {
-        const x = Number.isFinite(v[i]) ? (v[i] - lo) / Math.max(hi - lo, 1e-12) : Number.NaN;
-        shade[i] = Number.isNaN(x) ? 0 : 1 + Math.min(STEPS - 1, Math.floor(x * STEPS));
-      }
-      const shades = [css(GREY)];
-      for (let s = 0; s < STEPS; s++) shades.push(css(ramp(ctx.theme, (s + 0.5) / STEPS)));
-      return { shade, shades };
-    };
-    if (by === "loss") return continuous(ctx.counts.losses);
-    if (by === "score") {
-      const v = new Float64Array(N).fill(Number.NaN);
-      ctx.ranked.indices.forEach((img, n) => {
-        v[img] = ctx.ranked.scores[n];
-      });
-      return continuous(v);
-    }
-    if (by.startsWith("tag:")) {
-      for (const i of readTags(this.model.get("tags" as never))[by.slice(4)] ?? []) if (i < N) shade[i] = 1;
-      return { shade, shades: [css(GREY), css(CATEGORIES[1])] };
-    }
-    const col = this.columns(d).find((c) => `column:${c.name}` === by);
-    if (col?.values) return continuous(col.values);
-    if (col?.codes) {
-      for (let i = 0; i < N; i++) shade[i] = col.codes[i] < 0 ? 0 : 1 + (col.codes[i] % CATEGORIES.length);
-      return { shade, shades: [css(GREY), ...CATEGORIES.map(css)] };
-    }
-    return continuous(ctx.counts.losses);
-  }
-
   /** Paint the points (and rings around the gallery's images); `data-view` says where each one is. */
   draw(): void {
     const ctx = this.ctx;
@@ -254,7 +218,10 @@ export class MapView {
     this.view ??= fitView(map.xy, width, HEIGHT, PAD);
     const [x0, y0, sx, sy] = this.view;
     c.dataset.view = JSON.stringify(this.view);
-    const { shade, shades } = this.colors(ctx.data, ctx);
+    const by = this.colorBy.value || "loss";
+    const tags = readTags(this.model.get("tags" as never));
+    const column = this.columns(ctx.data).find((col) => `column:${col.name}` === by) ?? null;
+    const { shade, shades } = pointColors(by, ctx, tags, column);
     const buckets: number[][] = shades.map(() => []);
     for (let i = 0; i < ctx.data.N; i++) buckets[shade[i]].push(i);
     const r = DOT / 2;
@@ -293,7 +260,7 @@ export class MapView {
     return best;
   }
 
-  private interact(stage: HTMLElement): void {
+  private interact(): void {
     const c = this.canvas;
     let start: { x: number; y: number; pan: boolean; view: View } | null = null;
     const at = (e: PointerEvent | WheelEvent) => {
@@ -302,7 +269,11 @@ export class MapView {
     };
     c.addEventListener("pointerdown", (e) => {
       if (!this.view || e.button !== 0) return;
-      c.setPointerCapture(e.pointerId);
+      try {
+        c.setPointerCapture(e.pointerId); // the drag goes on outside the canvas
+      } catch {
+        // a synthetic pointer (tests, benchmarks) cannot be captured; the drag still works inside
+      }
       start = { ...at(e), pan: e.shiftKey, view: [...this.view] };
     });
     c.addEventListener("pointermove", (e) => {
@@ -364,7 +335,6 @@ export class MapView {
       e.preventDefault();
       this.draw();
     });
-    stage.style.position = "relative";
   }
 
   /** Zoom by `f` keeping the point under (px, py) in place. */
