@@ -62,7 +62,8 @@ async ([zoomIn]) => {
   const box = canvas.getBoundingClientRect();
   const t0 = performance.now();
   canvas.dispatchEvent(new WheelEvent("wheel", { bubbles: true, cancelable: true,
-    clientX: box.left + box.width / 2, clientY: box.top + box.height / 2, deltaY: zoomIn ? -100 : 100 }));
+    clientX: box.left + box.width / 2, clientY: box.top + box.height / 2,
+    deltaY: zoomIn ? -100 : 100 }));
   await new Promise((r) => requestAnimationFrame(r));
   return performance.now() - t0;
 }
@@ -85,7 +86,8 @@ def line(name: str, values: list[float], target: float | None) -> str:
     p95 = pct(values, 0.95)
     verdict = "" if target is None else ("  met" if p95 <= target else "  MISSED")
     goal = "" if target is None else f" (target p95 ≤ {target:g} ms)"
-    return f"{name:<44} median {statistics.median(values):7.1f} ms  p95 {p95:7.1f} ms{goal}{verdict}"
+    median = statistics.median(values)
+    return f"{name:<44} median {median:7.1f} ms  p95 {p95:7.1f} ms{goal}{verdict}"
 
 
 def main() -> None:

@@ -43,12 +43,19 @@ def test_map_selection_and_similar_to_rank_the_gallery() -> None:
     assert_consistent(explorer)
 
 
-@pytest.mark.parametrize(
-    "state",
-    [{"map_selection": [1, 1]}, {"map_selection": [99]}, {"map_selection": "x"},
-     {"map_selection": [True]}, {"similar_to": -1}, {"similar_to": 16}, {"similar_to": "3"},
-     {"map_xy": [1, 2]}],  # fmt: skip
-)
+HOSTILE = [
+    {"map_selection": [1, 1]},
+    {"map_selection": [99]},
+    {"map_selection": "x"},
+    {"map_selection": [True]},
+    {"similar_to": -1},
+    {"similar_to": 16},
+    {"similar_to": "3"},
+    {"map_xy": [1, 2]},
+]
+
+
+@pytest.mark.parametrize("state", HOSTILE)
 def test_hostile_values_are_refused_and_the_gallery_stays(state: dict) -> None:
     explorer, _ = explorer_with_comm(small_results())
     before = explorer.shown_indices.tolist()

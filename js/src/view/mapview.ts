@@ -32,6 +32,7 @@ export class MapView {
   private status = h("span", "sw-map-status");
   private clearSimilar = h("button", "sw-button", "✕ more like this");
   private unwatch: () => void;
+  private decoded: { spec: unknown; bytes: unknown; columns: Column[] } | null = null;
 
   /** `detail`: the detail view, whose bar gets "more like this"; `invalidate`: the widget's redraw. */
   constructor(
@@ -185,11 +186,17 @@ export class MapView {
   }
 
   private columns(d: Data): Column[] {
-    try {
-      return readColumns(this.model.get("columns" as never), this.model.get("column_data" as never), d.N);
-    } catch {
-      return []; // no columns (or a comparison's): colour by loss or score
+    const [spec, bytes] = [this.model.get("columns" as never), this.model.get("column_data" as never)];
+    if (this.decoded?.spec !== spec || this.decoded.bytes !== bytes) {
+      let columns: Column[] = [];
+      try {
+        columns = readColumns(spec, bytes, d.N);
+      } catch {
+        // no columns (or a comparison's): colour by loss or score
+      }
+      this.decoded = { spec, bytes, columns }; // decoded once per change, not per frame
     }
+    return this.decoded.columns;
   }
 
   /** Paint the points (and rings around the gallery's images); `data-view` says where each one is. */
