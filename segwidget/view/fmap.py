@@ -21,7 +21,7 @@ import numpy as np
 import traitlets
 
 from ..results.core import Results
-from ..results.fmap import NEIGHBOURS
+from ..results.fmap import NEIGHBOURS, restrict
 from ..results.ranking import Ranking
 
 KERNEL_OWNED = frozenset({"map_kind", "map_k", "map_xy", "map_neighbors", "map_distances"})
@@ -112,20 +112,18 @@ class MapTraits(traitlets.HasTraits):
     def _on_map_change(self, _change: dict[str, Any]) -> None:
         self._refresh_shown()
 
-    def _on_map(self, ranked: Ranking) -> Ranking:
+    def _on_map(self, ranked: Ranking, similar: bool = True) -> Ranking:
         """The gallery's ranking with the map applied: "more like this" replaces it (within
-        the slice), then the map selection restricts it, order kept."""
+        the slice; ``similar=False``, a comparison: never), then the map selection restricts
+        it, order kept."""
         if self._results is None:
             return ranked
-        if self.similar_to is not None:
+        if similar and self.similar_to is not None:
             k = self.map_k or NEIGHBOURS
             ranked = self._in_slice(self._results.similar(self.similar_to, k))
         if not self.map_selection:
             return ranked
-        keep = np.zeros(self._results.n_images, dtype=np.bool_)
-        keep[self.map_selection] = True
-        inside = keep[ranked.indices]
-        return Ranking(ranked.indices[inside], ranked.scores[inside])
+        return restrict(ranked, np.asarray(self.map_selection, dtype=np.int64))
 
 
 def _is_index(value: Any, n: int) -> bool:

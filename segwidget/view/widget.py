@@ -335,7 +335,8 @@ class SegExplorer(
         cell = self.selected_cell
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
         if self.comparison is not None:
-            return self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
+            ranked = self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
+            return self._on_map(ranked, similar=False)  # one model's "more like this" only
         region = region_state.rank_region(self.order, self.region)
         by, loss_range = self.order, self.loss_range
         ranked = self.results.rank(true, pred, by=by, loss_range=loss_range, region=region)

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from comm_helpers import assert_consistent, explorer_with_comm, small_results, update
+from comm_helpers import (
+    assert_consistent,
+    explorer_with_comm,
+    small_comparison,
+    small_results,
+    update,
+)
 
 from segwidget.results.fmap import restrict
 
@@ -41,6 +47,14 @@ def test_map_selection_and_similar_to_rank_the_gallery() -> None:
     assert explorer.shown_indices.tolist() == r.similar(3).indices.tolist()
     explorer._handle_msg(update({"similar_to": None}))  # back to the ranking the cell gives
     assert_consistent(explorer)
+
+
+def test_a_comparison_gallery_follows_the_map_selection() -> None:
+    explorer, _ = explorer_with_comm(small_comparison())
+    comparison = explorer.comparison
+    explorer._handle_msg(update({"map_selection": [1, 5, 8, 12], "similar_to": 3}))
+    want = restrict(comparison.rank(direction="worse"), np.array([1, 5, 8, 12]))
+    assert explorer.shown_indices.tolist() == want.indices.tolist()  # no "more like this" there
 
 
 HOSTILE = [
