@@ -5,7 +5,8 @@ against the base rate (the share of kerb-less scenes among the other images).
 
 With ``--shot PATH``: the demo's offline report opened in headless Chromium, the map panel
 shown, a box dragged around the densest cluster of the map (the 16 points nearest, on the
-map, to the point whose 8 nearest are closest), and a screenshot of the explorer.
+map, to the point whose 8 nearest are closest), and a screenshot of the explorer with the box held
+(drawn) over the selection it gave.
 
 Run: ``python bench/fmap_demo.py [--embed bottom] [--shot docs/failure-map.png]``. Never asserts.
 """
@@ -63,14 +64,17 @@ def screenshot(results: segwidget.Results, path: Path) -> None:
     near = xy[np.argsort(gaps[centre])[:16]]
     lo, hi = near.min(axis=0), near.max(axis=0)
     html = Path(tempfile.mkdtemp(prefix="segwidget-fmap-")) / "demo.html"
-    results.save_html(html, title="segwidget demo · a map of failures")
+    explorer = segwidget.SegExplorer(results=results)
+    explorer.height = 1150  # room for the slice filters, the heatmap and the map in the frame
+    explorer.save_html(html, title="segwidget demo · a map of failures")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.goto(html.as_uri())
         page.locator('[data-testid="segwidget-panel-tab"][data-panel="map"]').click()
         canvas = page.locator('[data-testid="segwidget-map"]')
         page.wait_for_function("(c) => c.dataset.points !== '0'", arg=canvas.element_handle())
+        canvas.scroll_into_view_if_needed()
         x0, y0, sx, sy = json.loads(canvas.get_attribute("data-view"))
         box = canvas.bounding_box()
         pad = 6  # CSS px around the cluster's points
@@ -81,8 +85,16 @@ def screenshot(results: segwidget.Results, path: Path) -> None:
         page.mouse.move((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
         page.mouse.move(*b)
         page.mouse.up()
-        page.wait_for_timeout(500)
+        gallery = page.locator('[data-testid="segwidget-gallery"]')
+        page.wait_for_function(
+            f"(g) => g.dataset.count !== '{results.n_images}'", arg=gallery.element_handle()
+        )
+        page.wait_for_timeout(1000)  # thumbnails decoded
+        page.mouse.move(*a)  # the same box again, held, so that the picture shows it
+        page.mouse.down()
+        page.mouse.move(*b)
         page.locator('[data-testid="segwidget"]').screenshot(path=str(path))
+        page.mouse.up()
         browser.close()
     print(f"wrote {path}")
 
