@@ -37,6 +37,11 @@ def read(
     features = None
     if prefix + "features" in reader.names:
         name = prefix + "features"
+        shape = reader.header(name).shape  # the width first: the element cap would not name it
+        if len(shape) == 2 and shape[1] > MAX_WIDTH:
+            raise FileProblem(
+                f"{describe(name)} has {shape[1]} features per image; at most {MAX_WIDTH}"
+            )
         features = reader.read(name, Spec("f", (n, None), n * MAX_WIDTH))
         if features.dtype not in (np.float16, np.float32):
             raise FileProblem(f"{describe(name)} has dtype {features.dtype}; expected float16/32")
