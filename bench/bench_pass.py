@@ -8,8 +8,9 @@ of the variants rotates every repeat, so drift hits all alike):
   and against a user's loop (forward, per-pixel cross-entropy, argmax, torchmetrics
   ``MulticlassConfusionMatrix.update``); and the overhead of the boundary and confident
   analyses (pass with them on minus off, in percentage points of the bare loop); the
-  failure map's costs (issue 20): a pass capturing layer4's features against the pass, and
-  the error profile's derivation from the pass's counts against the pass.
+  failure map's costs (issue 20): a pass capturing layer4's features against the pass, the
+  capture's own work timed inside one such pass, and the error profile's derivation from
+  the pass's counts, against the pass.
 - ``hd``: 1024×2048 inputs at C = 19, batch 1; every run in its own subprocess, which
   also gives each variant's peak RSS.
 - ``growth``: peak RSS growth per image of a pass over 256² images (the slope between a
@@ -46,6 +47,7 @@ import torch.nn.functional as F
 from kernel_setup import IGNORE_INDEX, batches, build_model, stream
 
 import segwidget
+from segwidget.analysis import features
 from segwidget.results.embedding import error_profile
 
 HERE = Path(__file__).resolve().parent
@@ -127,8 +129,34 @@ def timed_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
         start = time.perf_counter()
         error_profile(counts)
         profile.append(time.perf_counter() - start)
+    capture = capture_seconds(model, data, n_classes)
     return {"images": n_images, "size": size, "classes": n_classes, "runs": times,
-            "error_profile": profile}  # fmt: skip
+            "error_profile": profile, "capture": capture}  # fmt: skip
+
+
+def capture_seconds(model: torch.nn.Module, data: Any, n_classes: int) -> float:
+    """Seconds one pass with features spends in the capture itself (the hook's pooling and
+    the per-batch copy): timed inside the pass, so other processes' load on a shared
+    machine does not land in a difference of two noisy pass times."""
+    spent: list[float] = []
+    originals = (features._pooled, features.FeatureCapture.take)
+
+    def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any) -> Any:
+            start = time.perf_counter()
+            out = fn(*args)
+            spent.append(time.perf_counter() - start)
+            return out
+
+        return run
+
+    features._pooled = timed(originals[0])  # type: ignore[assignment]
+    features.FeatureCapture.take = timed(originals[1])  # type: ignore[method-assign]
+    try:
+        VARIANTS["pass, features"](model, data, n_classes)
+    finally:
+        features._pooled, features.FeatureCapture.take = originals  # type: ignore[method-assign]
+    return sum(spent)
 
 
 def subprocess_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
@@ -254,6 +282,9 @@ def figures(results: dict[str, Any]) -> list[tuple[str, float, float | None, str
                     "×", 1.03))  # fmt: skip
         profile = data["error_profile"]
         pass_runs = data["runs"]["pass"]
+        out.append((f"pass + capture work / pass, {label}",
+                    1 + data["capture"] / statistics.median(pass_runs),
+                    1 + data["capture"] / min(pass_runs), "×", 1.03))  # fmt: skip
         out.append((f"pass + error profile / pass, {label}",
                     1 + statistics.median(profile) / statistics.median(pass_runs),
                     1 + min(profile) / min(pass_runs), "×", 1.02))  # fmt: skip

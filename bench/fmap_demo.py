@@ -76,10 +76,16 @@ def screenshot(results: segwidget.Results, path: Path) -> None:
         page.wait_for_function("(c) => c.dataset.points !== '0'", arg=canvas.element_handle())
         canvas.scroll_into_view_if_needed()
         x0, y0, sx, sy = json.loads(canvas.get_attribute("data-view"))
-        box = canvas.bounding_box()
         pad = 6  # CSS px around the cluster's points
-        a = (box["x"] + x0 + sx * lo[0] - pad, box["y"] + y0 + sy * hi[1] - pad)
-        b = (box["x"] + x0 + sx * hi[0] + pad, box["y"] + y0 + sy * lo[1] + pad)
+
+        def corners() -> tuple[tuple[float, float], tuple[float, float]]:
+            box = canvas.bounding_box()  # where the canvas is now (the page may have moved)
+            return (
+                (box["x"] + x0 + sx * lo[0] - pad, box["y"] + y0 + sy * hi[1] - pad),
+                (box["x"] + x0 + sx * hi[0] + pad, box["y"] + y0 + sy * lo[1] + pad),
+            )
+
+        a, b = corners()
         page.mouse.move(*a)
         page.mouse.down()
         page.mouse.move((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
@@ -90,6 +96,7 @@ def screenshot(results: segwidget.Results, path: Path) -> None:
             f"(g) => g.dataset.count !== '{results.n_images}'", arg=gallery.element_handle()
         )
         page.wait_for_timeout(1000)  # thumbnails decoded
+        a, b = corners()
         page.mouse.move(*a)  # the same box again, held, so that the picture shows it
         page.mouse.down()
         page.mouse.move(*b)
