@@ -9,7 +9,8 @@ neighbourhoods apart.
 Input: rows scaled to unit length (for unit vectors euclidean distance is a monotone
 function of cosine distance), an all-zero row left at the origin; more than ``PCA_DIMS``
 columns are first reduced to that many by PCA (the usual t-SNE preprocessing). Fewer
-than ``MIN_TSNE`` images: the first two principal components.
+than ``MIN_TSNE`` images, fewer than 3 distinct rows, or a t-SNE that did not stay finite:
+the first two principal components.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def project(vectors: Embedding) -> NDArray[np.float32]:
     """The ``(N, 2)`` float32 map of ``vectors`` (deterministic: fixed seed, one thread)."""
     x = unit_rows(vectors)
     n = x.shape[0]
-    if n < MIN_TSNE:
+    # t-SNE needs some spread: too few images, or (nearly) all of them the same vector
+    if n < MIN_TSNE or np.unique(x.round(12), axis=0).shape[0] < 3:
         return principal(x, 2).astype(np.float32)
     if x.shape[1] > PCA_DIMS:
         x = principal(x, PCA_DIMS)
@@ -66,4 +68,5 @@ def project(vectors: Embedding) -> NDArray[np.float32]:
         n_jobs=1,
         verbose=False,
     )
-    return np.asarray(tsne.fit(x), dtype=np.float32)
+    xy = np.asarray(tsne.fit(x), dtype=np.float32)
+    return xy if np.isfinite(xy).all() else principal(x, 2).astype(np.float32)

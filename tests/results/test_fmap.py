@@ -174,3 +174,10 @@ def test_a_tiny_map_is_the_principal_components(rng: np.random.Generator) -> Non
     assert xy.shape == (5, 2) and np.isfinite(xy).all()
     one = _results(_dense(rng, n=1))
     assert one.map().tolist() == [[0.0, 0.0]]
+
+
+def test_a_map_of_identical_vectors_stays_finite() -> None:
+    perfect = np.zeros((20, 3, 3), dtype=np.int64)
+    perfect[:, 0, 0] = 5  # every image perfect: every error profile all zero
+    xy = _results(perfect).map("errors")
+    assert xy.shape == (20, 2) and np.isfinite(xy).all()
