@@ -312,7 +312,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         cell,
         palette: pal,
         opacity,
-        title: galleryTitle(d.classes, cell, c.order, range) + regions.note(d, c.order) + slices.note(),
+        title: galleryTitle(d.classes, cell, c.order, range) + regions.note(d, c.order) + slices.note() + fmap.note(),
         filtered: range !== null,
         marks: slices.marks(),
         ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),

@@ -120,6 +120,16 @@ export class MapView {
     return restrict(asked ? similarTo(map, i) : base, member);
   }
 
+  /** The gallery title's note: "more like this" and the map selection, when set. */
+  note(): string {
+    const similar = this.get<number | null>("similar_to");
+    const picked = (this.get<number[] | null>("map_selection") ?? []).length;
+    return (
+      (typeof similar === "number" ? ` · more like image ${similar}` : "") +
+      (picked ? ` · ${picked.toLocaleString()} chosen on the map` : "")
+    );
+  }
+
   panel(): Panel {
     return {
       id: "map",
