@@ -8,8 +8,11 @@ of the variants rotates every repeat, so drift hits all alike):
   and against a user's loop (forward, per-pixel cross-entropy, argmax, torchmetrics
   ``MulticlassConfusionMatrix.update``); the overhead of the boundary and confident
   analyses (pass with them on minus off, in percentage points of the bare loop); the
-  calibration counts' cost (pass with them / without them − 1, in percent; issue 21); and the
-  objects' share of the pass (1 − pass with ``objects=False`` / pass).
+  calibration counts' cost (pass with them / without them − 1, in percent; issue 21); the
+  objects' share of the pass (1 − pass with ``objects=False`` / pass); and the failure map's
+  costs (issue 20): a pass capturing layer4's features against the pass, the capture's own
+  work timed inside one such pass, and the error profile's derivation from the pass's
+  counts, against the pass.
 - ``hd``: 1024×2048 inputs at C = 19, batch 1; every run in its own subprocess, which
   also gives each variant's peak RSS.
 - ``growth``: peak RSS growth per image of a pass over 256² images (the slope between a
@@ -46,6 +49,8 @@ import torch.nn.functional as F
 from kernel_setup import IGNORE_INDEX, batches, build_model, stream
 
 import segwidget
+from segwidget.analysis import features
+from segwidget.results.embedding import error_profile
 
 HERE = Path(__file__).resolve().parent
 HAS_REGIONS = "boundary_width" in inspect.signature(segwidget.analyze).parameters
@@ -103,6 +108,8 @@ if HAS_CALIBRATION:
     VARIANTS["pass, calibration off"] = segwidget_pass(calibration_bins=None)
 if "objects" in inspect.signature(segwidget.analyze).parameters:
     VARIANTS["pass, objects off"] = segwidget_pass(objects=False)
+# issue 20: the failure map's model features, layer4's 512 channels (ResNet-18's last stage)
+VARIANTS["pass, features"] = segwidget_pass(embed="stages.3")
 
 
 # -- rows -----------------------------------------------------------------------------------
@@ -122,7 +129,41 @@ def timed_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
             start = time.perf_counter()
             VARIANTS[name](model, data, n_classes)
             times[name].append(time.perf_counter() - start)
-    return {"images": n_images, "size": size, "classes": n_classes, "runs": times}
+    # the error profile is derived from the counts after the pass: its time, per repeat
+    counts = VARIANTS["pass"](model, data, n_classes).image_confusions
+    profile = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        error_profile(counts)
+        profile.append(time.perf_counter() - start)
+    capture = capture_seconds(model, data, n_classes)
+    return {"images": n_images, "size": size, "classes": n_classes, "runs": times,
+            "error_profile": profile, "capture": capture}  # fmt: skip
+
+
+def capture_seconds(model: torch.nn.Module, data: Any, n_classes: int) -> float:
+    """Seconds one pass with features spends in the capture itself (the hook's pooling and
+    the per-batch copy): timed inside the pass, so other processes' load on a shared
+    machine does not land in a difference of two noisy pass times."""
+    spent: list[float] = []
+    originals = (features._pooled, features.FeatureCapture.take)
+
+    def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any) -> Any:
+            start = time.perf_counter()
+            out = fn(*args)
+            spent.append(time.perf_counter() - start)
+            return out
+
+        return run
+
+    features._pooled = timed(originals[0])  # type: ignore[assignment]
+    features.FeatureCapture.take = timed(originals[1])  # type: ignore[method-assign]
+    try:
+        VARIANTS["pass, features"](model, data, n_classes)
+    finally:
+        features._pooled, features.FeatureCapture.take = originals  # type: ignore[method-assign]
+    return sum(spent)
 
 
 def subprocess_row(row: str, quick: bool, repeats: int) -> dict[str, Any]:
@@ -254,6 +295,16 @@ def figures(results: dict[str, Any]) -> list[tuple[str, float, float | None, str
             )
             best = 100 * (1 - min(runs["pass, objects off"]) / min(runs["pass"]))
             out.append((f"objects, share of the pass, {label}", share, best, "%", 5.0))
+        out.append((f"feature capture / pass, {label}", *ratio(data, "pass, features", "pass"),
+                    "×", 1.03))  # fmt: skip
+        profile = data["error_profile"]
+        pass_runs = data["runs"]["pass"]
+        out.append((f"pass + capture work / pass, {label}",
+                    1 + data["capture"] / statistics.median(pass_runs),
+                    1 + data["capture"] / min(pass_runs), "×", 1.03))  # fmt: skip
+        out.append((f"pass + error profile / pass, {label}",
+                    1 + statistics.median(profile) / statistics.median(pass_runs),
+                    1 + min(profile) / min(pass_runs), "×", 1.02))  # fmt: skip
     if "hd" in results:
         hd = results["hd"]
         label = f"{hd['size'][0]}×{hd['size'][1]}, C={hd['classes']}"

@@ -157,7 +157,8 @@ def assert_consistent(explorer: SegExplorer) -> None:
         if loss_range is not None:  # the range of the loss change, B − A
             ranked = within_loss(ranked, b.losses - r.losses, *loss_range)
         inside = np.isin(ranked.indices, positions)  # the slice's images, order kept
-        np.testing.assert_array_equal(explorer.shown_indices, ranked.indices[inside])
+        shown = _in_map(explorer, ranked.indices[inside])  # no "more like this" in a comparison
+        np.testing.assert_array_equal(explorer.shown_indices, shown)
         return
     assert explorer.comparison_summary == {}
     assert all(getattr(explorer, name) == b"" for name in B_ARRAYS)
@@ -177,7 +178,20 @@ def assert_consistent(explorer: SegExplorer) -> None:
         loss_range=loss_range,
         region=region,
     )
-    np.testing.assert_array_equal(explorer.shown_indices, positions[expected.indices])
+    shown = positions[expected.indices]
+    if explorer.similar_to is not None:  # "more like this" (one model): within the slice
+        similar = r.similar(explorer.similar_to, explorer.map_k or 20).indices
+        shown = similar[np.isin(similar, positions)]
+    np.testing.assert_array_equal(explorer.shown_indices, _in_map(explorer, shown))
+
+
+def _in_map(explorer: SegExplorer, shown: np.ndarray) -> np.ndarray:
+    """``shown`` within the map selection (valid: distinct, sorted, in range), order kept."""
+    picked, n = explorer.map_selection, explorer.results.n_images
+    assert picked == sorted(set(picked)) and all(type(i) is int and 0 <= i < n for i in picked)
+    similar = explorer.similar_to
+    assert similar is None or (type(similar) is int and 0 <= similar < n), similar
+    return shown[np.isin(shown, picked)] if picked else shown
 
 
 def _i32(values: np.ndarray) -> bytes:

@@ -12,7 +12,8 @@ counts and the region and confident rankings (``region_fixture.py``);
 for the detail view's overlays (``overlay_fixture.py``); ``js/tests/fixtures/calibration.json``:
 calibration counts, reliability and ECE per slice and class, and the calibration rankings
 (``calibration_fixture.py``); ``js/tests/fixtures/objects.json``: object records and the object
-rankings and tables (``objects_fixture.py``).
+rankings and tables (``objects_fixture.py``); ``js/tests/fixtures/fmap.json``: the failure
+map's arrays, selections and "more like this" (``fmap_fixture.py``).
 ``tests/results/test_js_fixtures.py`` fails when a committed file drifts from this script.
 
 Run: ``python tests/make_js_fixtures.py``
@@ -207,6 +208,7 @@ def render_masks() -> str:
 
 if __name__ == "__main__":
     import calibration_fixture  # beside this script
+    import fmap_fixture
     import objects_fixture
     import overlay_fixture
     import region_fixture
@@ -218,6 +220,7 @@ if __name__ == "__main__":
     slice_fixture.PATH.write_text(slice_fixture.render(), encoding="utf-8")
     COMPARISON.write_text(render_comparison())
     region_fixture.PATH.write_text(region_fixture.render())
+    fmap_fixture.PATH.write_text(fmap_fixture.render())
     overlay_fixture.PATH.write_text(overlay_fixture.render())
     calibration_fixture.PATH.write_text(calibration_fixture.render(), encoding="utf-8")
     objects_fixture.PATH.write_text(objects_fixture.render(), encoding="utf-8")

@@ -10,7 +10,6 @@ import { h } from "./data/format";
 import type { Cell, Data, Model, State } from "./data/protocol";
 import { cellOf, decodeReply, lossRangeOf, readData } from "./data/protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./data/ranking";
-import { restrict } from "./data/slices";
 import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTraits } from "./data/traits";
 import { chartPanels } from "./report/chart-panels";
 import { Detail, DetailStore } from "./view/detail";
@@ -21,6 +20,7 @@ import { Heatmap } from "./view/heatmap";
 import { describeCell } from "./view/heatmap-draw";
 import { explorerKeyboard } from "./view/keyboard";
 import { cellSentence, LiveRegion } from "./view/live";
+import { MapView } from "./view/mapview";
 import { ObjectView, objectsPanel } from "./view/objectview";
 import { opening } from "./view/opening";
 import { confusedItems, Pairs } from "./view/pairs";
@@ -121,6 +121,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       invalidate("detail", "gallery");
     },
   });
+  const fmap = new MapView(model, thumbs, detail.el, invalidate); // the failure map, its "more like this" button
   const panelArea = new PanelArea();
   const { error, unframe } = buildFrame(root, model, {
     toolbar: header.el,
@@ -133,6 +134,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       slices.tagging.panel(),
       reliabilityPanel(calibration, setTrait),
       objectsPanel(objects),
+      fmap.panel(),
     ],
     gallery: gallery.el,
     detail: detail.el,
@@ -256,7 +258,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   function computeCounts(): boolean {
-    const next = data && regions.counts(data, slices.member(data));
+    const next = data && regions.counts(data, fmap.member(data, slices.member(data)));
     if (next === counts) return false;
     counts = next;
     confused = counts ? mostConfused(counts.pooled, counts.C) : [];
@@ -281,7 +283,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       objects.rank(cell, range, k) ??
       regions.rank(data as Data, cell, order, range) ??
       calibration.rank(data as Data, cell, order, range);
-    return restrict(own ?? rank(k, k.losses, cell, order, range), k.member);
+    // the slice's and the map selection's images only
+    return fmap.rank(data as Data, own ?? rank(k, k.losses, cell, order, range), k.member);
   }
 
   function computeRanking(): void {
@@ -335,7 +338,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         title:
           (cg?.title ?? objects.title(d.classes, cell, c.order, ranked, range)) +
           regions.note(d, c.order) +
-          slices.note(),
+          slices.note() +
+          fmap.note(),
         filtered: range !== null,
         marks: slices.marks(),
         open: model.get("selected_image") ?? null,
@@ -403,6 +407,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   return () => {
     unwatchTraits();
+    fmap.destroy();
     model.off("msg:custom", onMessage);
     unframe();
     root.removeEventListener("keydown", onKey);

@@ -3,6 +3,7 @@ kept. ``analyze`` runs one model; ``analyze_models`` feeds each batch, loaded on
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import warnings
@@ -29,6 +30,7 @@ from .adapters import output_to_logits as default_output_to_logits
 from .class_names import class_names, model_class_names, read_classes
 from .collect import MetadataCollector
 from .distributed import Shard, fail_together, gather, shard_of
+from .features import Embed, FeatureCapture
 from .inputs import (
     DEFAULT_IGNORE_INDEX,
     check_default_ignore,
@@ -101,6 +103,7 @@ def analyze(
     objects: bool = True,
     min_object_recall: float = 0.5,
     instances_key: str | None = None,
+    embed: Embed | None = None,
 ) -> Results:
     """Run ``model`` over ``dl`` once and keep compact statistics.
 
@@ -180,6 +183,11 @@ def analyze(
         Key of a dict batch's instance maps (default ``"instances"``; ``batch_to_xy`` may
         give them as a third element): ids ``class × 1000 + k`` (Cityscapes) are the truth
         objects; without instance maps they are the 8-connected components of each class.
+    embed
+        Capture model features for the failure map (``Results.embedding("features")``):
+        a submodule name (its output, globally average-pooled per image, by a forward
+        hook in the same forward, removed afterwards) or ``fn(images) -> (B, D)``;
+        ``D <= 2048``, kept float16. ``None``: only the error profile (always there).
 
     Returns
     -------
@@ -269,6 +277,14 @@ class _Runner:
     device: torch.device
     names: list[str] | None  # from the model's config.id2label
     state: PassState | None = None
+    capture: FeatureCapture | None = None
+
+    def results(self, partial: bool) -> Results:
+        """The state's results with the features captured for its images."""
+        results = self.state.results(partial=partial)  # type: ignore[union-attr]
+        if self.capture is None:
+            return results
+        return replace(results, features=self.capture.features(results.n_images))
 
 
 def _run_pass(
@@ -297,11 +313,17 @@ def _run_pass(
         _Runner(model, model_device(model, settings["device"]), model_class_names(model))
         for model in models
     ]
+    if settings["embed"] is not None:
+        for runner in runners:
+            runner.capture = FeatureCapture(runner.model, settings["embed"])
     done = 0  # images that every model has added
     where = "batch 0"
     bar = tqdm(total=n_batches, desc="segwidget", unit="batch", disable=not settings["progress"])
     try:
-        with eval_modes(models), torch.inference_mode():
+        with contextlib.ExitStack() as hooks, eval_modes(models), torch.inference_mode():
+            for runner in runners:  # each hook removed when the pass ends, however it ends
+                if runner.capture is not None:
+                    hooks.enter_context(runner.capture)
             batches = _step(where, "the dataloader", iter, dl)
             for b in itertools.count():
                 where = f"batch {b}"
@@ -325,6 +347,8 @@ def _run_pass(
                     on_device = masks.to(runner.device)
                     hint = partial(input_hint, runner.model, inputs)
                     output = _step(here, "the model", runner.model, inputs, hint=hint)
+                    if runner.capture is not None:
+                        runner.capture.take(here, inputs, masks.shape[0])
                     raw = _step(here, "output_to_logits", to_logits, output)
                     logits = logits_at_mask_size(raw, on_device, here)
                     if runner.state is None:
@@ -377,7 +401,7 @@ def _run_pass(
         bar.close()
     if runners[0].state is None:
         raise InputError(f"the dataloader yielded no batches ({type(dl).__name__})")
-    results = [runner.state.results(partial=False) for runner in runners]  # type: ignore[union-attr]
+    results = [runner.results(partial=False) for runner in runners]
     try:
         metadata = collector.columns(done, partial=False)
     except InputError as err:
@@ -395,7 +419,7 @@ def _completed(
     metadata = collector.columns(done, partial=True)
     out = []
     for runner in runners:
-        results = runner.state.results(partial=True)  # type: ignore[union-attr]
+        results = runner.results(partial=True)
         if results.n_images > done:  # it added the batch that stopped another model
             results = replace(results.subset(np.arange(done)), dataset_indices=None)
         out.append(replace(results, metadata=metadata))

@@ -24,7 +24,7 @@ from ..results.sparse import SparseConfusion
 from ..savefile import calibration as savefile_calibration
 
 _SPARSE = ("image_confusions", "boundary_confusions", "confident_confusions")
-_OPTIONAL = ("fingerprints", "image_sizes", "dataset_indices")
+_OPTIONAL = ("fingerprints", "image_sizes", "dataset_indices", "features")
 _ARRAYS = ("losses", "nonfinite_pixels", *_OPTIONAL)
 # the same for every shard of one pass (``partial`` is not: any partial shard makes the whole so)
 _COMMON = ("classes", "colors", "ignore_index", "boundary_width", "confidence")

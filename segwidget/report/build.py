@@ -180,6 +180,7 @@ def build(
     """The report's content: state, replies and the statement of what it holds."""
     results = explorer.results
     report = Report()
+    explorer._fill_map()  # the failure map's coordinates and k-nearest lists travel too
     report.state = _state(explorer.get_state(), report)
     has_images = results.images is not None
     n = results.n_images

@@ -14,6 +14,7 @@ from . import metrics, ranking, regions, slices
 from .calibration import CalibrationQuestions
 from .calibration_counts import CalibrationCounts
 from .counts import Counts
+from .fmap import FailureMap
 from .image_store import ImageStore
 from .objects_ranking import ObjectQuestions
 from .objects_store import ObjectStore
@@ -37,7 +38,7 @@ class Confusion(NamedTuple):
 
 
 @dataclass(eq=False)  # arrays do not compare with ==; compare their fields instead
-class Results(CalibrationQuestions, ObjectQuestions):
+class Results(CalibrationQuestions, ObjectQuestions, FailureMap):
     """Compact statistics of one pass of a model over a dataloader (no logits).
 
     Attributes
@@ -64,6 +65,10 @@ class Results(CalibrationQuestions, ObjectQuestions):
     object_records
         Per image, its truth objects and false predicted objects (``ObjectQuestions``), or
         ``None`` when analysed with ``objects=False``.
+    features
+        Per image, the model features ``analyze(..., embed=...)`` captured, ``(N, D)``.
+    maps
+        The 2D maps computed so far by ``map(kind)`` (cached, saved), ``(N, 2)`` float32.
     """
 
     classes: list[str]
@@ -85,6 +90,9 @@ class Results(CalibrationQuestions, ObjectQuestions):
     metadata: dict[str, NDArray[Any]] = field(default_factory=dict)
     tags: dict[str, list[int]] = field(default_factory=dict)
     object_records: ObjectStore | None = None
+    features: NDArray[np.float16] | NDArray[np.float32] | None = None  # analyze(embed=)
+    maps: dict[str, NDArray[np.float32]] = field(default_factory=dict, init=False, repr=False)
+    _profiles: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _counts: dict[str, Counts] = field(default_factory=dict, init=False, repr=False)
     _confident: Counts | None = field(default=None, init=False, repr=False)
 

@@ -22,6 +22,7 @@ PER_IMAGE = (
     "dataset_indices",
     "calibration_counts",
     "object_records",
+    "features",
 )
 # Results fields that carry their own class count.
 PER_CLASS = (

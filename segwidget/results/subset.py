@@ -44,7 +44,7 @@ def take(results: Results, indices: Any) -> Results:
         name: sorted(int(position[i]) for i in members if position[i] >= 0)
         for name, members in results.tags.items()
     }
-    return replace(
+    taken = replace(
         results,
         losses=results.losses[idx],
         image_confusions=results.image_confusions.take(idx),
@@ -67,4 +67,8 @@ def take(results: Results, indices: Any) -> Results:
         object_records=(
             None if results.object_records is None else results.object_records.take(idx)
         ),
+        features=rows(results.features),
     )
+    # a subset's points stay where the user saw them on the whole set's map
+    taken.maps.update({kind: xy[idx] for kind, xy in results.maps.items()})
+    return taken

@@ -19,6 +19,7 @@ from ..results.image_store import ImageStore
 from ..results.metadata import plain_column
 from ..results.sparse import SparseConfusion
 from . import calibration as savefile_calibration
+from . import fmap as savefile_fmap
 from . import images as savefile_images
 from . import meta as savefile_meta
 from . import objects as savefile_objects
@@ -101,7 +102,8 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
     records = None
     if "objects" in present:
         records = savefile_objects.read_objects(reader, prefix, n, c)
-    return Results(
+    features, maps = savefile_fmap.read(reader, prefix, n)
+    results = Results(
         classes=meta.classes,
         losses=losses,
         images=images,
@@ -121,7 +123,10 @@ def read_results(reader: NpzReader, prefix: str = "") -> Results:
         dataset_indices=indices,
         calibration_counts=calibration,
         object_records=records,
+        features=features,
     )
+    results.maps.update(maps)
+    return results
 
 
 def _image_count(reader: NpzReader, prefix: str) -> int:
@@ -175,6 +180,7 @@ def _check_members(reader: NpzReader, prefix: str, meta: Meta) -> set[str]:
         if ours & set(objects):  # one of them there: all must be
             required += objects
             present.add("objects")
+        present |= ours & set(savefile_fmap.MEMBERS)
         confident = savefile_images.member_names(optional=True)
         if meta.has_images and ours & set(confident):  # one of them there: both must be
             required += confident

@@ -15,6 +15,7 @@ import numpy as np
 from ..results.core import Results
 from ..results.metadata import plain_column
 from . import calibration as savefile_calibration
+from . import fmap as savefile_fmap
 from . import meta as savefile_meta
 from .checks import OPTIONAL_ARRAYS, SPARSE_PARTS, read_results
 from .meta import FORMAT, VERSION
@@ -75,6 +76,7 @@ def save_results(results: Results, path: Path) -> Path:
     arrays.update(savefile_calibration.arrays(results))
     if results.object_records is not None:
         arrays.update(results.object_records.to_arrays())
+    arrays.update(savefile_fmap.arrays(results))
     np.savez_compressed(path, allow_pickle=False, **arrays)
     return path
 

@@ -32,6 +32,8 @@ from .class_focus import focus_classes
 from .compare import COMPARISON_OVERLAYS, ComparisonView
 from .detail_overlays import detail_overlays
 from .explorer_methods import add_delegates
+from .fmap import KERNEL_OWNED as MAP_OWNED
+from .fmap import MapTraits
 from .frame import KERNEL_OWNED as FRAME_OWNED
 from .frame import FrameTraits
 from .objects import ObjectTraits
@@ -50,7 +52,7 @@ _STATIC = Path(__file__).parent.parent / "static"
 _KERNEL_OWNED = frozenset(
     {"classes", "colors", "summary", "pooled", "mean_cm", "losses", "cell_ptr", "cell_image",
      "cell_count", "preload", "columns", "column_data", "_esm", "_css", "_anywidget_id"}
-    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | FRAME_OWNED
+    | widget_compare.KERNEL_OWNED | region_state.KERNEL_OWNED | FRAME_OWNED | MAP_OWNED
     | calibration_state.KERNEL_OWNED | object_state.KERNEL_OWNED
 ) | (frozenset(widgets.DOMWidget.class_trait_names(sync=True)) - {"_view_count"})  # fmt: skip
 
@@ -63,6 +65,7 @@ class SegExplorer(
     ObjectTraits,
     ComparisonView,
     FrameTraits,
+    MapTraits,
     anywidget.AnyWidget,
 ):
     """Run a segmentation model over a dataloader once and explore where it is wrong.
@@ -216,6 +219,7 @@ class SegExplorer(
                 setattr(self, name, data)
             self.preload = self._first_thumbnails()
             self._reset_slices(results)
+            self._reset_map()
         self._refresh_shown()
         if self._charts is not None:
             self._charts.rebuild()
@@ -360,16 +364,18 @@ class SegExplorer(
         cell = self.selected_cell
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
         if self.comparison is not None:
-            return self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
+            ranked = self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
+            return self._on_map(ranked, similar=False)  # one model's "more like this" only
         if self.order == calibration_state.ORDER:
             bins = self.calibration_bin
-            return self._in_slice(calibration_state.rank(self.results, cell, bins, self.loss_range))
+            ranked = calibration_state.rank(self.results, cell, bins, self.loss_range)
+            return self._on_map(self._in_slice(ranked))
         if self.order in object_state.ORDERS:
-            return self._in_slice(self.object_ranking(self.results, true, pred))
+            return self._on_map(self._in_slice(self.object_ranking(self.results, true, pred)))
         region = region_state.rank_region(self.order, self.region)
-        return self._in_slice(
-            self.results.rank(true, pred, by=self.order, loss_range=self.loss_range, region=region)
-        )
+        by, loss_range = self.order, self.loss_range
+        ranked = self.results.rank(true, pred, by=by, loss_range=loss_range, region=region)
+        return self._on_map(self._in_slice(ranked))
 
     def select(self, true: ClassRef | None, pred: ClassRef | None = None) -> NDArray[np.int64]:
         """Select a cell (or a class when ``pred`` is omitted) and return the shown indices."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calibration_fixture
+import fmap_fixture
 import make_js_fixtures  # tests/ is on sys.path (pytest's rootdir-less test modules)
 import numpy as np
 import objects_fixture
@@ -154,3 +155,9 @@ def test_objects_fixture_has_every_size_and_ties() -> None:
     assert (per_bin > 0).all()  # small, medium and large objects
     assert any(len(set(c["scores"])) < len(c["scores"]) for c in fixture["cases"])  # tied counts
     assert all(c["indices"] for c in fixture["cases"] if c["t"] is None and c["slice"] is None)
+
+
+def test_committed_fmap_fixture_matches_python() -> None:
+    assert fmap_fixture.PATH.read_text() == fmap_fixture.render(), (
+        "js/tests/fixtures/fmap.json is stale: run `python tests/make_js_fixtures.py`"
+    )

@@ -37,7 +37,7 @@ from segwidget.results.image_store import ImageStore
 COMPARED = {"classes", "colors", "ignore_index", "partial", "boundary_width", "confidence",
             "tags", "losses", "nonfinite_pixels", "image_confusions", "boundary_confusions",
             "confident_confusions", "fingerprints", "image_sizes", "dataset_indices", "metadata",
-            "images", "calibration_counts", "object_records"}  # fmt: skip
+            "images", "calibration_counts", "object_records", "features"}  # fmt: skip
 
 
 def test_every_field_of_results_is_saved_and_compared() -> None:
@@ -59,9 +59,11 @@ def _same(a: segwidget.Results, b: segwidget.Results) -> None:
         if x is not None:
             for field in ("ptr", "cell", "count"):
                 np.testing.assert_array_equal(getattr(x, field), getattr(y, field))
-    for name in ("fingerprints", "image_sizes", "dataset_indices"):
+    for name in ("fingerprints", "image_sizes", "dataset_indices", "features"):
         x, y = getattr(a, name), getattr(b, name)
         assert (x is None) == (y is None) and (x is None or np.array_equal(x, y))
+    assert a.maps.keys() == b.maps.keys()  # the cached failure maps, bit for bit
+    assert all(np.array_equal(a.maps[k].view(np.uint32), b.maps[k].view(np.uint32)) for k in a.maps)
     assert list(a.metadata) == list(b.metadata)
     for column in a.metadata:
         np.testing.assert_array_equal(a.metadata[column], b.metadata[column])

@@ -217,7 +217,7 @@ describe("the widget's frame", () => {
     expect(area.closest(".sw-left")).not.toBeNull();
     expect(q('[data-testid="segwidget-gallery"]').closest(".sw-right")).not.toBeNull();
     const tabs = [...area.querySelectorAll<HTMLElement>('[data-testid="segwidget-panel-tab"]')];
-    expect(tabs.map((t) => t.dataset.panel)).toEqual(["pairs", "iou", "loss", "tags", "calibration", "objects"]);
+    expect(tabs.map((t) => t.dataset.panel)).toEqual(["pairs", "iou", "loss", "tags", "calibration", "objects", "map"]);
     expect(area.dataset.panel).toBe("pairs");
     expect(q(".sw-header .sw-filters")).not.toBeNull(); // the filters' control is in the toolbar
   });

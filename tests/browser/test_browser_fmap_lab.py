@@ -1,0 +1,88 @@
+"""The failure map (issue 20) in JupyterLab, on the demo's results: a box dragged where the
+canvas' ``data-view`` says the points are sets ``explorer.map_selection`` in the kernel to the
+points inside it by ``Results.map()``, and the gallery shows ``Results.rank()`` restricted to
+them; "more like this" sets ``explorer.similar_to`` and the gallery shows ``Results.similar``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from checks import DETAIL, GALLERY, ROOT, THUMB, assert_gallery_matches
+from lab import WAIT, Lab, expect
+
+from segwidget.results.fmap import in_box
+
+pytestmark = pytest.mark.browser
+
+MAP = '[data-testid="segwidget-map"]'
+SETUP = """
+import numpy as np
+from segwidget.results.fmap import restrict
+mx = SegExplorer(results=explorer.results)
+
+def gallery_of(ranked):
+    return {"indices": ranked.indices.tolist(), "scores": ranked.scores.tolist()}
+"""
+
+
+@pytest.fixture(scope="module")
+def shown(lab: Lab) -> Iterator[tuple[Lab, Any]]:
+    lab.nb.run(SETUP)
+    index, _ = lab.nb.run("mx")
+    root = lab.nb.cell(index).locator(ROOT)
+    root.locator('[data-testid="segwidget-panel-tab"][data-panel="map"]').click()
+    expect(root.locator(MAP)).to_have_attribute("data-points", str(lab.n_images), timeout=WAIT)
+    yield lab, root
+    lab.nb.run("mx.close()")
+
+
+def test_a_box_on_the_map_sets_map_selection_and_the_gallery(shown: tuple[Lab, Any]) -> None:
+    lab, root = shown
+    xy = np.array(lab.nb.value("emit(xy=mx.results.map().tolist())")["xy"], dtype=np.float32)
+    canvas = root.locator(MAP)
+    canvas.scroll_into_view_if_needed()
+    x0, y0, sx, sy = json.loads(canvas.get_attribute("data-view"))
+    cu, cv = (float(c) for c in np.median(xy, axis=0))
+    su, sv = (float(s) for s in np.abs(xy - [cu, cv]).mean(axis=0) * 0.6)
+    pixels = [(round(x0 + sx * u), round(y0 + sy * v)) for u, v in
+              [(cu - su, cv + sv), (cu + su, cv - sv)]]  # fmt: skip
+    corners = [((px - x0) / sx, (py - y0) / sy) for px, py in pixels]
+    inside = in_box(xy, *corners[0], *corners[1]).tolist()
+    assert 0 < len(inside) < lab.n_images
+    box = canvas.bounding_box()
+    page = lab.page
+    page.mouse.move(box["x"] + pixels[0][0], box["y"] + pixels[0][1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + pixels[1][0], box["y"] + pixels[0][1] + 3)
+    page.mouse.move(box["x"] + pixels[1][0], box["y"] + pixels[1][1])
+    page.mouse.up()
+    got = lab.nb.wait_value("emit(sel=mx.map_selection)", "sel", until=lambda v: v == inside)
+    assert got == inside, "explorer.map_selection is not the points inside the box"
+    gallery = root.locator(GALLERY)
+    expect(gallery).to_have_attribute("data-count", str(len(inside)), timeout=WAIT)
+    want = lab.nb.value(f"emit(**gallery_of(restrict(mx.results.rank(), np.array({inside}))))")
+    assert_gallery_matches(gallery, want, "map box in JupyterLab")
+    lab.nb.run("mx.map_selection = []")
+    expect(gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)
+
+
+def test_more_like_this_sets_similar_to_and_ranks_the_gallery(shown: tuple[Lab, Any]) -> None:
+    lab, root = shown
+    gallery = root.locator(GALLERY)
+    first = gallery.locator(THUMB).first
+    i = int(first.get_attribute("data-index"))
+    first.click()
+    expect(root.locator(DETAIL)).to_be_visible(timeout=WAIT)
+    root.locator('[data-testid="segwidget-more-like-this"]').click()
+    assert lab.nb.wait_value("emit(s=mx.similar_to)", "s", i) == i
+    want = lab.nb.value(f"emit(**gallery_of(mx.results.similar({i})))")
+    want["scores"] = np.float32(want["scores"]).astype(float).tolist()  # the wire's float32
+    expect(gallery).to_have_attribute("data-count", str(len(want["indices"])), timeout=WAIT)
+    assert_gallery_matches(gallery, want, "more like this in JupyterLab")
+    shown_in_kernel = lab.nb.value("emit(s=mx.shown_indices.tolist())")["s"]
+    assert shown_in_kernel == want["indices"]
+    lab.nb.run("mx.similar_to = None")
