@@ -8,9 +8,9 @@ import { cellValues, heatmapValues, palette, type RGB, type Scale } from "./data
 import type { Counts } from "./data/counts";
 import { h } from "./data/format";
 import type { Cell, Data, Model, State } from "./data/protocol";
-import { cellOf, decodeReply, lossRangeOf, readData } from "./data/protocol";
+import { cellOf, lossRangeOf, readData } from "./data/protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./data/ranking";
-import { EVERY_PART, type Part, preloaded, readControls, visibleClasses, watchTraits } from "./data/traits";
+import { EVERY_PART, type Part, preloaded, readControls, visibleClasses } from "./data/traits";
 import { chartPanels } from "./report/chart-panels";
 import { Detail, DetailStore } from "./view/detail";
 import { buildFrame } from "./view/frame";
@@ -29,8 +29,8 @@ import { Prefetcher } from "./view/prefetch";
 import { RegionView } from "./view/regionview";
 import { CalibrationView, reliabilityPanel } from "./view/reliability";
 import { SliceView } from "./view/sliceview";
-import { detectTheme, watchDpr, watchSizes, watchTheme } from "./view/theme";
 import { ThumbStore } from "./view/thumbs";
+import { wire } from "./view/wiring";
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   performance.mark("segwidget:render"); // for benchmarks: where the page's time goes
@@ -367,53 +367,16 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 
   // ---- wiring ----
   const theme = (): "dark" | "light" => (root.dataset.theme === "dark" ? "dark" : "light");
-  root.dataset.theme = detectTheme();
-  const unwatchTheme = watchTheme((t) => {
-    root.dataset.theme = t;
-    invalidate("heatmap", "detail");
-  });
-
-  const unwatchTraits = watchTraits(model, invalidate);
-  const onMessage = (content: unknown, buffers: unknown[]) => {
-    const reply = decodeReply(content, buffers ?? []);
-    if (reply?.kind === "thumbs") void thumbs.receive(reply);
-    else if (reply?.kind === "detail") void details.receive(reply);
-  };
-  model.on("msg:custom", onMessage);
-
-  // Escape closes the detail view first, then clears the selected cell.
-  const onKey = (e: KeyboardEvent) => {
-    if (e.key !== "Escape") return;
-    const key = model.get("selected_image") !== null ? "selected_image" : "selected_cell";
-    if (model.get(key) === null) return;
-    e.stopPropagation();
-    setTrait(key, null);
-  };
-  root.addEventListener("keydown", onKey);
-
-  // Each view follows its own box: a scrollbar appearing narrows the gallery without resizing the widget.
-  const unwatchSizes = watchSizes(
-    [gallery.viewport, () => gallery.layout()],
-    [heatmap.scroller, () => (model.get("auto_focus") ? invalidate("classes") : heatmap.resized())],
-  );
-  const unwatchDpr = watchDpr(() => {
-    heatmap.render();
-    gallery.layout();
-  });
+  const unwire = wire(root, model, { thumbs, details, gallery, heatmap, invalidate, set: setTrait });
 
   dirty.add("data");
   flush();
   performance.mark("segwidget:drawn");
 
   return () => {
-    unwatchTraits();
+    unwire();
     fmap.destroy();
-    model.off("msg:custom", onMessage);
     unframe();
-    root.removeEventListener("keydown", onKey);
-    unwatchSizes();
-    unwatchDpr();
-    unwatchTheme();
     prefetch.close();
     unwatchKeys();
     heatmap.destroy();

@@ -1,9 +1,10 @@
 // A comparison's data in the browser: model B's binary traits (the *_b traits, laid out as A's), the two models'
 // summary, the heatmap's matrix for the shown model (A, B, or the delta B − A), and the most changed confusions.
 
+import { float64s, int32s } from "../data/binary";
 import { normalizeMatrix } from "../data/colors";
 import type { Counts } from "../data/counts";
-import { type Data, float64s, int32s, type Model, type Normalize, oneOf, type SparseIndex } from "../data/protocol";
+import { type Data, type Model, type Normalize, oneOf, type SparseIndex } from "../data/protocol";
 import type { Direction } from "./ranking";
 
 export type Shown = "delta" | "A" | "B";

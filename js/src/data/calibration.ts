@@ -3,7 +3,8 @@
 // pixels, from the per-image calibration counts (calib_*). Every sum runs in the kernel's order (entries in image
 // order, then classes in order, then numpy's pairwise sum over the bins), so the numbers are Python's to the last bit.
 
-import { float64s, int32s, type Model } from "./protocol";
+import { float64s, int32s } from "./binary";
+import type { Model } from "./protocol";
 import type { Ranked } from "./ranking";
 import { pairwiseSum } from "./slices";
 

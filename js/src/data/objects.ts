@@ -4,7 +4,8 @@
 // trip. Every number is Python's to the last bit (tests/objects_fixture.py): counts, sums of integer pixels, and
 // np.quantile's "linear" method written out.
 
-import { int32s, type Model } from "./protocol";
+import { int32s } from "./binary";
+import type { Model } from "./protocol";
 import type { Ranked } from "./ranking";
 
 /** The records, column-major: truth objects (missed 0/1, other = confused-with class or -1) and false ones. */

@@ -3,7 +3,8 @@
 // band's and the confident disagreements' cell indices (band_*, conf_*). Every number is Python's to the last bit:
 // sums of integer counts and one float64 division.
 
-import { type Cell, type Data, int32s, type LossRange, type Model, oneOf, type SparseIndex } from "./protocol";
+import { int32s } from "./binary";
+import { type Cell, type Data, type LossRange, type Model, oneOf, type SparseIndex } from "./protocol";
 import { byShare, colSums, filterByLoss, type Ranked, rowSums } from "./ranking";
 import { meanMatrix } from "./slices";
 

@@ -3,8 +3,9 @@
 // slice's counts and header numbers, equal to the kernel's Results.where(...): the pooled matrix is the sum of
 // the slice's images' counts, and every mean sums in numpy's order (pairwiseSum).
 
+import { float64s, int32s } from "./binary";
 import type { Counts } from "./counts";
-import { type Data, float64s, int32s, type SparseIndex, type Summary } from "./protocol";
+import type { Data, SparseIndex, Summary } from "./protocol";
 import type { Ranked } from "./ranking";
 
 export type ColumnKind = "number" | "text" | "bool";

@@ -3,7 +3,7 @@
 // reply code (segwidget/report/build.py) and served from the page's binary data. Nothing is re-encoded here; an
 // image without an embedded detail view is answered with its thumbnail's parts, marked by a note.
 
-import { int32s } from "../data/protocol";
+import { int32s } from "../data/binary";
 
 /** One stored reply's buffers: [offset, length] pairs into the page's binary data. */
 export type Spans = number[];

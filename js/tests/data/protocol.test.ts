@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  cellOf,
-  decodeReply,
-  float64s,
-  int32s,
-  lossRangeOf,
-  type Model,
-  oneOf,
-  readData,
-  unpackThumbs,
-} from "../../src/data/protocol";
+import { float64s, int32s } from "../../src/data/binary";
+import { cellOf, decodeReply, lossRangeOf, type Model, oneOf, readData, unpackThumbs } from "../../src/data/protocol";
 import fixture from "../fixtures/masks.json";
 
 const pack = fixture.pack;
