@@ -101,7 +101,7 @@ class ObjectTraits(traitlets.HasTraits):
     def _on_object_size(self, _change: dict[str, Any]) -> None:
         self._refresh_shown()
 
-    def object_ranking(self, results: Results, true: int | None, pred: int | None) -> Ranking:
+    def _object_ranking(self, results: Results, true: int | None, pred: int | None) -> Ranking:
         """The gallery's list for the objects' orders: ``Results.rank_objects`` with the
         selected size bin (only for "missed"), then the loss range."""
         size = self.object_size if self.order == "missed" and true is not None else None

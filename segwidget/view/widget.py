@@ -282,7 +282,7 @@ class SegExplorer(
             ranked = calibration_state.rank(self.results, cell, bins, self.loss_range)
             return self._on_map(self._in_slice(ranked))
         if self.order in object_state.ORDERS:
-            return self._on_map(self._in_slice(self.object_ranking(self.results, true, pred)))
+            return self._on_map(self._in_slice(self._object_ranking(self.results, true, pred)))
         region = region_state.rank_region(self.order, self.region)
         by, loss_range = self.order, self.loss_range
         ranked = self.results.rank(true, pred, by=by, loss_range=loss_range, region=region)
