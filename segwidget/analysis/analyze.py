@@ -29,6 +29,7 @@ from .adapters import output_to_logits as default_output_to_logits
 from .class_names import class_names, model_class_names, read_classes
 from .collect import MetadataCollector
 from .distributed import Shard, gather, shard_of
+from .encoder import check_workers
 from .inputs import (
     DEFAULT_IGNORE_INDEX,
     check_default_ignore,
@@ -94,6 +95,7 @@ def analyze(
     boundary_width: int | None = 3,
     confidence: float | None = 0.9,
     detail_max_side: int | None = 1024,
+    encode_workers: int | None = None,
 ) -> Results:
     """Run ``model`` over ``dl`` once and keep compact statistics.
 
@@ -154,6 +156,10 @@ def analyze(
     detail_max_side
         Longest side, in pixels, of the stored detail image and masks (``None``: full
         resolution). Statistics always use full resolution; thumbnails are unchanged.
+    encode_workers
+        Threads that encode the kept images and fingerprint the masks beside the pass
+        (results in order, at most two batches pending); default one per core this
+        process may use (``os.sched_getaffinity``).
 
     Returns
     -------
@@ -249,6 +255,7 @@ def _run_pass(
     given = read_classes(classes)
     n_batches = check_loader(dl)
     ignore_index = check_ignore_index(settings["ignore_index"])
+    check_workers(settings["encode_workers"])  # before the first forward
     order = None if shard is None else shard.indices
     collector = MetadataCollector(settings["metadata"], settings["collect"], dl, order)
     to_xy = settings["batch_to_xy"] or make_batch_to_xy(settings["image_key"], settings["mask_key"])
@@ -299,6 +306,7 @@ def _run_pass(
                             boundary_width=settings["boundary_width"],
                             confidence=settings["confidence"],
                             detail_max_side=settings["detail_max_side"],
+                            encode_workers=settings["encode_workers"],
                         )
                     try:
                         runner.state.add_batch(b, logits, on_device, x, loss_func, to_uint8)
@@ -330,6 +338,9 @@ def _run_pass(
         raise error from err
     finally:
         bar.close()
+        for runner in runners:  # no encoder thread outlives the pass, whatever stopped it
+            if runner.state is not None:
+                runner.state.close()
     if runners[0].state is None:
         raise InputError(f"the dataloader yielded no batches ({type(dl).__name__})")
     results = [runner.state.results(partial=False) for runner in runners]  # type: ignore[union-attr]

@@ -12,7 +12,8 @@ import torch
 from numpy.typing import NDArray
 
 from ..results.core import Results
-from ..results.image_store import ImageStore
+from ..results.image_store import THUMB_SIDE, ImageStore
+from ..results.imaging import ToUint8, detail_size
 from ..results.sparse import SparseConfusion
 from .adapters import InputError
 from .boundary import boundary_band
@@ -57,6 +58,7 @@ class PassState:
         boundary_width: int | None = 3,
         confidence: float | None = 0.9,
         detail_max_side: int | None = 1024,
+        encode_workers: int | None = None,
     ) -> None:
         _check_options(boundary_width, confidence, detail_max_side)
         self.classes = classes
@@ -66,7 +68,9 @@ class PassState:
         self.confidence = None if confidence is None else float(confidence)
         self._sweep = LogitSweep()
         self._batches: list[_Batch] = []
-        self._encoder = BatchEncoder(len(classes), keep_images, detail_max_side)
+        # the pictures' side when handed to the encoder: enough for detail and thumbnail
+        self._picture_side = None if detail_max_side is None else max(detail_max_side, THUMB_SIDE)
+        self._encoder = BatchEncoder(len(classes), keep_images, detail_max_side, encode_workers)
         self._finished: tuple[list[EncodedBatch], Exception | None] | None = None
         self._raised: Exception | None = None  # an encoding failure already reported
 
@@ -81,7 +85,7 @@ class PassState:
         masks: torch.Tensor,
         inputs: torch.Tensor,
         loss_func: LossFunc | None,
-        to_uint8: Callable[[torch.Tensor], NDArray[np.uint8]],
+        to_uint8: ToUint8,
     ) -> None:
         """Check one batch, then add its statistics (all or nothing) and queue its images.
 
@@ -131,7 +135,9 @@ class PassState:
                     torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
                 )
             del logits, stats, target, valid, bad  # before the images' own temporaries
-            self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred, where)
+            # the pictures at the detail's size: shrunk before their conversion to 8 bits
+            shown = detail_size(masks.shape[1], masks.shape[2], self._picture_side)
+            self._encoder.submit(b, truth, to_uint8(inputs, shown) if keep else None, pred, where)
             self._batches.append(
                 _Batch(losses, nonfinite, counts, (masks.shape[1], masks.shape[2]))
             )
@@ -259,10 +265,7 @@ class PassState:
         """
         from .analyze import AnalysisError  # analysis imports this module
 
-        if self._finished is None:
-            self._sweep.close()
-            self._finished = self._encoder.finish()
-        encoded, failure = self._finished
+        encoded, failure = self.close()
         results = self._assemble(encoded, partial or failure is not None)
         if failure is None or failure is self._raised:
             return results
@@ -275,6 +278,16 @@ class PassState:
         err = AnalysisError(str(failure))
         err.results = results
         raise err from failure
+
+    def close(self) -> tuple[list[EncodedBatch], Exception | None]:
+        """End the pass's threads once its images are encoded (again: what it gave).
+
+        The batches encoded before the first failure, and that failure.
+        """
+        if self._finished is None:
+            self._sweep.close()
+            self._finished = self._encoder.finish()
+        return self._finished
 
     def _assemble(self, encoded: list[EncodedBatch], partial: bool) -> Results:
         batches = self._batches[: len(encoded)]
