@@ -90,7 +90,10 @@ def test_several_workers_give_the_same_numbers_and_bytes_in_order(monkeypatch) -
         (h, w), (big_h, big_w) = truth.shape, masks.shape[1:]
         assert (h, w) == (13, 100)
         nearest = [  # the pixel under each detail pixel's centre
-            [int(masks[i, int((r + 0.5) * big_h / h), int((c + 0.5) * big_w / w)]) for c in range(w)]
+            [
+                int(masks[i, int((r + 0.5) * big_h / h), int((c + 0.5) * big_w / w)])
+                for c in range(w)
+            ]
             for r in range(h)
         ]
         np.testing.assert_array_equal(truth, nearest)
@@ -161,7 +164,7 @@ def test_default_workers_are_the_cores_available() -> None:
 def test_bad_encode_workers_are_refused_before_the_first_forward(bad) -> None:
     batches = _batches([2])
     model = _Logits(batches)
-    with pytest.raises(InputError, match=re.escape(f"encode_workers must be a whole number")):
+    with pytest.raises(InputError, match=re.escape("encode_workers must be a whole number")):
         _run(batches, model, encode_workers=bad)
     assert model.at == 0
 
