@@ -6,6 +6,7 @@ import numbers
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -15,11 +16,14 @@ from ..results.core import Results
 from ..results.image_store import THUMB_SIDE, ImageStore
 from ..results.imaging import ToUint8, detail_size
 from ..results.sparse import SparseConfusion
+from . import device_path
 from .adapters import InputError
 from .boundary import boundary_band
 from .cell_counts import BatchCounts, count_cells
+from .device_path import BatchStats
 from .encoder import BatchEncoder, EncodedBatch, trim_heap
 from .logit_stats import LogitStats, LogitSweep, torch_threads
+from .user_loss import user_loss
 
 LossFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 _MAX_LISTED = 8  # offending values named in an error message
@@ -102,47 +106,66 @@ class PassState:
                     f"batch {b}: the logits have {logits.shape[1]} channels here but {n_classes} "
                     "in the first batch"
                 )
-            valid, target = self._check_masks(b, masks)
-            n_pixels = masks[0].numel()
-            if valid is None:
-                n_valid = torch.full((masks.shape[0],), n_pixels, device=masks.device)
-            else:
-                n_valid = valid.sum(dim=(1, 2))
-            logits, stats, bad_logits = self._logit_stats(b, logits)
-            boundary = confident = None
-            if self.boundary_width is not None:
-                boundary = boundary_band(target, n_classes, self.boundary_width)
-            if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
-                confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
-            counts = count_cells(target, stats.pred, n_classes, boundary, confident)
-            if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
-                self._mask_error(b, masks, valid)
-            # the CPU side: fingerprints always, images when kept (with where the confident
-            # disagreements are, for the detail view's overlay)
-            small = torch.uint8 if n_classes <= 255 else torch.int32
-            truth = target.to(small).cpu().numpy()
-            keep = self._encoder.store is not None
-            pred = stats.pred.to(small).cpu().numpy() if keep else None
-            where = None
-            if keep and confident is not None:
-                where = (confident & (target < n_classes)).cpu().numpy()
-            del boundary, confident
-            losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
-            bad = [part for part in (bad_logits, bad_losses) if part is not None]
-            nonfinite = np.zeros(masks.shape[0], np.int64)
-            if bad:
-                nonfinite = (
-                    torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
+            stats = None
+            if device_path.wanted(logits.device):
+                options = device_path.Options(
+                    n_classes,
+                    self.ignore_index,
+                    self.boundary_width,
+                    self.confidence,
+                    self._encoder.store is not None,
                 )
-            del logits, stats, target, valid, bad  # before the images' own temporaries
+                loss = partial(self._pixel_loss, b, loss_func)
+                stats = device_path.device_statistics(logits, masks, options, loss)
+            if stats is None:  # on the CPU, or a batch the device path hands back
+                stats = self._statistics(b, logits, masks, loss_func)
+            del logits
+            keep = self._encoder.store is not None
             # the pictures at the detail's size: shrunk before their conversion to 8 bits
             shown = detail_size(masks.shape[1], masks.shape[2], self._picture_side)
-            self._encoder.submit(b, truth, to_uint8(inputs, shown) if keep else None, pred, where)
-            self._batches.append(
-                _Batch(losses, nonfinite, counts, (masks.shape[1], masks.shape[2]))
-            )
+            rgb = to_uint8(inputs, shown) if keep else None
+            self._encoder.submit(b, stats.truth, rgb, stats.pred, stats.where)
+            size = (masks.shape[1], masks.shape[2])
+            self._batches.append(_Batch(stats.losses, stats.nonfinite, stats.counts, size))
             if len(self._batches) % TRIM_EVERY == 0:
                 trim_heap()
+
+    def _statistics(
+        self, b: int, logits: torch.Tensor, masks: torch.Tensor, loss_func: LossFunc | None
+    ) -> BatchStats:
+        """The batch's statistics, checked and repaired step by step (the CPU's path)."""
+        n_classes = len(self.classes)
+        valid, target = self._check_masks(b, masks)
+        n_pixels = masks[0].numel()
+        if valid is None:
+            n_valid = torch.full((masks.shape[0],), n_pixels, device=masks.device)
+        else:
+            n_valid = valid.sum(dim=(1, 2))
+        logits, stats, bad_logits = self._logit_stats(b, logits)
+        boundary = confident = None
+        if self.boundary_width is not None:
+            boundary = boundary_band(target, n_classes, self.boundary_width)
+        if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
+            confident = (stats.pred != target) & (stats.confidence() >= self.confidence)
+        counts = count_cells(target, stats.pred, n_classes, boundary, confident)
+        if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
+            self._mask_error(b, masks, valid)
+        # the CPU side: fingerprints always, images when kept (with where the confident
+        # disagreements are, for the detail view's overlay)
+        small = torch.uint8 if n_classes <= 255 else torch.int32
+        truth = target.to(small).cpu().numpy()
+        keep = self._encoder.store is not None
+        pred = stats.pred.to(small).cpu().numpy() if keep else None
+        where = None
+        if keep and confident is not None:
+            where = (confident & (target < n_classes)).cpu().numpy()
+        del boundary, confident
+        losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
+        bad = [part for part in (bad_logits, bad_losses) if part is not None]
+        nonfinite = np.zeros(masks.shape[0], np.int64)
+        if bad:
+            nonfinite = torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
+        return BatchStats(losses, nonfinite, counts, truth, pred, where)
 
     def _check_masks(self, b: int, masks: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
         """Validity and the truth with invalid pixels at the spare class ``C``.
@@ -198,7 +221,7 @@ class PassState:
             "repaired (NaN read as 0, ±inf as the largest finite value) and counted in "
             "Results.nonfinite_pixels",
             RuntimeWarning,
-            stacklevel=5,  # the helper, add_batch, _run_pass, analyze, caller
+            stacklevel=6,  # the helper, _statistics, add_batch, _run_pass, analyze, caller
         )
         repaired = torch.where(bad.unsqueeze(1), torch.nan_to_num(logits), logits)
         return repaired, self._sweep(repaired), bad
@@ -221,11 +244,7 @@ class PassState:
         """
         # a class in range at invalid pixels (the spare C) for the loss; masked out below
         safe = target if valid is None else target.clamp_(max=len(self.classes) - 1)
-        if loss_func is None:
-            pixel_loss = stats.cross_entropy(logits, safe)
-        else:  # with the caller's torch threads: the user's code may be heavy
-            with torch_threads(self._sweep.threads):
-                pixel_loss = _user_loss(b, loss_func, logits, safe)
+        pixel_loss = self._pixel_loss(b, loss_func, logits, stats, safe)
         if valid is not None:
             pixel_loss = torch.where(valid, pixel_loss, 0.0)
         summed = pixel_loss.sum(dim=(1, 2))
@@ -241,10 +260,24 @@ class PassState:
                 f"{int(per_image.sum())} valid pixels; they are left out of the images' mean "
                 "loss and counted in Results.nonfinite_pixels",
                 RuntimeWarning,
-                stacklevel=5,  # _losses, add_batch, _run_pass, analyze, caller
+                stacklevel=6,  # _losses, _statistics, add_batch, _run_pass, analyze, caller
             )
         losses = torch.where(n_valid > 0, summed / n_valid.clamp(min=1), torch.nan)
         return losses.double().cpu().numpy(), bad
+
+    def _pixel_loss(
+        self,
+        b: int,
+        loss_func: LossFunc | None,
+        logits: torch.Tensor,
+        stats: LogitStats,
+        target: torch.Tensor,
+    ) -> torch.Tensor:
+        """Per-pixel losses of ``target`` (all in ``0..C-1``): cross-entropy or the caller's."""
+        if loss_func is None:
+            return stats.cross_entropy(logits, target)
+        with torch_threads(self._sweep.threads):  # the caller's threads: user code may be heavy
+            return user_loss(b, loss_func, logits, target)
 
     def _raise_encoding_error(self) -> None:
         from .analyze import AnalysisError  # analysis imports this module
@@ -333,25 +366,6 @@ class PassState:
             ),
             image_sizes=np.concatenate([np.zeros((0, 2), np.int64), *sizes]),
         )
-
-
-def _user_loss(
-    b: int, loss_func: LossFunc, logits: torch.Tensor, target: torch.Tensor
-) -> torch.Tensor:
-    """``loss_func(logits, target)``, checked to be per-pixel losses as a tensor."""
-    shape = tuple(target.shape)
-    out = loss_func(logits, target)
-    if not isinstance(out, torch.Tensor):
-        raise InputError(
-            f"batch {b}: loss_func must return a torch.Tensor of per-pixel losses of shape "
-            f"(B, H, W) = {shape} (reduction='none'); it returned a {type(out).__name__}"
-        )
-    if tuple(out.shape) != shape:
-        raise InputError(
-            f"batch {b}: loss_func must return per-pixel losses of shape {shape} "
-            f"(B, H, W; reduction='none'), got {tuple(out.shape)}"
-        )
-    return out.to(device=target.device, dtype=torch.float32)
 
 
 def _check_options(
