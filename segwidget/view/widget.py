@@ -59,7 +59,8 @@ class SegExplorer(GuardedWidget, SliceTraits, RegionTraits, ComparisonView, anyw
         Explore existing ``Results`` (e.g. from ``segwidget.load``) instead of running a pass,
         or a ``Comparison`` of two models (``SegExplorer.compare`` runs both passes).
     **analyze_kwargs
-        Passed to ``segwidget.analyze`` (``ignore_index``, ``loss_func``, ``device``, ...).
+        Passed to ``segwidget.analyze`` (``ignore_index``, ``loss_func``, ``device``,
+        ``encode_workers``, ...).
 
     Notes
     -----

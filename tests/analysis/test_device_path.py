@@ -164,3 +164,34 @@ def test_device_stats_equal_the_cpu_sweep(rng) -> None:
     assert torch.equal(sweep.pred, device.pred)
     assert torch.equal(sweep.top, device.top)
     np.testing.assert_allclose(device.norm.numpy(), sweep.norm.numpy(), rtol=1e-6)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_on_cuda_one_wait_per_batch_and_the_cpu_numbers(rng) -> None:
+    """Only on a machine with a GPU: the pass on CUDA against the CPU pass on the same
+    logits, and no synchronising call inside the device path but its one event wait."""
+    batches = logit_batches(rng, [3, 2, 4], 5, hw=(64, 96))
+    cpu = _pass(batches)
+    on_gpu = [(lg.cuda(), y.cuda()) for lg, y in batches]
+    forced = device_path.device_statistics
+    seen: list[bool] = []
+
+    def watched(*args, **kwargs):
+        torch.cuda.set_sync_debug_mode("error")  # a synchronising call raises
+        try:
+            out = forced(*args, **kwargs)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+        seen.append(out is not None)
+        return out
+
+    device_path.device_statistics = watched
+    try:
+        gpu = _pass(on_gpu, device="cuda")
+    finally:
+        device_path.device_statistics = forced
+    assert seen == [True, True, True]
+    np.testing.assert_allclose(gpu.losses, cpu.losses, rtol=1e-5)
+    for n in range(cpu.n_images):
+        np.testing.assert_array_equal(gpu.image_confusions.image(n), cpu.image_confusions.image(n))
+    assert gpu.images.parts["truth"] == cpu.images.parts["truth"]
