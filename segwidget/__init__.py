@@ -4,7 +4,8 @@ from importlib import import_module, metadata
 from typing import TYPE_CHECKING, Any
 
 from .analysis.adapters import InputError
-from .analysis.analyze import AnalysisError, analyze, analyze_models
+from .analysis.analyze import analyze, analyze_models
+from .analysis.errors import AnalysisError
 from .results.comparison import Comparison, ConfusionChange, compare
 from .results.core import Confusion, Results
 from .results.exports import export, subset_dataset

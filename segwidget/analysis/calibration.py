@@ -45,6 +45,34 @@ def count_calibration(
     n_classes, n_bins
         ``C`` and the number of equal-width bins.
     """
+    conf, flat, size = _keys(confidence, pred, target, n_classes, n_bins)
+    b = conf.shape[0]
+    count = torch.bincount(flat, minlength=size).view(b, -1)[:, :-1]
+    total = torch.bincount(flat, conf.view(-1).double(), minlength=size).view(b, -1)[:, :-1]
+    return CalibrationCounts.from_dense(count.cpu().numpy(), total.cpu().numpy(), n_classes, n_bins)
+
+
+def device_calibration(
+    confidence: torch.Tensor, pred: torch.Tensor, target: torch.Tensor, n_classes: int, n_bins: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``count_calibration``'s dense ``(B, K)`` counts and confidence sums, left on the
+    confidences' device with no host synchronisation (``index_add_``: CUDA's ``bincount``
+    waits for the host); ``CalibrationCounts.from_dense`` of their host copies equals
+    ``count_calibration``."""
+    conf, flat, size = _keys(confidence, pred, target, n_classes, n_bins)
+    b = conf.shape[0]
+    count = torch.zeros(size, dtype=torch.int64, device=conf.device)
+    count.index_add_(0, flat, torch.ones_like(flat, dtype=torch.int64))
+    total = torch.zeros(size, dtype=torch.float64, device=conf.device)
+    total.index_add_(0, flat, conf.view(-1).double())
+    return count.view(b, -1)[:, :-1], total.view(b, -1)[:, :-1]
+
+
+def _keys(
+    confidence: torch.Tensor, pred: torch.Tensor, target: torch.Tensor, n_classes: int, n_bins: int
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """The confidences, each pixel's flat key ``image · (K + 1) + (pred, slot, correct)``
+    (invalid pixels at the image's spare key ``K``), and the keys' count ``B · (K + 1)``."""
     conf = confidence.float()
     slots = n_bins + 1
     n_keys = n_classes * slots * 2
@@ -64,7 +92,4 @@ def count_calibration(
     key = pred.to(wide).mul_(2 * slots).add_(slot, alpha=2).add_(pred == target)
     offset = torch.arange(b, dtype=wide, device=key.device).view(-1, 1, 1) * (n_keys + 1)
     key = torch.where(target == n_classes, offset + n_keys, key.add_(offset))  # invalid: spare
-    flat = key.view(-1)
-    count = torch.bincount(flat, minlength=size).view(b, -1)[:, :n_keys]
-    total = torch.bincount(flat, conf.view(-1).double(), minlength=size).view(b, -1)[:, :n_keys]
-    return CalibrationCounts.from_dense(count.cpu().numpy(), total.cpu().numpy(), n_classes, n_bins)
+    return conf, key.view(-1), size

@@ -58,21 +58,35 @@ def count_cells(
     key = compact.take(cell)
     del cell  # a batch-sized temporary: free it before the next ones
     key += torch.arange(n_images, device=key.device).view(-1, 1, 1) * k
-    stride, n_flags, bits = n_images * k, 1, {}
+    stride = n_images * k
+    bits = region_bits(boundary is not None, confident is not None)
+    n_flags = 2 ** len(bits)
     for name, region in (("boundary", boundary), ("confident", confident)):
         if region is not None:  # fold the region in as one more bit of the id
-            key.add_(region, alpha=stride * n_flags)
-            bits[name], n_flags = n_flags, 2 * n_flags
+            key.add_(region, alpha=stride * bits[name])
     counts = torch.bincount(key.view(-1), minlength=n_flags * stride).view(n_flags, n_images, k)
-    counts_np = counts.cpu().numpy()
-    cells = present.cpu().numpy()
+    return batch_counts(counts.cpu().numpy(), present.cpu().numpy(), c, bits)
+
+
+def region_bits(boundary: bool, confident: bool) -> dict[str, int]:
+    """The bit of each region asked for in a folded id: boundary first, then confident."""
+    names = [name for name, on in (("boundary", boundary), ("confident", confident)) if on]
+    return {name: 1 << i for i, name in enumerate(names)}
+
+
+def batch_counts(
+    counts: NDArray[np.integer], cells: NDArray[np.int64], c: int, bits: dict[str, int]
+) -> BatchCounts:
+    """``(F, B, K)`` counts of the ascending ``cells`` (``t · C + p``, spare row included),
+    ``F`` folding the region ``bits`` → the batch's per-image counts."""
+    n_flags = counts.shape[0]
     valid = cells < c * c
-    total = counts_np.sum(axis=0)
+    total = counts.sum(axis=0, dtype=np.int64)
 
     def region_counts(name: str) -> SparseConfusion | None:
         if name not in bits:
             return None
-        chosen = counts_np[np.arange(n_flags) & bits[name] != 0].sum(axis=0)
+        chosen = counts[np.arange(n_flags) & bits[name] != 0].sum(axis=0, dtype=np.int64)
         return _sparse(chosen[:, valid], cells[valid], c)
 
     return BatchCounts(

@@ -27,6 +27,7 @@ from torch.utils.data import IterableDataset
 
 from ..results.core import Results
 from .adapters import InputError
+from .errors import AnalysisError
 from .rank_status import DEFAULT_GATHER_TIMEOUT, all_gather_json, exchange, guarded, status_of
 from .shards import disagreements, layout, merge, pack, unpack
 
@@ -209,8 +210,6 @@ def _to_rank_zero(local: Results, shard: Shard, problem: str | None) -> list[Res
                     "run the same model with the same classes and options)"
                 )
     if failures:
-        from .analyze import AnalysisError  # analysis imports this module
-
         failed = AnalysisError("the distributed pass cannot be merged: " + "; ".join(failures))
         failed.results = local
         raise failed

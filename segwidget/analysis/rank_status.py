@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 import torch
 import torch.distributed as dist
 
+from .errors import AnalysisError
+
 DEFAULT_GATHER_TIMEOUT = 600.0  # seconds a rank waits for the others at the gather
 _KEY = "segwidget/gather"
 _BATCH = re.compile(r"^batch (\d+)")
@@ -66,8 +68,6 @@ def exchange(
         if s["failed"] is not None
     ]
     if lines:
-        from .analyze import AnalysisError  # analyze imports this module
-
         raise AnalysisError("the distributed pass failed: " + "; ".join(lines))
 
 
@@ -81,8 +81,6 @@ def guarded(collective: Callable[[], T], world: int, timeout: float, key: str | 
     try:
         return collective()
     except RuntimeError as err:  # gloo's errors (DistBackendError is one)
-        from .analyze import AnalysisError
-
         gone = [] if key is None else [r for r in range(world) if not _arrived(f"{key}/{r}")]
         waited = time.monotonic() - started
         reason = (

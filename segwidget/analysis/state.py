@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -13,16 +13,23 @@ from numpy.typing import NDArray
 
 from ..results.calibration_counts import CalibrationCounts
 from ..results.core import Results
-from ..results.image_store import ImageStore
+from ..results.image_store import THUMB_SIDE, ImageStore
+from ..results.imaging import ToUint8, detail_size
 from ..results.objects_store import DEFAULT_MIN_RECALL, ObjectStore
 from ..results.sparse import SparseConfusion
+from . import device_path
 from .adapters import InputError
 from .boundary import boundary_band
 from .calibration import check_bins, count_calibration
 from .cell_counts import BatchCounts, count_cells
+from .device_path import BatchStats
 from .encoder import BatchEncoder, EncodedBatch, trim_heap
+from .errors import AnalysisError
 from .logit_stats import LogitStats, LogitSweep, torch_threads
+from .masks import check_masks, mask_error
 from .objects import check_instances
+from .options import check_objects, check_options
+from .user_loss import user_loss
 
 LossFunc = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 _MAX_LISTED = 8  # offending values named in an error message
@@ -62,13 +69,15 @@ class PassState:
         boundary_width: int | None = 3,
         confidence: float | None = 0.9,
         detail_max_side: int | None = 1024,
+        encode_workers: int | None = None,
         calibration_bins: int | None = 15,
         objects: bool = True,
         min_object_recall: float = DEFAULT_MIN_RECALL,
     ) -> None:
-        _check_options(boundary_width, confidence, detail_max_side)
-        _check_objects(objects, min_object_recall)
+        check_options(boundary_width, confidence, detail_max_side)
+        check_objects(objects, min_object_recall)
         self.calibration_bins = check_bins(calibration_bins)
+        self.min_object_recall = float(min_object_recall) if objects else None
         self.classes = classes
         self.colors = colors
         self.ignore_index = ignore_index
@@ -76,8 +85,11 @@ class PassState:
         self.confidence = None if confidence is None else float(confidence)
         self._sweep = LogitSweep()
         self._batches: list[_Batch] = []
-        self.min_object_recall = float(min_object_recall) if objects else None
-        self._encoder = BatchEncoder(len(classes), keep_images, detail_max_side, objects)
+        # the pictures' side when handed to the encoder: enough for detail and thumbnail
+        self._picture_side = None if detail_max_side is None else max(detail_max_side, THUMB_SIDE)
+        self._encoder = BatchEncoder(
+            len(classes), keep_images, detail_max_side, encode_workers, objects
+        )
         self._finished: tuple[list[EncodedBatch], Exception | None] | None = None
         self._raised: Exception | None = None  # an encoding failure already reported
 
@@ -92,7 +104,7 @@ class PassState:
         masks: torch.Tensor,
         inputs: torch.Tensor,
         loss_func: LossFunc | None,
-        to_uint8: Callable[[torch.Tensor], NDArray[np.uint8]],
+        to_uint8: ToUint8,
         instances: torch.Tensor | None = None,
     ) -> None:
         """Check one batch, then add its statistics (all or nothing) and queue its images.
@@ -111,92 +123,80 @@ class PassState:
                     f"batch {b}: the logits have {logits.shape[1]} channels here but {n_classes} "
                     "in the first batch"
                 )
-            valid, target = self._check_masks(b, masks)
+            stats = None
+            if device_path.wanted(logits.device):
+                options = device_path.Options(
+                    n_classes,
+                    self.ignore_index,
+                    self.boundary_width,
+                    self.confidence,
+                    self._encoder.store is not None,
+                    self.calibration_bins,
+                    self._encoder.objects,
+                )
+                loss = partial(self._pixel_loss, b, loss_func)
+                stats = device_path.device_statistics(logits, masks, options, loss)
+            if stats is None:  # on the CPU, or a batch the device path hands back
+                stats = self._statistics(b, logits, masks, loss_func)
+            del logits
+            inst = None
             if instances is not None and self._encoder.objects:
-                check_instances(b, instances, target, n_classes)
-            n_pixels = masks[0].numel()
-            if valid is None:
-                n_valid = torch.full((masks.shape[0],), n_pixels, device=masks.device)
-            else:
-                n_valid = valid.sum(dim=(1, 2))
-            logits, stats, bad_logits = self._logit_stats(b, logits)
-            boundary = confident = calibration = None
-            if self.boundary_width is not None:
-                boundary = boundary_band(target, n_classes, self.boundary_width)
-            conf = stats.confidence()
-            if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
-                confident = (stats.pred != target) & (conf >= self.confidence)
-            if self.calibration_bins is not None:
-                calibration = count_calibration(
-                    conf, stats.pred, target, n_classes, self.calibration_bins
-                )
-            del conf
-            counts = count_cells(target, stats.pred, n_classes, boundary, confident)
-            if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
-                self._mask_error(b, masks, valid)
-            # the CPU side: fingerprints always, images when kept (with where the confident
-            # disagreements are, for the detail view's overlay)
-            small = torch.uint8 if n_classes <= 255 else torch.int32
-            truth = target.to(small).cpu().numpy()
+                check_instances(b, instances, torch.from_numpy(stats.truth), n_classes)
+                inst = instances.to(torch.int32).cpu().numpy()
             keep = self._encoder.store is not None
-            pred = stats.pred.to(small).cpu().numpy() if keep or self._encoder.objects else None
-            where = None
-            if keep and confident is not None:
-                where = (confident & (target < n_classes)).cpu().numpy()
-            del boundary, confident
-            losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
-            bad = [part for part in (bad_logits, bad_losses) if part is not None]
-            nonfinite = np.zeros(masks.shape[0], np.int64)
-            if bad:
-                nonfinite = (
-                    torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
-                )
-            del logits, stats, target, valid, bad  # before the images' own temporaries
-            inst = None if instances is None else instances.to(torch.int32).cpu().numpy()
-            self._encoder.submit(b, truth, to_uint8(inputs) if keep else None, pred, where, inst)
+            # the pictures at the detail's size: shrunk before their conversion to 8 bits
+            shown = detail_size(masks.shape[1], masks.shape[2], self._picture_side)
+            rgb = to_uint8(inputs, shown) if keep else None
+            self._encoder.submit(b, stats.truth, rgb, stats.pred, stats.where, inst)
+            size = (masks.shape[1], masks.shape[2])
             self._batches.append(
-                _Batch(losses, nonfinite, counts, (masks.shape[1], masks.shape[2]), calibration)
+                _Batch(stats.losses, stats.nonfinite, stats.counts, size, stats.calibration)
             )
             if len(self._batches) % TRIM_EVERY == 0:
                 trim_heap()
 
-    def _check_masks(self, b: int, masks: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
-        """Validity and the truth with invalid pixels at the spare class ``C``.
-
-        One comparison, one select and one min/max; the rare valid pixel equal to ``C``
-        shows later as a spare-row count larger than the invalid pixels.
-        """
+    def _statistics(
+        self, b: int, logits: torch.Tensor, masks: torch.Tensor, loss_func: LossFunc | None
+    ) -> BatchStats:
+        """The batch's statistics, checked and repaired step by step (the CPU's path)."""
         n_classes = len(self.classes)
-        if self.ignore_index is None:
-            valid, target, highest = None, masks, n_classes - 1
+        valid, target = check_masks(b, masks, len(self.classes), self.ignore_index)
+        n_pixels = masks[0].numel()
+        if valid is None:
+            n_valid = torch.full((masks.shape[0],), n_pixels, device=masks.device)
         else:
-            valid = masks != self.ignore_index
-            target = torch.where(valid, masks, n_classes)
-            highest = n_classes
-        lo, hi = torch.stack(torch.aminmax(target)).tolist()
-        if lo < 0 or hi > highest:
-            self._mask_error(b, masks, valid)
-        return valid, target
-
-    def _mask_error(self, b: int, masks: torch.Tensor, valid: torch.Tensor | None) -> None:
-        """Raise the error naming the first image with a mask value that is not a class."""
-        negative = masks < 0
-        if valid is not None:
-            negative &= valid
-        if negative.any():
-            i = int(negative.flatten(1).any(1).nonzero()[0])
-            values = torch.unique(masks[i][negative[i]]).tolist()[:_MAX_LISTED]
-            raise InputError(f"batch {b}, image {i}: mask has negative values {values}")
-        too_big = masks >= len(self.classes)
-        if valid is not None:
-            too_big &= valid
-        i = int(too_big.flatten(1).any(1).nonzero()[0])
-        values = torch.unique(masks[i][too_big[i]]).tolist()[:_MAX_LISTED]
-        raise InputError(
-            f"batch {b}, image {i}: mask values {values} are not classes "
-            f"0..{len(self.classes) - 1} (and not ignore_index={self.ignore_index}); "
-            "check classes= or ignore_index="
-        )
+            n_valid = valid.sum(dim=(1, 2))
+        logits, stats, bad_logits = self._logit_stats(b, logits)
+        boundary = confident = calibration = None
+        if self.boundary_width is not None:
+            boundary = boundary_band(target, n_classes, self.boundary_width)
+        conf = stats.confidence()
+        if self.confidence is not None:  # invalid pixels (target C) land in the dropped row
+            confident = (stats.pred != target) & (conf >= self.confidence)
+        if self.calibration_bins is not None:
+            calibration = count_calibration(
+                conf, stats.pred, target, n_classes, self.calibration_bins
+            )
+        del conf
+        counts = count_cells(target, stats.pred, n_classes, boundary, confident)
+        if (counts.invalid != n_pixels - n_valid.cpu().numpy()).any():  # valid pixels at C
+            mask_error(b, masks, valid, len(self.classes), self.ignore_index)
+        # the CPU side: fingerprints always, images when kept (with where the confident
+        # disagreements are, for the detail view's overlay)
+        small = torch.uint8 if n_classes <= 255 else torch.int32
+        truth = target.to(small).cpu().numpy()
+        keep = self._encoder.store is not None
+        pred = stats.pred.to(small).cpu().numpy() if keep or self._encoder.objects else None
+        where = None
+        if keep and confident is not None:
+            where = (confident & (target < n_classes)).cpu().numpy()
+        del boundary, confident
+        losses, bad_losses = self._losses(b, logits, stats, valid, n_valid, target, loss_func)
+        bad = [part for part in (bad_logits, bad_losses) if part is not None]
+        nonfinite = np.zeros(masks.shape[0], np.int64)
+        if bad:
+            nonfinite = torch.stack(bad).any(dim=0).sum(dim=(1, 2)).cpu().numpy().astype(np.int64)
+        return BatchStats(losses, nonfinite, counts, truth, pred, where, calibration)
 
     def _logit_stats(
         self, b: int, logits: torch.Tensor
@@ -214,7 +214,7 @@ class PassState:
             "repaired (NaN read as 0, ±inf as the largest finite value) and counted in "
             "Results.nonfinite_pixels",
             RuntimeWarning,
-            stacklevel=5,  # the helper, add_batch, _run_pass, analyze, caller
+            stacklevel=6,  # the helper, _statistics, add_batch, _run_pass, analyze, caller
         )
         repaired = torch.where(bad.unsqueeze(1), torch.nan_to_num(logits), logits)
         return repaired, self._sweep(repaired), bad
@@ -237,11 +237,7 @@ class PassState:
         """
         # a class in range at invalid pixels (the spare C) for the loss; masked out below
         safe = target if valid is None else target.clamp_(max=len(self.classes) - 1)
-        if loss_func is None:
-            pixel_loss = stats.cross_entropy(logits, safe)
-        else:  # with the caller's torch threads: the user's code may be heavy
-            with torch_threads(self._sweep.threads):
-                pixel_loss = _user_loss(b, loss_func, logits, safe)
+        pixel_loss = self._pixel_loss(b, loss_func, logits, stats, safe)
         if valid is not None:
             pixel_loss = torch.where(valid, pixel_loss, 0.0)
         summed = pixel_loss.sum(dim=(1, 2))
@@ -257,14 +253,26 @@ class PassState:
                 f"{int(per_image.sum())} valid pixels; they are left out of the images' mean "
                 "loss and counted in Results.nonfinite_pixels",
                 RuntimeWarning,
-                stacklevel=5,  # _losses, add_batch, _run_pass, analyze, caller
+                stacklevel=6,  # _losses, _statistics, add_batch, _run_pass, analyze, caller
             )
         losses = torch.where(n_valid > 0, summed / n_valid.clamp(min=1), torch.nan)
         return losses.double().cpu().numpy(), bad
 
-    def _raise_encoding_error(self) -> None:
-        from .analyze import AnalysisError  # analysis imports this module
+    def _pixel_loss(
+        self,
+        b: int,
+        loss_func: LossFunc | None,
+        logits: torch.Tensor,
+        stats: LogitStats,
+        target: torch.Tensor,
+    ) -> torch.Tensor:
+        """Per-pixel losses of ``target`` (all in ``0..C-1``): cross-entropy or the caller's."""
+        if loss_func is None:
+            return stats.cross_entropy(logits, target)
+        with torch_threads(self._sweep.threads):  # the caller's threads: user code may be heavy
+            return user_loss(b, loss_func, logits, target)
 
+    def _raise_encoding_error(self) -> None:
         error = self._encoder.first_error()
         if error is not None:
             self._raised = error
@@ -279,12 +287,7 @@ class PassState:
             When encoding a batch failed (``partial=False`` only; ``err.results`` holds the
             batches before it). With ``partial=True`` the results end before that batch.
         """
-        from .analyze import AnalysisError  # analysis imports this module
-
-        if self._finished is None:
-            self._sweep.close()
-            self._finished = self._encoder.finish()
-        encoded, failure = self._finished
+        encoded, failure = self.close()
         results = self._assemble(encoded, partial or failure is not None)
         if failure is None or failure is self._raised:
             return results
@@ -297,6 +300,16 @@ class PassState:
         err = AnalysisError(str(failure))
         err.results = results
         raise err from failure
+
+    def close(self) -> tuple[list[EncodedBatch], Exception | None]:
+        """End the pass's threads once its images are encoded (again: what it gave).
+
+        The batches encoded before the first failure, and that failure.
+        """
+        if self._finished is None:
+            self._sweep.close()
+            self._finished = self._encoder.finish()
+        return self._finished
 
     def _assemble(self, encoded: list[EncodedBatch], partial: bool) -> Results:
         batches = self._batches[: len(encoded)]
@@ -356,51 +369,4 @@ class PassState:
                     [o for part in encoded for o in part.objects], self.min_object_recall
                 )
             ),
-        )
-
-
-def _user_loss(
-    b: int, loss_func: LossFunc, logits: torch.Tensor, target: torch.Tensor
-) -> torch.Tensor:
-    """``loss_func(logits, target)``, checked to be per-pixel losses as a tensor."""
-    shape = tuple(target.shape)
-    out = loss_func(logits, target)
-    if not isinstance(out, torch.Tensor):
-        raise InputError(
-            f"batch {b}: loss_func must return a torch.Tensor of per-pixel losses of shape "
-            f"(B, H, W) = {shape} (reduction='none'); it returned a {type(out).__name__}"
-        )
-    if tuple(out.shape) != shape:
-        raise InputError(
-            f"batch {b}: loss_func must return per-pixel losses of shape {shape} "
-            f"(B, H, W; reduction='none'), got {tuple(out.shape)}"
-        )
-    return out.to(device=target.device, dtype=torch.float32)
-
-
-def _check_objects(objects: bool, min_object_recall: float) -> None:
-    if not isinstance(objects, bool):
-        raise InputError(f"objects must be True or False; got {objects!r}")
-    real = isinstance(min_object_recall, numbers.Real) and not isinstance(min_object_recall, bool)
-    if not (real and 0 < min_object_recall <= 1):
-        raise InputError(f"min_object_recall must be a share in (0, 1]; got {min_object_recall!r}")
-
-
-def _check_options(
-    boundary_width: int | None, confidence: float | None, detail_max_side: int | None
-) -> None:
-    for name, value, what in [
-        ("boundary_width", boundary_width, "None to skip the boundary band"),
-        ("detail_max_side", detail_max_side, "None to store details at full resolution"),
-    ]:
-        whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-        if value is not None and not (whole and value >= 1):
-            raise InputError(
-                f"{name} must be a whole number of pixels >= 1, or {what}; got {value!r}"
-            )
-    real = isinstance(confidence, numbers.Real) and not isinstance(confidence, bool)
-    if confidence is not None and not (real and 0 < confidence <= 1):
-        raise InputError(
-            "confidence must be a probability in (0, 1], or None to skip confident "
-            f"disagreements; got {confidence!r}"
         )

@@ -8,16 +8,49 @@ the pass looked for confident disagreements, each image also keeps where they ar
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .imaging import decode, encode_jpeg, encode_png, mask_dtype, shrink
+from .imaging import (
+    decode,
+    detail_size,
+    encode_jpeg,
+    encode_png,
+    mask_dtype,
+    pick_pixels,
+    resize_rgb,
+    void_value,
+)
 
 THUMB_SIDE = 128
 _PARTS = ("image", "truth", "prediction", "thumb_image", "thumb_truth", "thumb_prediction")
 CONFIDENT = "confident"  # optional part: every image has it or none
+_JPEG_QUALITY = {"image": 90, "thumb_image": 85}
+
+
+def encode_part(name: str, array: NDArray) -> bytes:
+    """One stored part: a JPEG for the pictures (``image``, ``thumb_image``), else a PNG.
+
+    One function for every part, so that ``bench/bench_ceiling.py`` can time each.
+    """
+    if name in _JPEG_QUALITY:
+        return encode_jpeg(array, quality=_JPEG_QUALITY[name])
+    return encode_png(array)
+
+
+@functools.lru_cache(maxsize=8)
+def _empty_png(shape: tuple[int, int]) -> bytes:
+    return encode_png(np.zeros(shape, bool))
+
+
+def _confident_png(where: NDArray[np.bool_]) -> bytes:
+    """The 1-bit PNG of the confident disagreements; most images have none: encoded once."""
+    if not where.any():
+        return _empty_png(where.shape)
+    return encode_png(np.ascontiguousarray(where, dtype=bool))  # bool: Pillow's 1-bit mode
 
 
 @dataclass(frozen=True)
@@ -58,31 +91,43 @@ class ImageStore:
         prediction: NDArray,
         max_side: int | None = None,
         confident: NDArray[np.bool_] | None = None,
+        *,
+        invalid: int | None = None,
     ) -> dict[str, bytes]:
-        """Encode one image (``(H, W, 3)`` uint8) with its masks (``(H, W)``, void already set).
+        """Encode one image (``(H, W, 3)`` uint8) with its ``(H, W)`` masks.
 
         ``max_side`` caps the longer side of the stored detail image and masks (masks
         shrink by nearest neighbour, so class indices stay exact); ``None`` keeps them at
-        full resolution. Thumbnails are made from the full-resolution arrays either way.
-        ``confident`` (``(H, W)`` bool: the confident disagreements) is kept as a 1-bit PNG
-        at the detail resolution, shrunk like the masks.
+        full resolution. ``rgb`` may come at any size (e.g. already shrunk to the detail's:
+        then it is not touched); it is resized to the detail's size. The picture's
+        thumbnail is made from the detail when that is at least as large, the masks'
+        from the full-resolution masks. ``confident`` (``(H, W)`` bool: the confident
+        disagreements) is kept as a 1-bit PNG at the detail resolution, shrunk like the
+        masks. The truth's void pixels hold the void value already, or ``invalid`` (set to
+        void here, after shrinking).
         """
-        truth = truth.astype(self.dtype)
-        prediction = prediction.astype(self.dtype)
-        side = max(truth.shape) if max_side is None else max_side
-        extra: dict[str, bytes] = {}
+        size = detail_size(truth.shape[0], truth.shape[1], max_side)
+        thumb = detail_size(truth.shape[0], truth.shape[1], THUMB_SIDE)
+        picture = resize_rgb(rgb, size)
+        # the thumbnail from the detail when that is as large (a cheaper resample)
+        source = picture if size[0] >= thumb[0] and size[1] >= thumb[1] else rgb
+        parts = {"image": encode_part("image", picture)}
+        thumbs = {"thumb_image": encode_part("thumb_image", resize_rgb(source, thumb))}
+        for name, mask in (("truth", truth), ("prediction", prediction)):
+            void = invalid if name == "truth" else None
+            parts[name] = encode_part(name, self._mask(mask, size, void))
+            thumbs[f"thumb_{name}"] = encode_part(f"thumb_{name}", self._mask(mask, thumb, void))
+        parts.update(thumbs)
         if confident is not None:
-            shown = shrink(confident.astype(np.uint8), side, nearest=True)
-            extra[CONFIDENT] = encode_png(shown.astype(bool))  # bool: Pillow's 1-bit mode
-        return {
-            "image": encode_jpeg(shrink(rgb, side, nearest=False), quality=90),
-            "truth": encode_png(shrink(truth, side, nearest=True)),
-            "prediction": encode_png(shrink(prediction, side, nearest=True)),
-            "thumb_image": encode_jpeg(shrink(rgb, THUMB_SIDE, nearest=False), quality=85),
-            "thumb_truth": encode_png(shrink(truth, THUMB_SIDE, nearest=True)),
-            "thumb_prediction": encode_png(shrink(prediction, THUMB_SIDE, nearest=True)),
-            **extra,
-        }
+            parts[CONFIDENT] = _confident_png(pick_pixels(confident, size))
+        return parts
+
+    def _mask(self, mask: NDArray, size: tuple[int, int], invalid: int | None) -> NDArray:
+        """``mask`` at ``size`` by nearest neighbour, stored type, ``invalid`` set to void."""
+        out = pick_pixels(mask, size).astype(self.dtype)  # a copy: changed in place below
+        if invalid is not None:
+            out[out == invalid] = void_value(self.n_classes)
+        return out
 
     def extend(self, encoded: list[dict[str, bytes]]) -> None:
         """Append images made by ``encode`` (all with the same parts as those stored)."""

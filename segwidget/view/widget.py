@@ -85,7 +85,8 @@ class SegExplorer(
         The frame's height in CSS px (default 720: fits a 900 px window in JupyterLab); the
         heatmap, the gallery, the detail and the panels lay out inside it.
     **analyze_kwargs
-        Passed to ``segwidget.analyze`` (``ignore_index``, ``loss_func``, ``device``, ...).
+        Passed to ``segwidget.analyze`` (``ignore_index``, ``loss_func``, ``device``,
+        ``encode_workers``, ...).
 
     Notes
     -----

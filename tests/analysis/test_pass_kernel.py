@@ -196,30 +196,30 @@ def test_images_are_identical_and_in_order_whatever_the_batching() -> None:
         np.testing.assert_array_equal(single.images.view(i).truth, masks[i].numpy())
 
 
-def _failing_encode(monkeypatch: pytest.MonkeyPatch, at: int) -> None:
-    """Make the ``at``-th image encoding (0-based, in pass order) raise."""
-    original, calls = ImageStore.encode, []
+def _failing_encode(monkeypatch: pytest.MonkeyPatch, truth: torch.Tensor) -> None:
+    """Make encoding the image whose truth is ``truth`` raise (whichever worker encodes it)."""
+    original, target = ImageStore.encode, truth.numpy()
 
-    def encode(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) - 1 == at:
+    def encode(self, rgb, shown, *args, **kwargs):
+        if np.array_equal(shown, target):
             raise ValueError("boom")
-        return original(self, *args, **kwargs)
+        return original(self, rgb, shown, *args, **kwargs)
 
     monkeypatch.setattr(ImageStore, "encode", encode)
 
 
+@pytest.mark.parametrize("workers", [1, 3])
 @pytest.mark.parametrize(("at", "batch", "image"), [(3, 1, 1), (8, 4, 0)], ids=["early", "last"])
 def test_an_encoding_error_names_the_batch_and_image(
-    monkeypatch: pytest.MonkeyPatch, at: int, batch: int, image: int
+    monkeypatch: pytest.MonkeyPatch, at: int, batch: int, image: int, workers: int
 ) -> None:
     x = smooth_images(9, 8, 10, seed=7)
     masks = torch.from_numpy(np.random.default_rng(8).integers(0, 3, (9, 8, 10)))
     batches = [(x[a : a + 2], masks[a : a + 2]) for a in range(0, 9, 2)]  # sizes 2,2,2,2,1
-    _failing_encode(monkeypatch, at)
+    _failing_encode(monkeypatch, masks[at])
     expected = f"batch {batch}, image {image}: encoding it for display raised ValueError: boom"
     with pytest.raises(AnalysisError, match=re.escape(expected)) as err:
-        _run(_Zero(3), batches)
+        _run(_Zero(3), batches, encode_workers=workers)
     results = err.value.results
     assert results.partial and results.n_images == 2 * batch
     assert len(results.images) == results.fingerprints.size == 2 * batch
