@@ -76,12 +76,28 @@ def _assert_same(a: segwidget.Results, b: segwidget.Results) -> None:
     if a.images is not None:
         assert a.images.parts == b.images.parts
     np.testing.assert_array_equal(a.fingerprints, b.fingerprints)
+    x, y = a.calibration_counts, b.calibration_counts  # counted on the device there
+    assert (x is None) == (y is None)
+    if x is not None and y is not None:
+        for field in ("ptr", "key", "count"):
+            np.testing.assert_array_equal(getattr(x, field), getattr(y, field))
+        # float64 sums of float32 confidences, in another order: equal to rounding
+        np.testing.assert_allclose(x.conf_sum, y.conf_sum, rtol=1e-12)
+    p, q = a.object_records, b.object_records  # from the predictions the device path sent
+    assert (p is None) == (q is None)
+    if p is not None and q is not None:
+        for kind in ("truth", "false"):
+            u, v = getattr(p, kind), getattr(q, kind)
+            np.testing.assert_array_equal(u.ptr, v.ptr)
+            for column in u.columns:
+                np.testing.assert_array_equal(u[column], v[column])
 
 
 @pytest.mark.parametrize(
     "options",
     [{}, {"ignore_index": None}, {"boundary_width": None, "confidence": None},
-     {"keep_images": False}, {"confidence": 0.3, "boundary_width": 1}],
+     {"keep_images": False}, {"confidence": 0.3, "boundary_width": 1},
+     {"calibration_bins": None, "objects": False}],
 )  # fmt: skip
 def test_the_device_path_gives_the_careful_paths_numbers_and_bytes(on_device, options, rng):
     ignore = options.get("ignore_index", 255)
