@@ -11,7 +11,7 @@ from typing import Any
 import calibrations
 import numpy as np
 import pytest
-from checks import GALLERY, assert_gallery_matches, shot
+from checks import GALLERY, assert_gallery_matches, close_filters, open_filters, shot
 from lab import WAIT, expect
 from report_page import open_report
 from sw_e2e import synthetic
@@ -73,7 +73,9 @@ def test_a_bin_click_ranks_the_gallery_and_a_slice_gives_results_where_ece(
 
         spec = {"site": ["depot"]}
         part, positions = results.where(spec), slices.slice_indices(results, spec)
+        open_filters(root)  # they fold behind one toolbar control
         root.locator('.sw-chip[data-column="site"][data-value="depot"]').click()
+        close_filters(root)  # open, they lie over the panels
         expect(gallery).to_have_attribute(
             "data-count", str(len(part.rank_calibration_bin(slot))), timeout=WAIT
         )

@@ -140,9 +140,10 @@ def test_thumbnail_opens_detail_and_arrows_step_through_ranking(lab: Lab) -> Non
 def _expect_detail_painted(detail: Any, what: str) -> None:
     expect(detail).not_to_have_class(re.compile(r"\bsw-loading\b"), timeout=WAIT)
     panels = detail.locator(PANEL)
-    expect(panels).to_have_count(6)  # the demo's pass kept the band and confident disagreements
-    kinds = [panels.nth(i).get_attribute("data-kind") for i in range(6)]
-    assert kinds == ["image", "truth", "prediction", "pair", "boundary", "confident"]
+    # the demo's pass kept the band, the confident disagreements and the objects
+    expect(panels).to_have_count(7)
+    kinds = [panels.nth(i).get_attribute("data-kind") for i in range(7)]
+    assert kinds == ["image", "truth", "prediction", "pair", "boundary", "confident", "objects"]
     for i, kind in enumerate(kinds):
         assert_painted(panels.nth(i).locator("canvas"), f"{what}: {kind} panel")
 

@@ -71,7 +71,7 @@ def layout(lab_server: Any, pages: Any) -> Iterator[tuple[NotebookDriver, Any]]:
     page = pages.open("layout")
     page.set_viewport_size({"width": 1400, "height": HEIGHT})
     nb = NotebookDriver(page, lab_server, "layout")
-    nb.open("/lab/tree/layout.ipynb")
+    nb.open("/lab/tree/layout.ipynb?reset")  # its own workspace: no other notebook beside it
     nb.run_all()
     root = nb.cell(1).locator(ROOT)
     expect(root).to_be_visible(timeout=60_000)
