@@ -28,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TORCH = "torch==2.13.0"  # the CPU build, as in the Makefile: a bare `torch` pulls CUDA's
-NODE = ("node", "npm")  # off the PATH of the fresh venv: the wheel must need no build
+NODE = ("node", "nodejs", "npm", "npx", "corepack")  # off the fresh venv's PATH: no build
 WHEEL_BUDGET_KB = 1024  # 0.3.0's wheel is ~0.66 MB: the demo's two weight files and the ES modules
 
 
@@ -43,10 +43,22 @@ def run(step: str, command: list[str], **kwargs: Any) -> float:
     return took
 
 
-def without_node(path: str) -> str:
-    """``path`` without any folder that holds node or npm."""
-    folders = path.split(os.pathsep)
-    return os.pathsep.join(d for d in folders if not any(Path(d, x).exists() for x in NODE))
+def without_node(path: str, shadow: Path) -> str:
+    """``path`` without node or npm. A folder that holds them (Debian's /usr/bin, which
+    holds coreutils too) gives way to ``shadow``: links to its other programs."""
+    kept: list[str] = []
+    for folder in path.split(os.pathsep):
+        if not any(Path(folder, x).exists() for x in NODE):
+            kept.append(folder)
+            continue
+        shadow.mkdir(parents=True, exist_ok=True)
+        for program in Path(folder).iterdir():
+            link = shadow / program.name
+            if program.name not in NODE and not link.exists():
+                link.symlink_to(program)
+        if str(shadow) not in kept:
+            kept.append(str(shadow))
+    return os.pathsep.join(kept)
 
 
 def main() -> None:
@@ -71,7 +83,7 @@ def main() -> None:
     print(f"sdist {sdist.name}: {sdist_kb:.0f} kB")
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env["PATH"] = without_node(env.get("PATH", ""))
+    env["PATH"] = without_node(env.get("PATH", ""), out / "bin")
     if shutil.which("node", path=env["PATH"]) or shutil.which("npm", path=env["PATH"]):
         sys.exit("node is still on the PATH given to the fresh venv")
     run("fresh venv", [sys.executable, "-m", "venv", str(venv)], env=env)
