@@ -133,7 +133,7 @@ export class MapView {
   panel(): Panel {
     return {
       id: "map",
-      label: "Map",
+      label: "map",
       title: "a map of failures: every image a point, similar ones close together",
       mount: (el, ctx) => this.mount(el, ctx),
       update: (ctx) => {
