@@ -7,12 +7,10 @@ of the variants rotates every repeat, so drift hits all alike):
   and 150: ``segwidget.analyze`` against a bare ``torch.inference_mode()`` forward loop
   and against a user's loop (forward, per-pixel cross-entropy, argmax, torchmetrics
   ``MulticlassConfusionMatrix.update``); the overhead of the boundary and confident
-  analyses (pass with them on minus off, in percentage points of the bare loop); the
-  calibration counts' cost (pass with them / without them − 1, in percent; issue 21); the
-  objects' share of the pass (1 − pass with ``objects=False`` / pass); and the failure map's
-  costs (issue 20): a pass capturing layer4's features against the pass, the capture's own
-  work timed inside one such pass, and the error profile's derivation from the pass's
-  counts, against the pass.
+  analyses (on minus off, in points of the bare loop); the calibration counts' cost (with
+  / without − 1); the objects' share (1 − ``objects=False`` / pass); the failure map's: a
+  pass capturing layer4's features, the capture's own work and the error profile's
+  derivation, each against the pass.
 - ``hd``: 1024×2048 inputs at C = 19, batch 1; every run in its own subprocess, which
   also gives each variant's peak RSS.
 - ``growth``: peak RSS growth per image of a pass over 256² images (the slope between a
