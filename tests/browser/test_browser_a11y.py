@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,7 @@ def test_axe_finds_nothing_serious_in_the_explorer_light_dark_and_high_contrast(
     lab.nb.run(f"explorer.selected_cell = ({t}, {p})\nexplorer.selected_image = {first}")
     expect(lab.root.locator(DETAIL)).to_have_attribute("data-index", str(first), timeout=WAIT)
     expect(lab.root.locator(f"{DETAIL} {PANEL}").first).to_be_visible(timeout=WAIT)
+    _expect_loaded(lab.root.locator(DETAIL))
     assert_no_serious(audit(lab.page, selector), "explorer with a detail, JupyterLab Light")
     try:
         for theme in ("JupyterLab Dark", "JupyterLab Dark High Contrast"):
@@ -162,6 +164,13 @@ def test_axe_finds_nothing_serious_on_the_offline_report(
         expect(opened.root).to_have_attribute("data-selected-true", str(t), timeout=WAIT)
         opened.root.locator(f'{THUMB}[data-rank="0"]').click()
         expect(opened.root.locator(DETAIL)).to_be_visible(timeout=WAIT)
+        _expect_loaded(opened.root.locator(DETAIL))
         assert_no_serious(audit(opened.page, None), f"offline report with a detail, {scheme}")
     finally:
         pages.close(f"report-a11y-{scheme}")
+
+
+def _expect_loaded(detail: Any) -> None:
+    """The detail's image has arrived: while it loads, the previous image's panels stay
+    dimmed in its place (no flicker), which is not the state to audit for contrast."""
+    expect(detail).not_to_have_class(re.compile(r"\bsw-loading\b"), timeout=WAIT)
