@@ -1,52 +1,12 @@
 // Calibration in the browser against Python's answers (tests/calibration_fixture.py): the reliability, ECE and MCE
 // of every slice (Results.where) and class, bit for bit, and the overconfident and bin rankings.
 import { describe, expect, it } from "vitest";
-import {
-  type Calibration,
-  ece,
-  mce,
-  rankBin,
-  rankOverconfident,
-  readCalibration,
-  reliability,
-} from "../../src/data/calibration";
+import { ece, mce, rankBin, rankOverconfident, readCalibration, reliability } from "../../src/data/calibration";
 import type { Model } from "../../src/data/protocol";
 import { restrict } from "../../src/data/slices";
+import { calibration as cal, raw } from "../calibration-fixture";
 import { FakeModel } from "../fake-model";
-import json from "../fixtures/calibration.json";
 
-type Table = Record<"lo" | "hi" | "count" | "accuracy" | "confidence", (number | null)[]>;
-interface Ranked {
-  cls: number | null;
-  indices: number[];
-  scores: number[];
-}
-const raw = json as unknown as {
-  C: number;
-  N: number;
-  bins: number;
-  ptr: number[];
-  key: number[];
-  count: number[];
-  sum: number[];
-  slices: {
-    slice: Record<string, string[]>;
-    members: number[];
-    classes: { cls: number | null; table: Table; ece: number | null; mce: number | null }[];
-  }[];
-  overconfident: Ranked[];
-  bins_ranked: (Ranked & { slot: number })[];
-};
-
-const cal: Calibration = {
-  C: raw.C,
-  N: raw.N,
-  bins: raw.bins,
-  ptr: Int32Array.from(raw.ptr),
-  key: Int32Array.from(raw.key),
-  count: Int32Array.from(raw.count),
-  sum: Float64Array.from(raw.sum),
-};
 const nums = (a: (number | null)[]) => a.map((v) => (v === null ? Number.NaN : v));
 const member = (list: number[]) => {
   const m = new Uint8Array(raw.N);

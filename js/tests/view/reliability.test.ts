@@ -2,34 +2,14 @@
 // The reliability chart's DOM (tests/calibration_fixture.py's counts): one focusable bin per slot carrying Python's
 // numbers, the ECE of the selection's predicted class, and a click or Enter setting the order and the chosen bin.
 import { describe, expect, it } from "vitest";
-import type { Calibration } from "../../src/data/calibration";
 import type { Counts } from "../../src/data/counts";
 import type { Data, Model, State } from "../../src/data/protocol";
 import type { CalibrationView } from "../../src/view/calibrationview";
 import type { PanelContext } from "../../src/view/panels";
 import { ReliabilityChart } from "../../src/view/reliability";
+import { calibration as cal, raw } from "../calibration-fixture";
 import { FakeModel } from "../fake-model";
-import json from "../fixtures/calibration.json";
 
-const raw = json as unknown as {
-  C: number;
-  N: number;
-  bins: number;
-  ptr: number[];
-  key: number[];
-  count: number[];
-  sum: number[];
-  slices: { members: number[]; classes: { cls: number | null; ece: number | null; table: { count: number[] } }[] }[];
-};
-const cal: Calibration = {
-  C: raw.C,
-  N: raw.N,
-  bins: raw.bins,
-  ptr: Int32Array.from(raw.ptr),
-  key: Int32Array.from(raw.key),
-  count: Int32Array.from(raw.count),
-  sum: Float64Array.from(raw.sum),
-};
 const view = { of: () => cal } as unknown as CalibrationView;
 
 function setup(state: Record<string, unknown>, cell: [number, number] | null) {
