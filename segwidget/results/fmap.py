@@ -8,6 +8,7 @@ too, as the browser makes them (``js/src/data/fmap.ts``; a fixture holds the two
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,10 @@ from .ranking import Ranking
 from .sparse import SparseConfusion
 
 NEIGHBOURS = 20  # "more like this": the nearest images the browser gets per image
+# held while a map (or the error profile) is computed and cached: a map asked for on two
+# threads at once (the explorer's background thread, the user's cell) is computed once and
+# never seen half-made; one projection at a time also keeps a 2-core machine usable
+_CACHE_LOCK = threading.RLock()
 
 
 class FailureMap:
@@ -64,8 +69,9 @@ class FailureMap:
 
     def error_profile(self) -> emb.ErrorProfile:
         """The error-profile embedding in CSR form (derived from the counts, cached)."""
-        if "errors" not in self._profiles:
-            self._profiles["errors"] = emb.error_profile(self.image_confusions)
+        with _CACHE_LOCK:
+            if "errors" not in self._profiles:
+                self._profiles["errors"] = emb.error_profile(self.image_confusions)
         profile: emb.ErrorProfile = self._profiles["errors"]
         return profile
 
@@ -98,13 +104,15 @@ class FailureMap:
 
     def map(self, kind: str | None = None) -> NDArray[np.float32]:
         """The 2D map of an embedding, ``(N, 2)`` float32: computed once (fixed seed),
-        cached here and saved with the results (``projection`` says how)."""
+        cached here and saved with the results (``projection`` says how). Thread-safe: a
+        second thread asking while the first computes it waits and gets the same array."""
         from .projection import project
 
         kind = self.embedding_kind(kind)
-        if kind not in self.maps:
-            self.maps[kind] = project(self._vectors(kind))
-        return self.maps[kind]
+        with _CACHE_LOCK:  # computed once, whichever thread asks first; the others wait
+            if kind not in self.maps:
+                self.maps[kind] = project(self._vectors(kind))
+            return self.maps[kind]
 
 
 def in_box(

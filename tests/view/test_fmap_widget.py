@@ -1,7 +1,8 @@
 """The failure map's traits in ``SegExplorer`` (issue 20), driven as the browser does: the map's
-arrays filled when the panel is first shown, ``map_selection`` and ``similar_to`` from the
-browser ranking the gallery (``shown_indices``) like ``Results.rank`` restricted to the
-selection and like ``Results.similar``, composing with a slice; hostile values refused."""
+arrays filled when the panel is first shown (in the background: test_fmap_background.py),
+``map_selection`` and ``similar_to`` from the browser ranking the gallery (``shown_indices``)
+like ``Results.rank`` restricted to the selection and like ``Results.similar``, composing with
+a slice; hostile values refused."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def test_the_map_arrives_when_the_panel_is_shown() -> None:
     r = explorer.results
     assert explorer.map_xy == b""  # not computed until the browser asks
     explorer._handle_msg(update({"map_shown": True}))
-    assert explorer.map_kind == "errors" and explorer.map_k == 20
+    assert explorer._map_worker.join(120)  # computed on a background thread
+    assert explorer.map_kind == "errors" and explorer.map_k == 20 and explorer.map_status == "ready"
     xy = np.frombuffer(explorer.map_xy, "<f4").reshape(-1, 2)
     np.testing.assert_array_equal(xy, r.map())
     idx = np.frombuffer(explorer.map_neighbors, "<i4").reshape(r.n_images, 20)
@@ -66,6 +68,8 @@ HOSTILE = [
     {"similar_to": 16},
     {"similar_to": "3"},
     {"map_xy": [1, 2]},
+    {"map_status": "ready"},
+    {"map_status": "failed", "map_error": "<b>x</b>"},
 ]
 
 
@@ -76,3 +80,4 @@ def test_hostile_values_are_refused_and_the_gallery_stays(state: dict) -> None:
     explorer._handle_msg(update(state))
     assert explorer.map_selection == [] and explorer.similar_to is None
     assert explorer.map_xy == b"" and explorer.shown_indices.tolist() == before
+    assert explorer.map_status == "" and explorer.map_error == ""  # the kernel's to say

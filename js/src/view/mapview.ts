@@ -9,6 +9,7 @@ import type { Data, Model } from "../data/protocol";
 import type { Ranked } from "../data/ranking";
 import { type Column, readColumns, readTags, restrict } from "../data/slices";
 import { pointColors } from "./mapcolors";
+import { asStatus, pendingText, STATUS_TRAITS } from "./mapstatus";
 import type { Panel, PanelContext } from "./panels";
 import type { ThumbStore } from "./thumbs";
 
@@ -16,7 +17,7 @@ const HEIGHT = 320; // CSS px of the map
 const PAD = 12;
 const DOT = 4; // a point's side, CSS px (the ring around a gallery image: DOT + 4)
 const HOVER_PX = 8;
-const TRAITS = ["map_xy", "map_neighbors", "map_distances", "map_k", "map_kind"];
+const TRAITS = ["map_xy", "map_neighbors", "map_distances", "map_k", "map_kind", ...STATUS_TRAITS];
 
 export class MapView {
   private map: FailureMap | null = null;
@@ -29,7 +30,7 @@ export class MapView {
   private band = h("div", "sw-map-band");
   private tip = h("div", "sw-map-tip");
   private colorBy = h("select", "sw-select");
-  private status = h("span", "sw-map-status");
+  private status = asStatus(h("span", "sw-map-status"));
   private clearSimilar = h("button", "sw-button", "✕ more like this");
   private unwatch: () => void;
   private decoded: { spec: unknown; bytes: unknown; columns: Column[] } | null = null;
@@ -229,7 +230,7 @@ export class MapView {
     g.clearRect(0, 0, width, HEIGHT);
     c.dataset.points = String(map ? ctx.data.N : 0);
     if (!map) {
-      this.status.textContent = "computing the map…";
+      this.status.textContent = pendingText((name) => this.model.get(name as never));
       return;
     }
     this.view ??= fitView(map.xy, width, HEIGHT, PAD);
