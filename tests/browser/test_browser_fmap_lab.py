@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from checks import DETAIL, GALLERY, ROOT, THUMB, assert_gallery_matches
+from checks import DETAIL, GALLERY, ROOT, THUMB, assert_gallery_matches, shot
 from lab import WAIT, Lab, expect
 
 from segwidget.results.fmap import in_box
@@ -86,3 +86,42 @@ def test_more_like_this_sets_similar_to_and_ranks_the_gallery(shown: tuple[Lab, 
     shown_in_kernel = lab.nb.value("emit(s=mx.shown_indices.tolist())")["s"]
     assert shown_in_kernel == want["indices"]
     lab.nb.run("mx.similar_to = None")
+
+
+GATED = """
+import threading
+import segwidget.results.projection as projection
+gate, real_project = threading.Event(), projection.project
+projection.project = lambda vectors: (gate.wait(300), real_project(vectors))[1]
+fresh = explorer.results.subset(range(explorer.results.n_images))
+fresh.maps.clear()  # no map cached: the panel asks for one
+gx = SegExplorer(results=fresh)
+"""
+
+
+def test_the_kernel_stays_free_while_the_map_is_computed(lab: Lab) -> None:
+    """In a real kernel: the panel says "computing" (role=status) while the projection is held
+    on a gate, a cell runs and a trait set from Python reaches the view meanwhile; then the
+    coordinates arrive from the worker thread and equal ``Results.map()``."""
+    lab.nb.run(GATED)
+    index, _ = lab.nb.run("gx")
+    root = lab.nb.cell(index).locator(ROOT)
+    root.locator('[data-testid="segwidget-panel-tab"][data-panel="map"]').click()
+    status = root.locator('[data-testid="segwidget-map-status"]')
+    expect(status).to_have_attribute("role", "status")
+    expect(status).to_have_text("computing the map…", timeout=WAIT)
+    assert lab.nb.wait_value("emit(s=gx.map_status)", "s", "computing") == "computing"
+    busy = lab.nb.value("emit(gate=gate.is_set(), busy=gx._map_worker.busy)")
+    assert busy == {"gate": False, "busy": True}  # that cell ran while the projection waits
+    lab.nb.run("gx.selected_image = 3")  # the view follows the kernel meanwhile
+    expect(root.locator(DETAIL)).to_have_attribute("data-index", "3", timeout=WAIT)
+    expect(status).to_have_text("computing the map…")
+    shot(root, "fmap-computing")
+    lab.nb.run("gate.set()")
+    expect(root.locator(MAP)).to_have_attribute("data-points", str(lab.n_images), timeout=WAIT)
+    same = lab.nb.value(
+        "projection.project = real_project\n"
+        "emit(same=gx.map_xy == fresh.map().astype('<f4').tobytes(), s=gx.map_status)"
+    )
+    assert same == {"same": True, "s": "ready"}
+    lab.nb.run("gx.close()")
