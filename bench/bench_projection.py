@@ -10,7 +10,17 @@ chunked loop so that 10,000 points fit in memory; checked against
 (``pip install --target DIR pkg`` then ``du -sm DIR``) and given in
 docs/guide/failure-map.md.
 
-Run: ``python bench/bench_projection.py [--repeats 3] [--sizes 2000,10000]``; the
+``--configs`` compares segwidget's openTSNE configuration (``segwidget.results.projection``)
+with openTSNE's defaults as segwidget used them before (Annoy neighbours, one integer unit
+per FFT interval, 250 + 500 iterations) and with each change alone, in one run on the same
+data: the clustered vectors above and ADE20K-like error profiles (150 classes, the map's
+real input, ``tests/browser/sw_e2e.py``). Each row: median wall and CPU seconds of
+``--repeats`` interleaved fits, trustworthiness at k = 10 against the map's input rows, and
+the ratios to the defaults; then ``Results.map()`` the first time in a fresh process
+(openTSNE's import included), before and after, medians of ``--repeats`` processes.
+
+Run: ``python bench/bench_projection.py [--repeats 3] [--sizes 2000,10000]`` (libraries)
+or ``python bench/bench_projection.py --configs [--repeats 3] [--sizes 10000]``; the
 libraries must be importable (the candidates not chosen are not project dependencies).
 Never asserts.
 """
@@ -108,8 +118,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sizes", default="2000,10000")
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--configs", action="store_true", help="openTSNE configurations")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.configs:
+        from projection_configs import compare
+
+        return compare(sizes, args.repeats)
     methods = args.methods.split(",")
     x_check = data(2000)
     from sklearn.manifold import trustworthiness as sk_trust
