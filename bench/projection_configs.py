@@ -33,7 +33,7 @@ def ade_profiles(n: int) -> ErrorProfile:
 
 
 def before(vectors: Embedding) -> NDArray[np.float32]:
-    """segwidget's projection before this configuration: dense unit rows, an exact PCA to 50,
+    """segwidget's projection before this configuration: dense unit rows, an SVD to 50 dims,
     then openTSNE's defaults (Annoy neighbours, ``ints_in_interval=1``, 250 + 500 iterations)."""
     from openTSNE import TSNE
 
@@ -42,8 +42,9 @@ def before(vectors: Embedding) -> NDArray[np.float32]:
     n = x.shape[0]
     if n < chosen.MIN_TSNE or np.unique(x.round(12), axis=0).shape[0] < 3:
         return chosen.principal(x, 2).astype(np.float32)
-    if x.shape[1] > chosen.PCA_DIMS:
-        x = chosen.principal(x, chosen.PCA_DIMS)
+    if x.shape[1] > chosen.PCA_DIMS:  # an SVD of the centred rows, as then
+        u, s, _ = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)
+        x = u[:, : chosen.PCA_DIMS] * s[: chosen.PCA_DIMS]
     tsne = TSNE(perplexity=min(30.0, (n - 1) / 3.0), random_state=SEED, n_jobs=1, verbose=False)
     return np.asarray(tsne.fit(x), dtype=np.float32)
 

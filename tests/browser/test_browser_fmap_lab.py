@@ -96,13 +96,22 @@ projection.project = lambda vectors: (gate.wait(300), real_project(vectors))[1]
 fresh = explorer.results.subset(range(explorer.results.n_images))
 fresh.maps.clear()  # no map cached: the panel asks for one
 gx = SegExplorer(results=fresh)
+kernel_thread, delivered_on = threading.get_ident(), []
+deliver = gx._map_worker._deliver
+
+def noted(key, out):
+    delivered_on.append(threading.get_ident())
+    deliver(key, out)
+
+gx._map_worker._deliver = noted
 """
 
 
 def test_the_kernel_stays_free_while_the_map_is_computed(lab: Lab) -> None:
     """In a real kernel: the panel says "computing" (role=status) while the projection is held
     on a gate, a cell runs and a trait set from Python reaches the view meanwhile; then the
-    coordinates arrive from the worker thread and equal ``Results.map()``."""
+    coordinates computed on the worker thread arrive, set on the kernel's thread, and equal
+    ``Results.map()``."""
     lab.nb.run(GATED)
     index, _ = lab.nb.run("gx")
     root = lab.nb.cell(index).locator(ROOT)
@@ -121,7 +130,9 @@ def test_the_kernel_stays_free_while_the_map_is_computed(lab: Lab) -> None:
     expect(root.locator(MAP)).to_have_attribute("data-points", str(lab.n_images), timeout=WAIT)
     same = lab.nb.value(
         "projection.project = real_project\n"
-        "emit(same=gx.map_xy == fresh.map().astype('<f4').tobytes(), s=gx.map_status)"
+        "emit(same=gx.map_xy == fresh.map().astype('<f4').tobytes(), s=gx.map_status,\n"
+        "     on_kernel_thread=delivered_on == [kernel_thread])"
     )
-    assert same == {"same": True, "s": "ready"}
+    # the traits were set on the kernel's own thread (its event loop), not the worker's
+    assert same == {"same": True, "s": "ready", "on_kernel_thread": True}
     lab.nb.run("gx.close()")
