@@ -9,10 +9,11 @@ handler would block the kernel (the user's next cell waits, the rest of the view
   remembered, and the running thread computes the latest request's arrays before it ends
   (new results shown meanwhile are not lost; requests in between are skipped).
 - **Delivery.** The outcome (the arrays, or the exception raised) goes to ``deliver`` on the
-  kernel's own event loop when the request came from one (ipykernel handles comm messages on
-  its asyncio loop, so the traits change on the thread that handles every other message);
-  without a running loop (plain Python, tests) ``deliver`` runs on the worker thread, as
-  ipywidgets allows.
+  event loop that made the request, when one was running: ipykernel handles comm messages on
+  an asyncio loop (the main shell's, or with ipykernel 7 in JupyterLab the subshell's that the
+  widget's messages go to), so the traits change on the thread that handles the widget's other
+  messages. Without a running loop (plain Python, tests) ``deliver`` runs on the worker
+  thread, as ipywidgets allows.
 - **Failures.** An exception in the computation is delivered like a result (the explorer
   shows its text in the panel) and logged with its traceback here; an exception in
   ``deliver`` itself is logged. Nothing is raised into the kernel.
