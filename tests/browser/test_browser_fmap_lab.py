@@ -123,13 +123,13 @@ def test_the_kernel_stays_free_while_the_map_is_computed(lab: Lab) -> None:
     status = root.locator('[data-testid="segwidget-map-status"]')
     expect(status).to_have_attribute("role", "status")
     expect(status).to_have_text("computing the map…", timeout=WAIT)
+    shot(root, "fmap-computing")
     assert lab.nb.wait_value("emit(s=gx.map_status)", "s", "computing") == "computing"
     busy = lab.nb.value("emit(gate=gate.is_set(), busy=gx._map_worker.busy)")
     assert busy == {"gate": False, "busy": True}  # that cell ran while the projection waits
     lab.nb.run("gx.selected_image = 3")  # the view follows the kernel meanwhile
     expect(root.locator(DETAIL)).to_have_attribute("data-index", "3", timeout=WAIT)
     expect(status).to_have_text("computing the map…")
-    shot(root, "fmap-computing")
     lab.nb.run("gate.set()")
     expect(root.locator(MAP)).to_have_attribute("data-points", str(lab.n_images), timeout=WAIT)
     same = lab.nb.value(
