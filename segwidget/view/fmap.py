@@ -18,7 +18,6 @@ ranks the gallery by ``Results.similar(similar_to, map_k)``.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,6 @@ from ..results.fmap import NEIGHBOURS, restrict
 from ..results.ranking import Ranking
 from .map_worker import MapWorker
 
-log = logging.getLogger("segwidget")
 KERNEL_OWNED = frozenset(
     {"map_kind", "map_k", "map_xy", "map_neighbors", "map_distances", "map_status", "map_error"}
 )
