@@ -12,6 +12,7 @@ import { cellOf, lossRangeOf, readData } from "./data/protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./data/ranking";
 import { EVERY_PART, type Part, preloaded, readControls, visibleClasses } from "./data/traits";
 import { chartPanels } from "./report/chart-panels";
+import { objectsChartPanel } from "./report/objects-chart";
 import { Detail, DetailStore } from "./view/detail";
 import { buildFrame } from "./view/frame";
 import { Gallery } from "./view/gallery";
@@ -21,7 +22,7 @@ import { describeCell } from "./view/heatmap-draw";
 import { explorerKeyboard } from "./view/keyboard";
 import { cellSentence, LiveRegion } from "./view/live";
 import { MapView } from "./view/mapview";
-import { ObjectView, objectsPanel } from "./view/objectview";
+import { ObjectView } from "./view/objectview";
 import { opening } from "./view/opening";
 import { confusedItems, Pairs } from "./view/pairs";
 import { PanelArea } from "./view/panels";
@@ -133,7 +134,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       ...chartPanels(),
       slices.tagging.panel(),
       reliabilityPanel(calibration, setTrait),
-      objectsPanel(objects),
+      objectsChartPanel(objects),
       fmap.panel(),
     ],
     gallery: gallery.el,

@@ -93,6 +93,7 @@ class Fuzzer:
             ),
             "tags": {r.choice(["x", "", " ", "<b>", BIG[:300]]): [index(self.n) for _ in range(3)]},
             "picked_images": [index(self.n) for _ in range(r.randint(0, 4))],
+            "object_bins": r.choice(["coco", "terciles", "Terciles", "", None]),
         }.get(name, self.value())
 
     def state(self) -> dict[str, Any]:

@@ -90,12 +90,34 @@ export function sizeBins(objects: Objects, binning: SizeBinning, slice: Uint8Arr
     byClass.set(cls[k], list);
   }
   for (const members of byClass.values()) {
-    const sorted = Float64Array.from(members, (k) => pixels[k]).sort();
-    const lo = quantile(sorted, 1 / 3);
-    const hi = quantile(sorted, 2 / 3);
+    const [lo, hi] = tercileEdges(Float64Array.from(members, (k) => pixels[k]));
     for (const k of members) out[k] = (pixels[k] >= lo ? 1 : 0) + (pixels[k] >= hi ? 1 : 0);
   }
   return out;
+}
+
+/** np.quantile(sizes, [1/3, 2/3]) (the default "linear" method) of one class's object sizes, bit for bit. */
+export function tercileEdges(sizes: ArrayLike<number>): [number, number] {
+  const sorted = Float64Array.from(sizes).sort();
+  return [quantile(sorted, 1 / 3), quantile(sorted, 2 / 3)];
+}
+
+/** The size binning a trait value names ("coco" for anything else). */
+export function binningOf(value: unknown): SizeBinning {
+  return value === "terciles" ? "terciles" : "coco";
+}
+
+/**
+ * Per class (length C), the terciles' edges [lo, hi] of its truth objects in the slice (null: none there); the
+ * bins are [.., lo), [lo, hi), [hi, ..). What the panel's tooltips and the gallery's caption say.
+ */
+export function tercileTable(objects: Objects, C: number, slice: Uint8Array | null): ([number, number] | null)[] {
+  const sizes: number[][] = Array.from({ length: C }, () => []);
+  const { image, cls, pixels } = objects.truth;
+  for (let k = 0; k < image.length; k++) {
+    if ((slice === null || slice[image[k]] === 1) && cls[k] >= 0 && cls[k] < C) sizes[cls[k]].push(pixels[k]);
+  }
+  return sizes.map((s) => (s.length === 0 ? null : tercileEdges(s)));
 }
 
 /** Per class and size bin (row-major C × 3): truth objects and missed ones in the slice (Results.object_table). */
