@@ -49,6 +49,15 @@ def keys(name: str) -> list[str]:
     return [f"{name}{_GAP}\u00b7small", name, f"{name}{_GAP}\u00b7large"]
 
 
+def legend(labels: tuple[str, ...]) -> str:
+    """The bars' legend: a swatch in each bin's colour and the bin's fixed name."""
+    swatch = (
+        '<span style="display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;'
+        'vertical-align:-1px;border:1px solid currentColor;background:{}"></span>{}'
+    )
+    return "".join(swatch.format(c, name) for c, name in zip(SIZE_COLORS, labels, strict=True))
+
+
 def has_objects(explorer: SegExplorer) -> bool:
     """Whether the explorer shows one model's results with objects."""
     results = explorer._results
@@ -76,22 +85,20 @@ class ObjectsChart:
                 selected_style={"stroke": "currentColor", "stroke-width": 3},
                 unselected_style={"opacity": 0.85},
                 tooltip=self.tip,
-                labels=[label],
-                display_legend=True,
             )
-            for color, label in zip(SIZE_COLORS, COCO_LABELS, strict=True)
+            for color in SIZE_COLORS
         ]
         self.axis_x = bq.Axis(scale=self.x, tick_rotate=-30, tick_style={"font-size": "11px"})
         axes = [
             self.axis_x,
-            bq.Axis(scale=y, orientation="vertical", label="object recall", tick_format=".0%"),
+            bq.Axis(scale=y, orientation="vertical", tick_format=".0%", num_ticks=5),
         ]
         self.figure = bq.Figure(
             marks=self.bars,
             axes=axes,
-            legend_location="top-right",
-            fig_margin={"top": 36, "bottom": 64, "left": 56, "right": 12},
-            layout=widgets.Layout(height="300px", width="100%", min_width="280px"),
+            fig_margin={"top": 32, "bottom": 64, "left": 44, "right": 12},
+            title_style={"font-size": "14px"},
+            layout=widgets.Layout(height="280px", width="100%", min_width="280px"),
         )
         self.switch = widgets.ToggleButtons(
             options=[("COCO sizes", "coco"), ("terciles", "terciles")],
@@ -101,7 +108,10 @@ class ObjectsChart:
             style={"button_width": "auto"},
         )
         self.switch.add_class("segwidget-object-bins")
-        self.widget = widgets.VBox([self.switch, self.figure])
+        self.legend = widgets.HTML()  # the bins' fixed names only: no user text
+        self.legend.add_class("segwidget-object-legend")
+        head = widgets.HBox([self.switch, self.legend], layout=widgets.Layout(flex_flow="row wrap"))
+        self.widget = widgets.VBox([head, self.figure])
         for b, mark in enumerate(self.bars):
             mark.observe(lambda change, b=b: self._on_click(b, change), "selected")
             mark.on_hover(lambda _mark, event, b=b: self._on_hover(b, event))
@@ -156,11 +166,11 @@ class ObjectsChart:
                 found = [(objects[c, b] - missed[c, b]) / objects[c, b] for c in mine]
                 mark.x = [keys(str(results.classes[c]))[b] for c in mine]
                 mark.y = np.asarray(found, dtype=float)
-                mark.labels = [labels[b]]
                 hit = chosen and size == b and cell is not None and cell[0] in mine
                 mark.selected = [mine.index(cell[0])] if hit and cell is not None else None
-            what = "COCO sizes" if explorer.object_bins == "coco" else "each class's terciles"
-            self.figure.title = f"Object recall by size ({what}) · click a bar"
+            self.legend.value = legend(labels)
+            what = "COCO sizes" if explorer.object_bins == "coco" else "terciles"
+            self.figure.title = f"Object recall, {what} · click a bar"  # recall: found / all
             self.switch.value = explorer.object_bins
         finally:
             self._syncing = False

@@ -108,8 +108,12 @@ def test_the_switch_sets_object_bins(results: Results) -> None:
     explorer = segwidget.SegExplorer(results=results)
     chart = explorer.charts.objects
     assert chart is not None
+    assert [name in chart.legend.value for name in ("small", "medium", "large")] == [True] * 3
+    assert all(color in chart.legend.value for color in objects_chart.SIZE_COLORS)
     chart.switch.value = "terciles"
     assert explorer.object_bins == "terciles"
+    assert "upper third" in chart.legend.value and "large" not in chart.legend.value
+    assert "terciles" in chart.figure.title
     explorer.object_bins = "coco"
     assert chart.switch.value == "coco"
 

@@ -16,7 +16,7 @@ export const SIZE_COLORS = ["#d55e00", "#00897b", "#1976d2"] as const;
 /** One bar's row: a target's least size (WCAG 2.2); the class's name above its three rows. */
 export const ROW = 24;
 const NAME = 18;
-const GAP = 8;
+const GAP = 6;
 const LEFT = 8;
 const RIGHT = 84;
 
@@ -77,7 +77,7 @@ export class ObjectsChart {
     this.canvas.setAttribute("role", "img");
     this.canvas.setAttribute(
       "aria-label",
-      "object recall per class and size bin; the arrow keys move between the bars, Enter selects class and bin",
+      "object recall per class and size bin; Up and Down move between the bars, Enter selects class and bin",
     );
     this.canvas.tabIndex = 0;
     this.bins.dataset.testid = "segwidget-control";
@@ -85,9 +85,11 @@ export class ObjectsChart {
     this.bins.addEventListener("change", () => setBins(this.bins.value === "terciles" ? "terciles" : "coco"));
     this.live.setAttribute("role", "status");
     this.live.setAttribute("aria-live", "polite");
-    const head = h("div", "swr-chart-controls");
-    head.append(h("h2", "swr-chart-title", "Object recall by size · click a bar"), labelled("bins", this.bins));
-    this.el.append(head, this.legend, this.canvas, this.live);
+    const controls = h("div", "swr-chart-controls");
+    controls.append(h("h2", "swr-chart-title", "Object recall by size · click a bar"), labelled("bins", this.bins));
+    const head = h("div", "swr-objects-head"); // stays in view while the bars scroll in the panel
+    head.append(controls, this.legend);
+    this.el.append(head, this.canvas, this.live);
     this.canvas.addEventListener("click", this.onClick);
     this.canvas.addEventListener("keydown", this.onKey);
     this.canvas.addEventListener("focus", () => this.moveTo(Math.max(0, this.focus)));
@@ -119,17 +121,21 @@ export class ObjectsChart {
     this.choose(...this.bars[k]);
   };
 
-  /** Up / Down (Left / Right, Home / End) move between the bars; Enter or Space selects class and bin. */
+  /**
+   * Up / Down (Home / End) move between the bars, Enter or Space selects class and bin: the canvas keeps these
+   * keys (as the heatmap does); Left / Right go on to the panel area's other controls (keyboard.ts roving).
+   */
   private readonly onKey = (e: KeyboardEvent) => {
     const n = this.bars.length;
     if (n === 0) return;
     const at = Math.max(0, this.focus);
-    const step: Record<string, number> = { ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1 };
-    const to = e.key === "Home" ? 0 : e.key === "End" ? n - 1 : step[e.key];
+    const step: Record<string, number> = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: n - 1 };
+    const to = step[e.key];
     if (e.key === "Enter" || e.key === " ") this.choose(...this.bars[at]);
     else if (to !== undefined) this.moveTo(Math.min(n - 1, Math.max(0, to)));
     else return;
     e.preventDefault();
+    e.stopPropagation();
   };
 
   private moveTo(k: number): void {

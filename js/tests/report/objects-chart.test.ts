@@ -103,7 +103,7 @@ describe("the objects chart", () => {
     expect(model.get("object_size")).toBe(1);
   });
 
-  it("the arrow keys move a visible focus between the bars and Enter selects", () => {
+  it("Up / Down move a visible focus between the bars and Enter selects", () => {
     const { canvas, model, el } = setup();
     canvas.focus();
     expect([canvas.dataset.focusClass, canvas.dataset.focusSize]).toEqual(["1", "0"]);
@@ -112,9 +112,10 @@ describe("the objects chart", () => {
       canvas.dispatchEvent(e);
       return e.defaultPrevented;
     };
-    expect([key("ArrowDown"), key("ArrowDown"), key("ArrowDown"), key("ArrowUp"), key("ArrowRight")]).toEqual(
+    expect([key("ArrowDown"), key("ArrowDown"), key("ArrowDown"), key("ArrowUp"), key("ArrowDown")]).toEqual(
       Array(5).fill(true),
     );
+    expect(key("ArrowLeft")).toBe(false); // left to the panel area's roving controls
     expect([canvas.dataset.focusClass, canvas.dataset.focusSize]).toEqual(["2", "0"]);
     const said = el.querySelector('[role="status"]')?.textContent ?? "";
     expect(said).toBe(`<b>sign</b>, small, < 1,024 px: ${fmtPct(0)} found, 1 of 1 missed`);
