@@ -100,8 +100,8 @@ class ObjectTraits(traitlets.HasTraits):
             or not 0 <= value < len(COCO_LABELS)
         ):
             raise traitlets.TraitError(
-                f"object_size must be None or a size bin 0..{len(COCO_LABELS) - 1} "
-                f"({', '.join(COCO_LABELS)}); got {str(value)[:40]}"
+                f"object_size must be None or a size bin 0..{len(COCO_LABELS) - 1} of "
+                f"object_bins (e.g. {', '.join(COCO_LABELS)}); got {str(value)[:40]}"
             )
         return int(value)
 

@@ -64,6 +64,12 @@ def test_the_bars_are_object_table_and_a_loop(results: Results, bins: str) -> No
         i = chart.classes[b].index(c)
         assert chart.describe(b, i).endswith(f"{n - m:,} of {n:,} found, {m:,} missed")
     assert chart.switch.value == bins
+    c = chart.classes[0][0]
+    chart._on_hover(0, {"data": {"index": 0}})  # bqplot's hover event: the tooltip's text
+    assert chart.tip.value == chart.describe(0, 0)
+    assert chart.tip.value.startswith(f"{results.classes[c]}, ")
+    chart._on_hover(0, {"data": {"index": 10**6}})  # an index out of range changes nothing
+    assert chart.tip.value == chart.describe(0, 0)
 
 
 def test_the_chart_follows_the_slice_with_its_own_terciles(results: Results) -> None:

@@ -82,16 +82,24 @@ export function sizeBins(objects: Objects, binning: SizeBinning, slice: Uint8Arr
     }
     return out;
   }
-  const byClass = new Map<number, number[]>();
+  // the slice's objects grouped by class (a counting sort), each class's sizes sorted in place
+  let C = 0;
+  for (let k = 0; k < out.length; k++) C = Math.max(C, cls[k] + 1);
+  const start = new Int32Array(C + 1);
+  for (let k = 0; k < out.length; k++) if (inSlice(k)) start[cls[k] + 1]++;
+  for (let c = 0; c < C; c++) start[c + 1] += start[c];
+  const sizes = new Float64Array(start[C]);
+  const at = start.slice(0, C);
+  for (let k = 0; k < out.length; k++) if (inSlice(k)) sizes[at[cls[k]]++] = pixels[k];
+  const edges: [number, number][] = [];
+  for (let c = 0; c < C; c++) {
+    const own = sizes.subarray(start[c], start[c + 1]).sort();
+    edges.push(own.length ? [quantile(own, 1 / 3), quantile(own, 2 / 3)] : [0, 0]);
+  }
   for (let k = 0; k < out.length; k++) {
     if (!inSlice(k)) continue;
-    const list = byClass.get(cls[k]) ?? [];
-    list.push(k);
-    byClass.set(cls[k], list);
-  }
-  for (const members of byClass.values()) {
-    const [lo, hi] = tercileEdges(Float64Array.from(members, (k) => pixels[k]));
-    for (const k of members) out[k] = (pixels[k] >= lo ? 1 : 0) + (pixels[k] >= hi ? 1 : 0);
+    const [lo, hi] = edges[cls[k]];
+    out[k] = (pixels[k] >= lo ? 1 : 0) + (pixels[k] >= hi ? 1 : 0);
   }
   return out;
 }
