@@ -30,6 +30,7 @@ PANEL = "objects"
 # and deutan eyes: tests/view/test_chart_colors.py); the browser's chart uses the same three
 SIZE_COLORS = ("#d55e00", "#00897b", "#1976d2")
 TERCILE_LABELS = ("lower third", "middle third", "upper third")
+_TICKS = np.linspace(0.0, 1.0, 5)
 _GAP = "\u2007"  # a key between two classes' groups: a gap on the ordinal axis
 
 
@@ -91,7 +92,7 @@ class ObjectsChart:
         self.axis_x = bq.Axis(scale=self.x, tick_rotate=-30, tick_style={"font-size": "11px"})
         axes = [
             self.axis_x,
-            bq.Axis(scale=y, orientation="vertical", tick_format=".0%", num_ticks=5),
+            bq.Axis(scale=y, orientation="vertical", tick_format=".0%", tick_values=_TICKS),
         ]
         self.figure = bq.Figure(
             marks=self.bars,
