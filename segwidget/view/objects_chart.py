@@ -31,7 +31,7 @@ PANEL = "objects"
 SIZE_COLORS = ("#d55e00", "#00897b", "#1976d2")
 TERCILE_LABELS = ("lower third", "middle third", "upper third")
 _TICKS = np.linspace(0.0, 1.0, 5)
-_GAP = "\u2007"  # a key between two classes' groups: a gap on the ordinal axis
+_BLANK = "\u200b"  # zero-width: the ordinal keys of the outer bars and the gaps show no label
 
 
 def table(results: Results, bins: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -44,10 +44,11 @@ def table(results: Results, bins: str) -> tuple[NDArray[np.int64], NDArray[np.in
     return objects, missed
 
 
-def keys(name: str) -> list[str]:
-    """The ordinal keys of one class's three bars: the middle one is the class name itself,
-    so the axis labels each group once (its middle tick)."""
-    return [f"{name}{_GAP}\u00b7small", name, f"{name}{_GAP}\u00b7large"]
+def keys(name: str, k: int) -> list[str]:
+    """The ordinal keys of the ``k``-th drawn class's three bars and the gap after them: the
+    middle bar's key is the class name, so the axis labels each group once; the others are
+    distinct zero-width strings (no visible label)."""
+    return [_BLANK * (3 * k + 1), name, _BLANK * (3 * k + 2), _BLANK * (3 * k + 3)]
 
 
 def legend(labels: tuple[str, ...]) -> str:
@@ -89,7 +90,7 @@ class ObjectsChart:
             )
             for color in SIZE_COLORS
         ]
-        self.axis_x = bq.Axis(scale=self.x, tick_rotate=-30, tick_style={"font-size": "11px"})
+        self.axis_x = bq.Axis(scale=self.x, tick_rotate=-40, tick_style={"font-size": "11px"})
         axes = [
             self.axis_x,
             bq.Axis(scale=y, orientation="vertical", tick_format=".0%", tick_values=_TICKS),
@@ -150,22 +151,19 @@ class ObjectsChart:
             return
         results, objects, missed = self.numbers()
         shown = [c for c in range(results.n_classes) if objects[c].sum() > 0]
-        names = [str(results.classes[c]) for c in shown]
-        domain: list[str] = []
-        for k, name in enumerate(names):
-            domain += ([_GAP * (k + 1)] if k else []) + keys(name)
+        slots = {c: keys(str(results.classes[c]), k) for k, c in enumerate(shown)}
+        domain = [key for c in shown for key in slots[c]][:-1]
         labels = COCO_LABELS if explorer.object_bins == "coco" else TERCILE_LABELS
         cell, size = explorer.selected_cell, explorer.object_size
         chosen = cell is not None and cell[0] == cell[1] and explorer.order == "missed"
         self._syncing = True
         try:
             self.x.domain = domain
-            self.axis_x.tick_values = names
             for b, mark in enumerate(self.bars):
                 mine = [c for c in shown if objects[c, b] > 0]
                 self.classes[b] = mine
                 found = [(objects[c, b] - missed[c, b]) / objects[c, b] for c in mine]
-                mark.x = [keys(str(results.classes[c]))[b] for c in mine]
+                mark.x = [slots[c][b] for c in mine]
                 mark.y = np.asarray(found, dtype=float)
                 hit = chosen and size == b and cell is not None and cell[0] in mine
                 mark.selected = [mine.index(cell[0])] if hit and cell is not None else None

@@ -64,6 +64,10 @@ def test_the_bars_are_object_table_and_a_loop(results: Results, bins: str) -> No
         i = chart.classes[b].index(c)
         assert chart.describe(b, i).endswith(f"{n - m:,} of {n:,} found, {m:,} missed")
     assert chart.switch.value == bins
+    # the axis labels each class once (its middle bar's key); the other keys are zero-width
+    labelled = [key for key in chart.x.domain if key.strip("\u200b")]
+    assert labelled == [results.classes[c] for c in sorted({c for c, _ in expected})]
+    assert len(set(chart.x.domain)) == len(chart.x.domain)
     c = chart.classes[0][0]
     chart._on_hover(0, {"data": {"index": 0}})  # bqplot's hover event: the tooltip's text
     assert chart.tip.value == chart.describe(0, 0)
