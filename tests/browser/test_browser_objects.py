@@ -125,3 +125,6 @@ def test_the_terciles_button_bins_each_class_by_its_own_thirds(objects: Lab) -> 
     caption = lab.root.locator(".sw-gallery-heading").inner_text()
     assert "(upper third, ≥" in caption, caption
     shot(lab.nb.cell(1), "objects-03-terciles")
+    area = lab.root.locator('[data-testid="segwidget-panelarea"]')
+    area.locator(".sw-panelarea-body").evaluate("(b) => { b.scrollTop = b.scrollHeight; }")
+    shot(area, "objects-04-chart-axis")  # the class names under the bars
