@@ -93,8 +93,8 @@ export function sizeBins(objects: Objects, binning: SizeBinning, slice: Uint8Arr
   for (let k = 0; k < out.length; k++) if (inSlice(k)) sizes[at[cls[k]]++] = pixels[k];
   const edges: [number, number][] = [];
   for (let c = 0; c < C; c++) {
-    const own = sizes.subarray(start[c], start[c + 1]).sort();
-    edges.push(own.length ? [quantile(own, 1 / 3), quantile(own, 2 / 3)] : [0, 0]);
+    const own = sizes.subarray(start[c], start[c + 1]);
+    edges.push(own.length ? terciles(own) : [0, 0]);
   }
   for (let k = 0; k < out.length; k++) {
     if (!inSlice(k)) continue;
@@ -106,8 +106,48 @@ export function sizeBins(objects: Objects, binning: SizeBinning, slice: Uint8Arr
 
 /** np.quantile(sizes, [1/3, 2/3]) (the default "linear" method) of one class's object sizes, bit for bit. */
 export function tercileEdges(sizes: ArrayLike<number>): [number, number] {
-  const sorted = Float64Array.from(sizes).sort();
-  return [quantile(sorted, 1 / 3), quantile(sorted, 2 / 3)];
+  return terciles(Float64Array.from(sizes));
+}
+
+/** tercileEdges of `a` (non-empty, no NaN) by selection rather than a sort: O(n); reorders `a`. */
+export function terciles(a: Float64Array): [number, number] {
+  return [selectQuantile(a, 1 / 3), selectQuantile(a, 2 / 3)];
+}
+
+/** quantile(sorted copy of `a`, q), the same two order statistics found by quickselect (reorders `a`). */
+export function selectQuantile(a: Float64Array, q: number): number {
+  const n = a.length;
+  const virtual = (n - 1) * q;
+  if (virtual >= n - 1) return select(a, n - 1);
+  const lo = Math.floor(virtual);
+  const gamma = virtual - lo;
+  const x = select(a, lo);
+  let y = Number.POSITIVE_INFINITY; // the next order statistic: the least of what lies right of lo
+  for (let i = lo + 1; i < n; i++) if (a[i] < y) y = a[i];
+  const diff = y - x;
+  return gamma >= 0.5 ? y - diff * (1 - gamma) : x + diff * gamma;
+}
+
+/** The k-th smallest of `a` (Hoare's quickselect): afterwards a[..k] ≤ a[k] ≤ a[k..]. */
+function select(a: Float64Array, k: number): number {
+  let [lo, hi] = [0, a.length - 1];
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >>> 1];
+    let [i, j] = [lo, hi];
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        [a[i], a[j]] = [a[j], a[i]];
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break; // a[k] equals the pivot, between the two parts
+  }
+  return a[k];
 }
 
 /** The size binning a trait value names ("coco" for anything else). */

@@ -9,6 +9,7 @@ import {
   rankObjects,
   readObjects,
   type SizeBinning,
+  selectQuantile,
   tercileEdges,
   tercileTable,
 } from "../../src/data/objects";
@@ -73,6 +74,23 @@ describe("tercile edges", () => {
   it.each(raw.quantiles.map((q, k) => [k, q] as const))("interpolated case %i, bit for bit", (_, q) => {
     const [lo, hi] = tercileEdges(q.sizes);
     expect([Object.is(lo, q.edges[0]), Object.is(hi, q.edges[1])]).toEqual([true, true]);
+  });
+
+  it("selection finds the sorted array's quantiles, with ties, one value and runs of equal sizes", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let trial = 0; trial < 400; trial++) {
+      const n = 1 + Math.floor(random() * 60);
+      const spread = [2, 10, 1e6][trial % 3];
+      const values = Float64Array.from({ length: n }, () => 1 + Math.floor(random() * spread));
+      const sorted = values.slice().sort();
+      for (const q of [0, 1 / 3, 0.5, 2 / 3, 1]) {
+        expect(Object.is(selectQuantile(values.slice(), q), quantile(sorted, q))).toBe(true);
+      }
+    }
   });
 
   it("the fixture's edges are not all whole: the interpolation is exercised", () => {
