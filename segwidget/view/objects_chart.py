@@ -112,12 +112,21 @@ class ObjectsChart:
         self.switch.add_class("segwidget-object-bins")
         self.legend = widgets.HTML()  # the bins' fixed names only: no user text
         self.legend.add_class("segwidget-object-legend")
+        # the keyboard's path to a bar: a class chosen in the heatmap, then its size bin here
+        self.size = widgets.ToggleButtons(
+            options=[("all sizes", -1), *((label, b) for b, label in enumerate(COCO_LABELS))],
+            value=-1,
+            description="size",
+            style={"button_width": "auto"},
+        )
+        self.size.add_class("segwidget-object-size")
         head = widgets.HBox([self.switch, self.legend], layout=widgets.Layout(flex_flow="row wrap"))
-        self.widget = widgets.VBox([head, self.figure])
+        self.widget = widgets.VBox([head, self.size, self.figure])
         for b, mark in enumerate(self.bars):
             mark.observe(lambda change, b=b: self._on_click(b, change), "selected")
             mark.on_hover(lambda _mark, event, b=b: self._on_hover(b, event))
         self.switch.observe(self._on_switch, "value")
+        self.size.observe(self._on_size, "value")
         watched = ["selected_cell", "slice", "tags", "order", "object_size", "object_bins"]
         explorer.observe(lambda _: self.draw(), watched)
         self.rebuild()
@@ -171,6 +180,9 @@ class ObjectsChart:
             what = "COCO sizes" if explorer.object_bins == "coco" else "terciles"
             self.figure.title = f"Object recall, {what} · click a bar"  # recall: found / all
             self.switch.value = explorer.object_bins
+            self.size.options = [("all sizes", -1), *((label, b) for b, label in enumerate(labels))]
+            shown_size = size if explorer.order == "missed" and size is not None else -1
+            self.size.value = shown_size
         finally:
             self._syncing = False
 
@@ -198,6 +210,17 @@ class ObjectsChart:
             self.explorer.selected_cell = (c, c)
             self.explorer.order = "missed"
             self.explorer.object_size = b
+
+    def _on_size(self, change: dict[str, Any]) -> None:
+        """A size button: the "missed" order and that bin for the selected class (or cell)."""
+        if self._syncing:
+            return
+        with self.explorer.hold_trait_notifications():
+            if change["new"] == -1:
+                self.explorer.object_size = None
+            else:
+                self.explorer.order = "missed"
+                self.explorer.object_size = int(change["new"])
 
     def _on_switch(self, change: dict[str, Any]) -> None:
         if not self._syncing and change["new"] in BINNINGS:

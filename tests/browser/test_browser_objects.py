@@ -7,7 +7,8 @@ the gallery then equals ``Results.rank_objects(t, by="missed", size=0)`` (``rank
 by="missed")`` restricted to that bin), as does the kernel's ``shown_indices``; the bars'
 heights are ``object_table("coco")``'s recall; the caption gives the count of missed objects.
 The chart's "terciles" button sets ``object_bins`` and a bar then ranks by that class's
-terciles. Opening the first image shows the detail's objects panel, whose ``data-missed`` and
+terciles; the size buttons above the chart (its keyboard path) choose a bin the same way.
+Opening the first image shows the detail's objects panel, whose ``data-missed`` and
 ``data-false`` are that image's missed truth objects and false predicted objects in
 ``objects()`` and ``false_objects()``. (The browser's own canvas chart, which stands in
 where no widget manager can, is tested in the report: ``test_browser_objects_report.py``.)
@@ -125,6 +126,14 @@ def test_the_terciles_button_bins_each_class_by_its_own_thirds(objects: Lab) -> 
     caption = lab.root.locator(".sw-gallery-heading").inner_text()
     assert "(upper third, ≥" in caption, caption
     shot(lab.nb.cell(1), "objects-03-terciles")
+    # the keyboard's path: the class stays selected, the size buttons choose the bin
+    middle = lab.nb.cell(1).locator(".segwidget-object-size button", has_text="middle third")
+    middle.focus()
+    lab.page.keyboard.press("Space")
+    assert nb.wait_value("emit(size=explorer.object_size)", "size", 1) == 1
+    expected = lab.rank(f"explorer.results.rank_objects({t}, by='missed', size=1, bins='terciles')")
+    expect(lab.gallery).to_have_attribute("data-count", str(len(expected["indices"])), timeout=WAIT)
+    assert_gallery_matches(lab.gallery, expected, "keyboard: missed pedestrians, middle third")
     area = lab.root.locator('[data-testid="segwidget-panelarea"]')
     area.locator(".sw-panelarea-body").evaluate("(b) => { b.scrollTop = b.scrollHeight; }")
     shot(area, "objects-04-chart-axis")  # the class names under the bars

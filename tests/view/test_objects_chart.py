@@ -150,3 +150,27 @@ def test_no_objects_no_panel() -> None:
     explorer = segwidget.SegExplorer(results=plain)
     _ = explorer.charts
     assert "objects" not in [p["id"] for p in explorer.panels]
+
+
+def test_the_size_buttons_are_the_keyboard_path_to_a_bar(results: Results) -> None:
+    explorer = segwidget.SegExplorer(results=results)
+    chart = explorer.charts.objects
+    assert chart is not None
+    assert chart.size.value == -1 and [o[0] for o in chart.size.options][1:] == [
+        "small",
+        "medium",
+        "large",
+    ]
+    explorer.selected_cell = (1, 1)  # a class chosen in the heatmap (by keyboard there)
+    chart.size.value = 1
+    assert (explorer.order, explorer.object_size) == ("missed", 1)
+    ranked = results.rank_objects(1, by="missed", size=1)
+    np.testing.assert_array_equal(explorer.shown_indices, ranked.indices)
+    assert chart.bars[1].selected == [chart.classes[1].index(1)], "the same bar as a click"
+    explorer.object_bins = "terciles"
+    assert [o[0] for o in chart.size.options][1:] == ["lower third", "middle third", "upper third"]
+    assert chart.size.value == 1
+    chart.size.value = -1
+    assert explorer.object_size is None
+    chart.bars[2].selected = [chart.classes[2].index(2)]  # a click: the buttons follow
+    assert chart.size.value == 2
