@@ -123,10 +123,15 @@ export class MapView {
 
   /** The gallery's list: "more like this" when asked, else `base`; only the images in `member` (shown). */
   rank(data: Data, base: Ranked, member: Uint8Array | null | undefined): Ranked {
+    return this.similar(data, member)?.ranked ?? restrict(base, member);
+  }
+
+  /** "More like this" when `similar_to` is set (and the map arrived): image `of`'s nearest images in `member`. */
+  similar(data: Data, member: Uint8Array | null | undefined): { of: number; ranked: Ranked } | null {
     const i = this.get<number | null>("similar_to");
     const map = this.loaded(data.N);
-    const asked = typeof i === "number" && map !== null && i >= 0 && i < data.N;
-    return restrict(asked ? similarTo(map, i) : base, member);
+    if (typeof i !== "number" || map === null || i < 0 || i >= data.N) return null;
+    return { of: i, ranked: restrict(similarTo(map, i), member) };
   }
 
   /** The gallery title's note: "more like this" and the map selection, when set. */
