@@ -72,6 +72,37 @@ def test_a_box_selects_the_points_inside_it_and_restricts_the_gallery(
     shot(page, "fmap-box")
 
 
+def test_the_keyboard_selects_the_points_in_the_centred_box(report: tuple[Opened, Any]) -> None:
+    opened, results = report
+    canvas = opened.root.locator(MAP)
+    canvas.scroll_into_view_if_needed()
+    canvas.focus()
+    canvas.press("ArrowLeft")  # the map moves under the box: 20 px right
+    canvas.press("+")  # and zooms about the canvas' centre
+    opened.page.evaluate(
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
+    gallery = opened.root.locator(GALLERY)
+    x0, y0, sx, sy = json.loads(canvas.get_attribute("data-view"))
+    width, height = canvas.evaluate("e => [e.clientWidth, e.clientHeight]")
+    half = 0.3 * min(width, height) / 2  # the keyboard's box (view/mapinput.ts keyBox)
+    left, top, right, bottom = (
+        width / 2 - half,
+        height / 2 - half,
+        width / 2 + half,
+        height / 2 + half,
+    )
+    inside = in_box(
+        results.map(), (left - x0) / sx, (top - y0) / sy, (right - x0) / sx, (bottom - y0) / sy
+    )
+    assert 0 < inside.size < results.n_images
+    canvas.press("Enter")
+    expect(gallery).to_have_attribute("data-count", str(inside.size), timeout=WAIT)
+    assert_gallery_matches(gallery, _as_lists(restrict(results.rank(), inside)), "keyboard box")
+    canvas.press("Escape")
+    expect(gallery).to_have_attribute("data-count", str(results.n_images), timeout=WAIT)
+
+
 def test_more_like_this_ranks_the_gallery_as_results_similar(report: tuple[Opened, Any]) -> None:
     opened, results = report
     opened.root.get_by_role("button", name="Clear selection").click()
