@@ -80,7 +80,7 @@ export class MapPainter {
     if (f.ring) {
       const color = packed(f.ringColor);
       const line = Math.max(1, Math.round(1.5 * d));
-      for (let k = 0; k < f.ring.length; k++) square(f.ring[k], color, Math.round(2 * d) + line, line);
+      for (let k = 0; k < f.ring.length; k++) square(f.ring[k], color, Math.round(2.75 * d), line);
     }
     g.putImageData(this.image, 0, 0);
   }
