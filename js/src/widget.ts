@@ -278,7 +278,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   /** The gallery's list for a selection: the comparison's, or one model's; the slice's images only. */
   function rankFor(k: Counts, cell: Cell | null): Ranked {
     const range = lossRangeOf(model.get("loss_range"));
-    if (comparison.active) return comparison.rank(k, cell, range);
+    if (comparison.active) return comparison.rank(k, cell, range, fmap.similar(data as Data, k.member));
     const order = readControls(model).order;
     const own =
       objects.rank(cell, range, k) ??
@@ -344,7 +344,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         filtered: range !== null,
         marks: slices.marks(),
         open: model.get("selected_image") ?? null,
-        ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),
+        ...(comparison.active &&
+          comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note() + fmap.note())),
       },
       dirty.has("scroll"),
     );
