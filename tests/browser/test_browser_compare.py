@@ -177,13 +177,10 @@ def test_model_control_shows_one_model(view: View) -> None:
 
 def test_selection_and_direction_set_from_python_drive_the_view(view: View) -> None:
     view.lab.nb.run(
-        "cmp.selected_image = None\n"
-        "cmp.selected_cell = ('pole', 'tree')\n"
-        "cmp.direction = 'worse'"
+        "cmp.selected_image = None\ncmp.selected_cell = ('pole', 'tree')\ncmp.direction = 'worse'"
     )
     t, p = (
-        view.lab.nb.value(f"emit(c=cmp.results.class_index({n!r}))")["c"]
-        for n in ("pole", "tree")
+        view.lab.nb.value(f"emit(c=cmp.results.class_index({n!r}))")["c"] for n in ("pole", "tree")
     )
     expect(view.root).to_have_attribute("data-selected-true", str(t), timeout=WAIT)
     expect(view.root).to_have_attribute("data-selected-pred", str(p), timeout=WAIT)
