@@ -1,7 +1,8 @@
 """Does the failure map find something? On the shipped demo (``segwidget.demo``, metadata
 column ``kerb``): for the scenes without kerb stones, the share of their 10 nearest
 neighbours (``Results.similar(i, 10)``, exact, per embedding) that are kerb-less too,
-against the base rate (the share of kerb-less scenes among the other images).
+against the base rate (the share of kerb-less scenes among the other images); the same for
+the scenes with a pedestrian near the camera (a pedestrian object of 32² px or more).
 
 With ``--shot PATH``: the demo's offline report opened in headless Chromium, the map panel
 shown, a box dragged around the densest cluster of the map (the 16 points nearest, on the
@@ -41,17 +42,26 @@ def main() -> None:
     without = np.flatnonzero(~kerb.astype(bool)) if kerb.dtype.kind == "b" else None
     if without is None:
         raise SystemExit(f"kerb is {kerb.dtype}; expected booleans")
-    n = results.n_images
-    base = (without.size - 1) / (n - 1)  # a kerb-less scene's chance that another one is too
-    print(f"{without.size} of {n} scenes have no kerb; base rate {base:.3f}")
-    for kind in ("errors", "features"):
-        shares = [np.isin(results.similar(int(i), K, kind=kind).indices, without).mean()
-                  for i in without]  # fmt: skip
-        share = float(np.mean(shares))
-        print(f"{kind:<9} share of the {K} nearest that are kerb-less too: {share:.3f} "
-              f"({share / base:.2f}x the base rate)")  # fmt: skip
+    neighbours(results, without, "have no kerb", "kerb-less")
+    # what the model sees: a pedestrian near the camera (a COCO-medium pedestrian object)
+    rows = results.objects()
+    near = rows[(rows["class"] == "pedestrian") & (rows["pixels"] >= 32**2)]["image"]
+    neighbours(results, np.unique(near.to_numpy()), "have a pedestrian near the camera", "such")
     if args.shot:
         screenshot(results, args.shot)
+
+
+def neighbours(results: segwidget.Results, members: np.ndarray, what: str, short: str) -> None:
+    """Print, per embedding, the share of the members' K nearest that are members too."""
+    n = results.n_images
+    base = (members.size - 1) / (n - 1)  # a member's chance that another image is one too
+    print(f"{members.size} of {n} scenes {what}; base rate {base:.3f}")
+    for kind in ("errors", "features"):
+        shares = [np.isin(results.similar(int(i), K, kind=kind).indices, members).mean()
+                  for i in members]  # fmt: skip
+        share = float(np.mean(shares))
+        print(f"{kind:<9} share of the {K} nearest that are {short} too: {share:.3f} "
+              f"({share / base:.2f}x the base rate)")  # fmt: skip
 
 
 def screenshot(results: segwidget.Results, path: Path) -> None:
@@ -61,7 +71,11 @@ def screenshot(results: segwidget.Results, path: Path) -> None:
     xy = results.map().astype(np.float64)
     gaps = np.linalg.norm(xy[:, None] - xy[None], axis=2)
     centre = int(np.argmin(np.sort(gaps, axis=1)[:, 8]))
-    near = xy[np.argsort(gaps[centre])[:16]]
+    chosen = np.argsort(gaps[centre])[:16]
+    near = xy[chosen]
+    if "near" in results.metadata:  # the demo's close-ups (a pedestrian, a pole, a sign board)
+        close = int((results.metadata["near"][chosen] > 0).sum())
+        print(f"the box's cluster: images {sorted(chosen.tolist())}, {close} with a close-up")
     lo, hi = near.min(axis=0), near.max(axis=0)
     html = Path(tempfile.mkdtemp(prefix="segwidget-fmap-")) / "demo.html"
     explorer = segwidget.SegExplorer(results=results)
