@@ -326,11 +326,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const c = readControls(model);
     const range = lossRangeOf(model.get("loss_range"));
     const cg = calibration.gallery(d, cell, c.order);
-    header.ranking(cg?.kind ?? rankKind(cell, c.order));
+    const kind = fmap.ranksSimilar(d.N) ? "distance" : (cg?.kind ?? rankKind(cell, c.order));
+    header.ranking(kind);
     gallery.update(
       {
         ranked,
-        kind: cg?.kind ?? rankKind(cell, c.order),
+        kind,
         losses: (counts as Counts).losses,
         overlay: c.overlay,
         cell,

@@ -10,7 +10,16 @@ export interface Ranked {
   scores: Float64Array;
 }
 
-export type RankKind = "loss" | "share" | "pixels" | "iou" | "confident" | "overconfident" | "missed" | "false";
+export type RankKind =
+  | "loss"
+  | "share"
+  | "pixels"
+  | "iou"
+  | "confident"
+  | "overconfident"
+  | "missed"
+  | "false"
+  | "distance";
 
 /** What the scores of a ranking mean. */
 export function rankKind(cell: Cell | null, order: Order): RankKind {

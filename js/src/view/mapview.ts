@@ -134,6 +134,12 @@ export class MapView {
     return { of: i, ranked: restrict(similarTo(map, i), member) };
   }
 
+  /** Whether the gallery lists "more like this" now (its scores are then cosine distances). */
+  ranksSimilar(N: number): boolean {
+    const i = this.get<number | null>("similar_to");
+    return typeof i === "number" && i >= 0 && i < N && this.loaded(N) !== null;
+  }
+
   /** The gallery title's note: "more like this" and the map selection, when set. */
   note(): string {
     const similar = this.get<number | null>("similar_to");
