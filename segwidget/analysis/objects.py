@@ -77,9 +77,10 @@ def image_objects(
 
 def _shifted(classes: NDArray[np.integer], valid: NDArray[np.bool_]) -> NDArray[np.integer]:
     """``class + 1`` on valid pixels, 0 elsewhere, in the narrowest type (cc3d is faster)."""
-    out = classes.astype(np.uint16 if int(classes.max(initial=0)) < 65535 else np.uint32) + 1
-    out[~valid] = 0
-    return out
+    top = int(classes.max(initial=0))
+    kind = np.uint8 if top < 255 else np.uint16 if top < 65535 else np.uint32
+    out = np.add(classes, 1, dtype=kind, casting="unsafe")  # classes are 0..top
+    return np.multiply(out, valid, out=out)
 
 
 def _components(shifted: NDArray[np.integer]) -> NDArray[np.integer]:
