@@ -106,9 +106,10 @@ class _Runs:
 
     Every per-object figure is a sum or an extreme over pixels, so it is one over runs
     (a few per object and row) instead of one over pixels: the image is read once, to find
-    where a run ends. Within a component the class is constant, so a run breaks where either
-    label changes (or a row starts); with instance maps also where the truth class does,
-    since its label 0 (stuff) spans classes. Invalid pixels (predicted label 0) are dropped.
+    where a run ends. Two neighbours in a row with the same class are in one component, so
+    along a row a label changes only where its class (void included) does: a run breaks
+    where the truth or the predicted class changes, or a row starts; with instance maps also
+    where the instance label does. Invalid pixels (predicted label 0) are dropped.
     """
 
     def __init__(
@@ -117,27 +118,27 @@ class _Runs:
         pred_labels: NDArray[np.integer],
         truth: NDArray[np.integer],
         pred: NDArray[np.integer],
-        by_truth: bool,
+        by_label: bool,
     ) -> None:
         w = max(labels.shape[1], 1)
-        flat_t, flat_p = labels.ravel(), pred_labels.ravel()
+        flat_t, flat_p = truth.ravel(), pred.ravel()
         edge = np.empty(flat_t.size, dtype=bool)
         edge[:1] = True
         np.not_equal(flat_t[1:], flat_t[:-1], out=edge[1:])
         edge[1:] |= flat_p[1:] != flat_p[:-1]
-        if by_truth:
-            cls = truth.ravel()
-            edge[1:] |= cls[1:] != cls[:-1]
+        if by_label:  # touching instances of one class
+            flat = labels.ravel()
+            edge[1:] |= flat[1:] != flat[:-1]
         edge[::w] = True  # runs stay within a row
         start = np.flatnonzero(edge)
         length = np.diff(start, append=flat_t.size)
-        pred_label = flat_p[start]
+        pred_label = pred_labels.ravel()[start]
         keep = pred_label > 0  # valid pixels (every truth object's pixels are valid)
         start, self.length = start[keep], length[keep]
         self.pred_label = pred_label[keep].astype(np.int64)
-        self.label = flat_t[start].astype(np.int64)
-        self.truth = truth.ravel()[start].astype(np.int64)
-        self.pred = pred.ravel()[start].astype(np.int64)
+        self.label = labels.ravel()[start].astype(np.int64)
+        self.truth = flat_t[start].astype(np.int64)
+        self.pred = flat_p[start].astype(np.int64)
         self.row, self.x0 = np.divmod(start, w)
 
 
