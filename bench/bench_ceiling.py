@@ -20,8 +20,10 @@ machine; on 2 busy cores throughput follows CPU seconds):
   the pass calls: CPU ms of one thread (torch on one thread), or on CUDA wall ms with a
   synchronisation around each; ``objects`` is one image's objects (``image_objects``);
 - objects ÷ image path per image (issue 19's target: at most 0.15): the ``objects`` stage
-  against the image path (the pass does find objects in both of its variants, so the
-  image path does not hold them).
+  against the image path (the pass finds objects in both of its variants, so the image
+  path does not hold them), and against the image path's stages (``to 8-bit`` + the
+  whole ``encode`` of one image, one thread each): on a shared machine the difference of
+  two passes is noisy, the stages are not.
 
 Prints a table with each target met or missed and writes JSON. Never asserts.
 
@@ -64,8 +66,9 @@ CASES = {  # name: (size, classes, images, batch), full and --quick
 IGNORE = 255
 WORKERS = "encode_workers" in inspect.signature(segwidget.analyze).parameters
 TARGETS = {"image path / JPEG floor": 5.0, "with images / statistics only": 0.9, "pool": 1.7}
-AT_MOST = ("image path / JPEG floor", "objects / image path")  # the others: at least
+AT_MOST = ("image path / JPEG floor", "objects / image path", "objects / image path's stages")
 TARGETS["objects / image path"] = 0.15  # issue 19: objects ≤ 15% of the image path
+TARGETS["objects / image path's stages"] = 0.15  # the same, against to 8-bit + encode
 
 
 def natural_batch(
@@ -261,7 +264,9 @@ def encode_parts(data: dict[str, Any], repeats: int) -> dict[str, float]:
         store = image_store.ImageStore(data["classes"])
         for _ in range(repeats):
             for k in range(y.shape[0]):
+                start = time.thread_time()
                 store.encode(rgb[k], truth[k], pred[k], 1024, where[k], invalid=data["classes"])
+                samples.setdefault("encode", []).append(time.thread_time() - start)
     finally:
         image_store.encode_part = hook
     return {k: 1e3 * statistics.median(v) for k, v in samples.items()}
@@ -304,6 +309,8 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         "jpeg_floor_ms": 1e3 * floor,
         "stages_ms": stages(data, args.device, args.repeats),
     }
+    # the image path timed stage by stage on one thread: steadier than a difference of passes
+    image_ms = out["stages_ms"]["to 8-bit"] + out["stages_ms"].get("encode", float("nan"))
     for clock, t in (("wall", med), ("cpu", cpu)):
         path = (t["with images, 1 worker"] - t["statistics only"]) / n
         out[clock] = {
@@ -312,6 +319,7 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
             "with images / statistics only": t["statistics only"] / t["with images"],
             "pool": t["1 worker"] / t["pool"],
             "objects / image path": out["stages_ms"]["objects"] / (1e3 * path),
+            "objects / image path's stages": out["stages_ms"]["objects"] / image_ms,
         }
     return out
 

@@ -6,10 +6,13 @@ Rows, each a median of interleaved repeats measured in this run:
   component's box), ``cc3d`` (connected-components-3d, one pass for all classes, boxes
   from ``cc3d.statistics``) against ``scipy.ndimage.label`` run class by class (boxes from
   ``find_objects``), on the demo's 96×128 truth, the kernel benchmark's blocky 256² masks
-  (C = 12) and 1024×2048 masks (C = 19);
+  (C = 12) and 1024×2048 masks (C = 19), and ``bench_ceiling.py``'s 1024×2048 masks and
+  predictions ("natural": fewer, larger objects, errors in blobs);
 - ``per image``: ``analysis.objects.image_objects`` (truth and predicted objects, records)
   per image at the same sizes, against encoding the image for display (the store's
-  JPEG + PNG + thumbnails), the work it runs beside;
+  JPEG + PNG + thumbnails), the work it runs beside; CPU milliseconds of the one thread
+  that runs them all (``bench_ceiling.py`` gives the same at its three sizes against the
+  whole image path);
 - ``in the pass``: bench_pass.py's kernel rows (256², C = 12 and 150, its model and data),
   the pass with objects against ``objects=False`` (wall and CPU seconds of the process,
   interleaved), and the CPU seconds ``image_objects`` itself spends inside the pass (timed
@@ -63,15 +66,16 @@ def with_scipy(truth: np.ndarray, n_classes: int) -> int:
 
 
 def timed(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds of each, the order rotating every repeat."""
+    """Median CPU seconds of this thread for each (all run on it; on a shared machine the
+    wall clock counts other processes' time too), the order rotating every repeat."""
     names, runs = list(fns), {name: [] for name in fns}  # type: ignore[var-annotated]
     for name in names:
         fns[name]()  # warm-up
     for r in range(repeats):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            start = time.perf_counter()
+            start = time.thread_time()
             fns[name]()
-            runs[name].append(time.perf_counter() - start)
+            runs[name].append(time.thread_time() - start)
     return {name: statistics.median(v) for name, v in runs.items()}
 
 
@@ -95,11 +99,22 @@ def kernel_masks(n: int, size: tuple[int, int], c: int) -> tuple[np.ndarray, np.
     return truth, np.where(pred == IGNORE_INDEX, 0, pred)
 
 
+def ceiling_masks(n: int, size: tuple[int, int], c: int) -> tuple[np.ndarray, np.ndarray]:
+    """bench_ceiling.py's masks (blocks, an ignored strip) and its logits' argmax (errors
+    in smooth blobs, as a model's are)."""
+    from bench_ceiling import natural_batch
+
+    _, masks, logits = natural_batch(n, size, c)
+    return masks.numpy(), logits.argmax(1).numpy()
+
+
 def rows(quick: bool, repeats: int) -> None:
+    n = 1 if quick else 2
     cases = {
         "demo 96×128, C=9": (demo_masks(8), 9),
         "blocky 256², C=12": (kernel_masks(8, (256, 256), 12), 12),
-        "blocky 1024×2048, C=19": (kernel_masks(1 if quick else 2, (1024, 2048), 19), 19),
+        "blocky 1024×2048, C=19": (kernel_masks(n, (1024, 2048), 19), 19),
+        "natural 1024×2048, C=19": (ceiling_masks(n, (1024, 2048), 19), 19),
     }
     print(f"{'masks':26} {'cc3d ms':>9} {'scipy ms':>9} {'scipy/cc3d':>10} "
           f"{'objects ms':>10} {'encode ms':>10} {'obj/enc':>8}")  # fmt: skip
