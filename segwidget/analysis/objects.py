@@ -63,11 +63,11 @@ def image_objects(
     truth, pred = np.asarray(truth), np.asarray(pred)
     valid = truth != n_classes
     if instances is None:
-        labels = _components(_shifted(truth, valid))
+        labels = _components(_shifted(truth, valid, n_classes))
         classes = None
     else:
         labels, classes = _instance_labels(np.asarray(instances), valid)
-    pred_labels = _components(_shifted(pred, valid))
+    pred_labels = _components(_shifted(pred, valid, n_classes))
     runs = _Runs(labels, pred_labels, truth, pred, instances is not None)
     agree = runs.truth == runs.pred
     truth_part = _records(runs, runs.label, classes, runs.pred, agree, n_classes, False)
@@ -75,11 +75,13 @@ def image_objects(
     return ImageObjects(truth_part, false_part)
 
 
-def _shifted(classes: NDArray[np.integer], valid: NDArray[np.bool_]) -> NDArray[np.integer]:
-    """``class + 1`` on valid pixels, 0 elsewhere, in the narrowest type (cc3d is faster)."""
-    top = int(classes.max(initial=0))
-    kind = np.uint8 if top < 255 else np.uint16 if top < 65535 else np.uint32
-    out = np.add(classes, 1, dtype=kind, casting="unsafe")  # classes are 0..top
+def _shifted(
+    classes: NDArray[np.integer], valid: NDArray[np.bool_], n_classes: int
+) -> NDArray[np.integer]:
+    """``class + 1`` on valid pixels, 0 elsewhere, in the narrowest type (cc3d is faster);
+    ``classes`` are ``0..n_classes`` (``n_classes``: invalid, zeroed)."""
+    kind = np.uint8 if n_classes < 255 else np.uint16 if n_classes < 65535 else np.uint32
+    out = np.add(classes, 1, dtype=kind, casting="unsafe")
     return np.multiply(out, valid, out=out)
 
 
