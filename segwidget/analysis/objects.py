@@ -27,8 +27,8 @@ from .adapters import InputError
 
 INSTANCE_BASE = 1000  # Cityscapes: an instance id ≥ 1000 is object k of class id // 1000
 _MAX_LISTED = 4
-# Count the disagreeing pixels by (object, class) densely when objects × classes is at most
-# this many times their number; else sort them (np.unique): either way one pass over them.
+# Count the disagreeing runs' pixels by (object, class) densely when objects × classes is at
+# most this many times the runs; else sort them (np.unique): either way one pass over them.
 DENSE_FACTOR = 8
 
 
@@ -158,8 +158,9 @@ def _records(
     the lower; -1 when none) with its pixels, and its box.
 
     ``other`` is the prediction for truth objects and the truth for predicted ones; without
-    ``classes`` an object's class is its first run's (``other``'s counterpart). With
-    ``keep_false`` only objects with ``2 · hit < pixels`` are kept.
+    ``classes`` an object's class is the one all its runs have (the truth's for truth
+    objects, the prediction's for predicted ones). With ``keep_false`` only objects with
+    ``2 · hit < pixels`` are kept.
     """
     on = label > 0
     label, length, row = label[on], runs.length[on], runs.row[on]
