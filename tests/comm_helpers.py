@@ -156,9 +156,11 @@ def assert_consistent(explorer: SegExplorer) -> None:
         ranked = comparison.rank(*(cell or (None, None)), direction=explorer.direction)
         if loss_range is not None:  # the range of the loss change, B − A
             ranked = within_loss(ranked, b.losses - r.losses, *loss_range)
-        inside = np.isin(ranked.indices, positions)  # the slice's images, order kept
-        shown = _in_map(explorer, ranked.indices[inside])  # no "more like this" in a comparison
-        np.testing.assert_array_equal(explorer.shown_indices, shown)
+        shown = ranked.indices[np.isin(ranked.indices, positions)]  # the slice's images, order kept
+        if explorer.similar_to is not None:  # "more like this" on A's map, as for one model
+            similar = r.similar(explorer.similar_to, explorer.map_k or 20).indices
+            shown = similar[np.isin(similar, positions)]
+        np.testing.assert_array_equal(explorer.shown_indices, _in_map(explorer, shown))
         return
     assert explorer.comparison_summary == {}
     assert all(getattr(explorer, name) == b"" for name in B_ARRAYS)

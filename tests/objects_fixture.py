@@ -4,7 +4,8 @@ A real pass over blocky scenes with touching objects and noisy predictions, the 
 ``view/objects.py`` sends for it, and what the kernel says: ``Results.rank(t, p, by=...)``
 for "missed" and "false" over many selections, ``rank_objects`` per size bin (COCO's and
 each class's terciles), and ``object_table``, for all images and for slices (a slice is
-``Results.subset``: its own terciles). Written by ``make_js_fixtures.py``;
+``Results.subset``: its own terciles); the terciles' edges themselves per slice and class, and
+``np.quantile`` of sizes whose terciles are interpolated. Written by ``make_js_fixtures.py``;
 ``test_js_fixtures.py`` fails when it is stale.
 """
 
@@ -76,7 +77,32 @@ def fixture() -> dict[str, Any]:
         "false": np.frombuffer(state["objects_false"], "<i4").tolist(),
         "cases": cases,
         "tables": tables,
+        "edges": tercile_edges(results),
+        "quantiles": quantile_cases(),
     }
+
+
+def tercile_edges(results: segwidget.Results) -> list[dict[str, Any]]:
+    """Per slice and class: ``np.quantile`` (default method) of its truth objects' sizes at 1/3
+    and 2/3, the edges ``Results.object_table(bins="terciles")`` bins by (null: no objects)."""
+    frame = results.objects()
+    out = []
+    for members in SLICES:
+        inside = frame if members is None else frame[frame["image"].isin(members)]
+        for c, name in enumerate(results.classes):
+            sizes = inside[inside["class"] == name]["pixels"].to_numpy(np.float64)
+            edges = np.quantile(sizes, [1 / 3, 2 / 3]).tolist() if sizes.size else None
+            out.append({"slice": members, "class": c, "edges": edges})
+    return out
+
+
+def quantile_cases() -> list[dict[str, Any]]:
+    """Sizes whose terciles fall between two values (interpolated), of every length 1..9 and
+    of large, tied and one-pixel sizes, with ``np.quantile(sizes, [1/3, 2/3])``."""
+    rng = np.random.default_rng(5)
+    cases = [rng.integers(1, 5_000_000, n).tolist() for n in range(1, 10)]
+    cases += [[1, 1, 1, 2], [7, 7], [1, 3, 3, 3, 1_048_576], rng.integers(1, 40, 31).tolist()]
+    return [{"sizes": c, "edges": np.quantile(c, [1 / 3, 2 / 3]).tolist()} for c in cases]
 
 
 def render() -> str:

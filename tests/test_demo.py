@@ -19,8 +19,10 @@ from segwidget.demo import (
 )
 from segwidget.demo.train import WEIGHTS, confusion_matrix, per_class_iou
 
-# Measured with the shipped weights: mean IoU 0.760 (sidewalk 0.74, pedestrian 0.59, sign 0.16).
-MIOU_BAND = (0.5, 0.8)
+# Measured with the shipped weights: mean IoU 0.875 (sidewalk 0.68, pedestrian 0.87, sign 0.87:
+# the close-ups' large signs carry most sign pixels; the small ones are still missed,
+# test_demo_closeups).
+MIOU_BAND = (0.6, 0.9)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +112,7 @@ def test_shipped_model_is_decent_but_imperfect() -> None:
     road, sidewalk = CLASSES.index("road"), CLASSES.index("sidewalk")
     # The confusion the demo is built to show: sidewalk pixels taken for road.
     assert rows[sidewalk, road] > 0.05
-    assert iou[CLASSES.index("sign")] < 0.5
+    assert iou[sidewalk] < 0.8
 
 
 def test_analyze_mean_iou_in_band() -> None:

@@ -12,6 +12,7 @@ import { cellOf, lossRangeOf, readData } from "./data/protocol";
 import { type Confusion, imagesWithCell, mostConfused, type Ranked, rank, rankKind } from "./data/ranking";
 import { EVERY_PART, type Part, preloaded, readControls, visibleClasses } from "./data/traits";
 import { chartPanels } from "./report/chart-panels";
+import { objectsChartPanel } from "./report/objects-chart";
 import { Detail, DetailStore } from "./view/detail";
 import { buildFrame } from "./view/frame";
 import { Gallery } from "./view/gallery";
@@ -21,7 +22,7 @@ import { describeCell } from "./view/heatmap-draw";
 import { explorerKeyboard } from "./view/keyboard";
 import { cellSentence, LiveRegion } from "./view/live";
 import { MapView } from "./view/mapview";
-import { ObjectView, objectsPanel } from "./view/objectview";
+import { ObjectView } from "./view/objectview";
 import { opening } from "./view/opening";
 import { confusedItems, Pairs } from "./view/pairs";
 import { PanelArea } from "./view/panels";
@@ -133,7 +134,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       ...chartPanels(),
       slices.tagging.panel(),
       reliabilityPanel(calibration, setTrait),
-      objectsPanel(objects),
+      objectsChartPanel(objects),
       fmap.panel(),
     ],
     gallery: gallery.el,
@@ -277,7 +278,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   /** The gallery's list for a selection: the comparison's, or one model's; the slice's images only. */
   function rankFor(k: Counts, cell: Cell | null): Ranked {
     const range = lossRangeOf(model.get("loss_range"));
-    if (comparison.active) return comparison.rank(k, cell, range);
+    if (comparison.active) return comparison.rank(k, cell, range, fmap.similar(data as Data, k.member));
     const order = readControls(model).order;
     const own =
       objects.rank(cell, range, k) ??
@@ -325,11 +326,12 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     const c = readControls(model);
     const range = lossRangeOf(model.get("loss_range"));
     const cg = calibration.gallery(d, cell, c.order);
-    header.ranking(cg?.kind ?? rankKind(cell, c.order));
+    const kind = fmap.ranksSimilar(d.N) ? "distance" : (cg?.kind ?? rankKind(cell, c.order));
+    header.ranking(kind);
     gallery.update(
       {
         ranked,
-        kind: cg?.kind ?? rankKind(cell, c.order),
+        kind,
         losses: (counts as Counts).losses,
         overlay: c.overlay,
         cell,
@@ -343,7 +345,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         filtered: range !== null,
         marks: slices.marks(),
         open: model.get("selected_image") ?? null,
-        ...(comparison.active && comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note())),
+        ...(comparison.active &&
+          comparison.gallery(ranked as Changes, d.classes, cell, range, slices.note() + fmap.note())),
       },
       dirty.has("scroll"),
     );

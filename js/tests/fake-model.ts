@@ -42,7 +42,8 @@ export class FakeModel {
 }
 
 /** A typed array as anywidget hands a Bytes trait over. */
-export const dv = (a: Float64Array | Int32Array | Uint8Array) => new DataView(a.buffer, a.byteOffset, a.byteLength);
+export const dv = (a: Float64Array | Float32Array | Int32Array | Uint8Array) =>
+  new DataView(a.buffer, a.byteOffset, a.byteLength);
 
 export const tick = () => new Promise((r) => setTimeout(r, 0));
 

@@ -8,21 +8,25 @@ The scenes are built to give a segmentation model realistic trouble:
 
 * road and sidewalk share near-identical grey textures (a faint kerb or paving pattern is
   the only cue, and a cast shadow can hide even that);
-* signs are small, and facades carry shop boards and posters in the same colours;
-* poles and pedestrians are thin and far objects are tiny;
+* most signs are small, and facades carry shop boards and posters in the same colours;
+* poles and pedestrians are thin and far objects are tiny, while a few scenes also get a
+  pedestrian near the camera, a pole in the foreground or a sign board (``closeups``), so
+  that those classes have objects of every size;
 * cars, pedestrians and trees occlude the background, and their outlines carry a thin band
   of ``IGNORE_INDEX`` ("void") pixels, as in Cityscapes.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import torch
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 from torch.utils.data import Dataset
+
+from .canvas import Array, Canvas, ellipse, grid, outline, smooth_noise
+from .closeups import NEAR_KINDS, near_pedestrian, near_pole, sign_board
 
 CLASSES: list[str] = [
     "sky",
@@ -47,72 +51,6 @@ _SIGN_COLOURS = np.array(
     [[0.80, 0.10, 0.10], [0.10, 0.25, 0.75], [0.95, 0.80, 0.10], [0.92, 0.92, 0.92]],
     dtype=np.float32,
 )
-
-Array = NDArray[np.float32]
-
-
-@lru_cache(maxsize=8)
-def _grid(h: int, w: int) -> tuple[Array, Array]:
-    """Row and column coordinates of every pixel (cached: a constant, not random state)."""
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    yy.setflags(write=False)
-    xx.setflags(write=False)
-    return yy, xx
-
-
-def _smooth_noise(rng: np.random.Generator, h: int, w: int, cell: int) -> NDArray[np.float64]:
-    """Low-frequency noise in about [-1, 1]: a coarse random grid, bilinearly upsampled."""
-    gh, gw = h // cell + 2, w // cell + 2
-    coarse = rng.uniform(-1.0, 1.0, (gh, gw)).astype(np.float32)
-    y = np.arange(h, dtype=np.float32) / cell
-    x = np.arange(w, dtype=np.float32) / cell
-    y0, x0 = y.astype(np.int64), x.astype(np.int64)
-    fy, fx = (y - y0)[:, None], (x - x0)[None, :]
-    top = coarse[y0][:, x0] * (1 - fx) + coarse[y0][:, x0 + 1] * fx
-    bottom = coarse[y0 + 1][:, x0] * (1 - fx) + coarse[y0 + 1][:, x0 + 1] * fx
-    return top * (1 - fy) + bottom * fy
-
-
-def _outline(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Pixels of ``mask`` with a 4-neighbour outside it (the inner border)."""
-    inner = mask.copy()
-    inner[1:, :] &= mask[:-1, :]
-    inner[:-1, :] &= mask[1:, :]
-    inner[:, 1:] &= mask[:, :-1]
-    inner[:, :-1] &= mask[:, 1:]
-    return mask & ~inner
-
-
-class _Canvas:
-    """An image and its label map, painted back to front (later paint occludes earlier)."""
-
-    def __init__(self, h: int, w: int) -> None:
-        self.h, self.w = h, w
-        self.image = np.zeros((h, w, 3), dtype=np.float32)
-        self.label = np.zeros((h, w), dtype=np.uint8)
-        self.void = np.zeros((h, w), dtype=np.bool_)
-
-    def paint(self, mask: NDArray[np.bool_], cls: int, colour: Array | NDArray) -> None:
-        """Paint ``colour`` (RGB, or an (H, W, 3) texture) and label ``cls`` where ``mask``."""
-        self.label[mask] = cls
-        self.void[mask] = False  # an occluder hides the void border of what lies behind it
-        self.image[mask] = colour[mask] if np.ndim(colour) == 3 else colour
-
-    def paint_box(
-        self, y0: float, y1: float, x0: float, x1: float, cls: int, colour: ArrayLike
-    ) -> NDArray[np.bool_]:
-        """Paint an axis-aligned box (clipped to the canvas); return its full-size mask."""
-        mask = np.zeros((self.h, self.w), dtype=np.bool_)
-        r0, r1 = max(int(np.round(y0)), 0), min(int(np.round(y1)), self.h)
-        c0, c1 = max(int(np.round(x0)), 0), min(int(np.round(x1)), self.w)
-        if r1 > r0 and c1 > c0:
-            mask[r0:r1, c0:c1] = True
-            self.paint(mask, cls, np.asarray(colour))
-        return mask
-
-
-def _ellipse(yy: Array, xx: Array, cy: float, cx: float, ry: float, rx: float) -> NDArray:
-    return ((yy - cy) / max(ry, 0.5)) ** 2 + ((xx - cx) / max(rx, 0.5)) ** 2 <= 1.0
 
 
 def render_scene(seed: int, split: int, index: int, size: tuple[int, int]) -> tuple[Array, NDArray]:
@@ -142,9 +80,9 @@ def _render(
     """``render_scene`` and the parameters it drew (``demo.metadata.SCENE_PARAMETERS``)."""
     rng = np.random.default_rng([seed, split, index])
     h, w = size
-    yy, xx = _grid(h, w)
-    cv = _Canvas(h, w)
-    noise = _smooth_noise(rng, h, w, 8)  # shared texture field, scaled per surface
+    yy, xx = grid(h, w)
+    cv = Canvas(h, w)
+    noise = smooth_noise(rng, h, w, 8)  # shared texture field, scaled per surface
     fine = rng.standard_normal((h, w)).astype(np.float32)
 
     horizon = h * rng.uniform(0.36, 0.5)
@@ -241,9 +179,24 @@ def _render(
     scene["poles"] = int(rng.integers(1, 5))
     for _ in range(scene["poles"]):
         objects.append(("pole", rng.uniform(horizon + 2, h)))
-    scene["signs"] = 0
+    scene["signs"], scene["near"] = 0, 0
+    for kind, chance in NEAR_KINDS:  # close-ups: a sign board, a near pole, a near pedestrian
+        if rng.random() < chance:
+            scene["near"] += 1
+            scene["pedestrians" if kind == "near_pedestrian" else "poles"] += 1
+            scene["signs"] += int(kind == "board")
+            close = kind.startswith("near_")  # painted last, over everything
+            row = 2 * h + scene["near"] if close else h - (h - horizon) * rng.uniform(0, 0.7)
+            objects.append((kind, row))
     objects.sort(key=lambda o: o[1])
     for kind, yb in objects:
+        if kind == "near_pole":
+            scene["signs"] += int(near_pole(cv, rng, yy, xx, POLE, SIGN, _SIGN_COLOURS))
+            continue
+        if kind == "near_pedestrian":
+            person = near_pedestrian(cv, rng, yy, xx, noise, PEDESTRIAN)
+            cv.void |= outline(person & (cv.label == PEDESTRIAN))
+            continue
         s = (yb - horizon) / (h - horizon)  # perspective scale: 0 at horizon, 1 at bottom
         road_l, road_r = vx - 2 + (road_bl - vx) * s, vx + 2 + (road_br - vx) * s
         # Sidewalk at this row runs from the facade foot (or the image edge) to the road.
@@ -256,7 +209,7 @@ def _render(
         else:
             xb = rng.uniform(road_r, max(walk_r, road_r))
         obj: NDArray[np.bool_] | None = None
-        cls = {"car": CAR, "pedestrian": PEDESTRIAN, "tree": TREE, "pole": POLE}[kind]
+        cls = {"car": CAR, "pedestrian": PEDESTRIAN, "tree": TREE, "pole": POLE}.get(kind, SIGN)
         if kind == "car":
             cw = 3 + s * rng.uniform(26, 40)
             ch = cw * rng.uniform(0.45, 0.6)
@@ -274,8 +227,8 @@ def _render(
             ph = 5 + s * rng.uniform(26, 40)
             pw = ph * rng.uniform(0.22, 0.32)
             cloth = rng.uniform(0.05, 0.8, 3)
-            body = _ellipse(yy, xx, yb - ph * 0.45, xb, ph * 0.42, pw / 2)
-            head = _ellipse(yy, xx, yb - ph * 0.9, xb, ph * 0.1, pw * 0.3)
+            body = ellipse(yy, xx, yb - ph * 0.45, xb, ph * 0.42, pw / 2)
+            head = ellipse(yy, xx, yb - ph * 0.9, xb, ph * 0.1, pw * 0.3)
             cv.paint(body, PEDESTRIAN, cloth * (1 + 0.1 * noise[..., None]))
             cv.paint(head, PEDESTRIAN, np.array([0.8, 0.6, 0.5]) * rng.uniform(0.5, 1.1))
             obj = body | head
@@ -289,6 +242,8 @@ def _render(
             leaves = np.array([0.15, 0.45, 0.12]) * rng.uniform(0.6, 1.3)
             cv.paint(crown, TREE, leaves * (1 + 0.3 * fine[..., None] + 0.2 * noise[..., None]))
             obj = trunk | crown
+        elif kind == "board":
+            sign_board(cv, rng, yy, xx, (yb, xb, s), POLE, SIGN, _SIGN_COLOURS)
         else:
             ph, pw = 6 + s * rng.uniform(30, 50), 1.6 + s * 3.0
             cv.paint_box(yb - ph, yb, xb - pw / 2, xb + pw / 2, POLE, rng.uniform(0.1, 0.3))
@@ -297,7 +252,7 @@ def _render(
                 sw = 3 + s * rng.uniform(6, 12)
                 colour = _SIGN_COLOURS[rng.integers(len(_SIGN_COLOURS))]
                 if rng.random() < 0.5:
-                    sign = _ellipse(yy, xx, yb - ph, xb, sw / 2, sw / 2)
+                    sign = ellipse(yy, xx, yb - ph, xb, sw / 2, sw / 2)
                     cv.paint(sign, SIGN, colour)
                 else:
                     cv.paint_box(yb - ph - sw / 2, yb - ph + sw / 2, xb - sw / 2, xb + sw / 2,
@@ -306,7 +261,7 @@ def _render(
         if obj is not None:
             visible = obj & (cv.label == cls)
             if visible.sum() > 40:
-                cv.void |= _outline(visible)
+                cv.void |= outline(visible)
 
     # Lighting: exposure, colour cast, a cast shadow, sensor noise and a slight blur.
     img = cv.image

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from ..results import metrics, slices
 from ..results.summary import summarize
 from .compare import gallery_ranking, loss_change
+from .objects_chart import ObjectsChart
 from .reliability_chart import ReliabilityChart
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ class Charts:
             self._on_explorer, ["selected_cell", "loss_range", "slice", "tags", "direction"]
         )
         self.reliability: ReliabilityChart | None = None
+        self.objects: ObjectsChart | None = None
         self.rebuild()
         # the explorer's panel area shows them (frame.py); the browser's canvas charts stand in
         # where no widget manager can
@@ -110,6 +112,7 @@ class Charts:
         explorer.add_panel("iou", "IoU", self.iou_panel, title="per-class IoU: click a bar")
         explorer.add_panel("loss", "loss", self.loss_figure, title="loss per image: drag to filter")
         self.reliability = ReliabilityChart(explorer)  # panel "calibration" (issue 21)
+        self.objects = ObjectsChart(explorer)  # panel "objects" (issue 19)
 
     # -- building ---------------------------------------------------------------------------
     def _iou_figure(self) -> tuple[bq.Figure, bq.Bars]:
@@ -156,6 +159,8 @@ class Charts:
         """Redraw the charts from the explorer's current ``Results``."""
         if self.reliability is not None:
             self.reliability.rebuild()
+        if self.objects is not None:
+            self.objects.rebuild()
         n_classes = self.explorer.results.n_classes
         sizes = [k for k in _BAR_COUNTS if k < n_classes]
         self.count.options = [(f"{k}", k) for k in sizes] + [(f"all {n_classes}", n_classes)]

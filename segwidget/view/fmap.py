@@ -163,8 +163,8 @@ class MapTraits(traitlets.HasTraits):
 
     def _on_map(self, ranked: Ranking, similar: bool = True) -> Ranking:
         """The gallery's ranking with the map applied: "more like this" replaces it (within
-        the slice; ``similar=False``, a comparison: never), then the map selection restricts
-        it, order kept."""
+        the slice; in a comparison too, on A's map; ``similar=False``: never), then the map
+        selection restricts it, order kept."""
         if self._results is None:
             return ranked
         if similar and self.similar_to is not None:

@@ -16,7 +16,7 @@ import numpy as np
 import traitlets
 from numpy.typing import NDArray
 
-from ..results import ranking
+from ..results import ranking, slices
 from ..results.core import Results
 from ..results.objects import COCO_LABELS
 from ..results.objects_ranking import KINDS as ORDERS
@@ -59,20 +59,28 @@ def check_order(order: str, results: Results | None, comparison: Comparison | No
         )
 
 
-class ObjectTraits(traitlets.HasTraits):
-    """The objects' traits: their records for the browser, and the selected size bin.
+BINNINGS = ("coco", "terciles")
 
-    ``object_size``: ``None`` or a COCO size bin (0 small, 1 medium, 2 large) that the
-    "missed" order keeps (the objects chart's bars set it with the class and the order).
+
+class ObjectTraits(traitlets.HasTraits):
+    """The objects' traits: their records for the browser, the size bins and the selected bin.
+
+    ``object_bins``: ``"coco"`` (< 32², 32²–96², ≥ 96² px) or ``"terciles"`` (each class's
+    own thirds of its object sizes in the slice shown, ``Results.object_table(bins=)``'s).
+    ``object_size``: ``None`` or a size bin of ``object_bins`` (0, 1, 2: small / medium /
+    large, or lower / middle / upper third) that the "missed" order keeps (the objects
+    chart's bars set it with the class and the order).
     """
 
     objects_truth = traitlets.Bytes().tag(sync=True)
     objects_false = traitlets.Bytes().tag(sync=True)
     object_size = traitlets.Any(None, allow_none=True).tag(sync=True)
+    object_bins = traitlets.Unicode("coco").tag(sync=True)
 
     if TYPE_CHECKING:  # SegExplorer's
         order: str
         loss_range: Any
+        slice: dict[str, Any]
 
         def _refresh_shown(self) -> None: ...
 
@@ -92,20 +100,36 @@ class ObjectTraits(traitlets.HasTraits):
             or not 0 <= value < len(COCO_LABELS)
         ):
             raise traitlets.TraitError(
-                f"object_size must be None or a size bin 0..{len(COCO_LABELS) - 1} "
-                f"({', '.join(COCO_LABELS)}); got {str(value)[:40]}"
+                f"object_size must be None or a size bin 0..{len(COCO_LABELS) - 1} of "
+                f"object_bins (e.g. {', '.join(COCO_LABELS)}); got {str(value)[:40]}"
             )
         return int(value)
 
-    @traitlets.observe("object_size")
+    @traitlets.validate("object_bins")
+    def _valid_object_bins(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if not isinstance(value, str) or value not in BINNINGS:
+            raise traitlets.TraitError(
+                f"object_bins must be one of {', '.join(BINNINGS)}; got {str(value)[:40]}"
+            )
+        return value
+
+    @traitlets.observe("object_size", "object_bins")
     def _on_object_size(self, _change: dict[str, Any]) -> None:
         self._refresh_shown()
 
     def _object_ranking(self, results: Results, true: int | None, pred: int | None) -> Ranking:
         """The gallery's list for the objects' orders: ``Results.rank_objects`` with the
-        selected size bin (only for "missed"), then the loss range."""
+        selected size bin (only for "missed"; terciles of the slice's own objects), then the
+        loss range."""
         size = self.object_size if self.order == "missed" and true is not None else None
-        ranked = results.rank_objects(true, pred, by=self.order, size=size)
+        bins = self.object_bins
+        if size is not None and bins == "terciles" and self.slice:  # the slice's own terciles
+            inside = np.sort(slices.slice_indices(results, self.slice))
+            part = results.subset(inside).rank_objects(true, pred, size=size, bins=bins)
+            ranked = Ranking(inside[part.indices], part.scores)
+        else:
+            ranked = results.rank_objects(true, pred, by=self.order, size=size, bins=bins)
         if self.loss_range is not None:
             ranked = ranking.within_loss(ranked, results.losses, *map(float, self.loss_range))
         return ranked

@@ -277,7 +277,7 @@ class SegExplorer(
         true, pred = (cell[0], cell[1]) if cell is not None else (None, None)
         if self.comparison is not None:
             ranked = self._in_slice(self._comparison_ranking(true, pred, self.loss_range))
-            return self._on_map(ranked, similar=False)  # one model's "more like this" only
+            return self._on_map(ranked)  # "more like this" on the map of A, as for one model
         if self.order == calibration_state.ORDER:
             bins = self.calibration_bin
             ranked = calibration_state.rank(self.results, cell, bins, self.loss_range)

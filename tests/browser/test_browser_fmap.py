@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.browser
 MAP = '[data-testid="segwidget-map"]'
 TAB = '[data-testid="segwidget-panel-tab"][data-panel="map"]'
 CLASSES = ["road", "sidewalk", "car", "sky", "person"]
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # 22aa: 24 px targets
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +73,82 @@ def test_a_box_selects_the_points_inside_it_and_restricts_the_gallery(
     expect(gallery).to_have_attribute("data-count", str(inside.size), timeout=WAIT)
     assert_gallery_matches(gallery, _as_lists(restrict(results.rank(), inside)), "map box")
     shot(page, "fmap-box")
+
+
+def test_the_keyboard_selects_the_points_in_the_centred_box(report: tuple[Opened, Any]) -> None:
+    opened, results = report
+    canvas = opened.root.locator(MAP)
+    canvas.scroll_into_view_if_needed()
+    canvas.focus()
+    canvas.press("ArrowLeft")  # the map moves under the box: 20 px right
+    canvas.press("+")  # and zooms about the canvas' centre
+    opened.page.evaluate(
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
+    gallery = opened.root.locator(GALLERY)
+    x0, y0, sx, sy = json.loads(canvas.get_attribute("data-view"))
+    width, height = canvas.evaluate("e => [e.clientWidth, e.clientHeight]")
+    half = 0.3 * min(width, height) / 2  # the keyboard's box (view/mapinput.ts keyBox)
+    left, top, right, bottom = (
+        width / 2 - half,
+        height / 2 - half,
+        width / 2 + half,
+        height / 2 + half,
+    )
+    inside = in_box(
+        results.map(), (left - x0) / sx, (top - y0) / sy, (right - x0) / sx, (bottom - y0) / sy
+    )
+    assert 0 < inside.size < results.n_images
+    canvas.press("Enter")
+    expect(gallery).to_have_attribute("data-count", str(inside.size), timeout=WAIT)
+    assert_gallery_matches(gallery, _as_lists(restrict(results.rank(), inside)), "keyboard box")
+    canvas.press("Escape")
+    expect(gallery).to_have_attribute("data-count", str(results.n_images), timeout=WAIT)
+
+
+def test_the_map_panel_passes_axe_and_its_mode_switch_is_labelled(
+    report: tuple[Opened, Any],
+) -> None:
+    opened, _ = report
+    page, root = opened.page, opened.root
+    modes = root.locator('[data-testid="segwidget-map-mode"]')
+    assert modes.evaluate_all("els => els.map((e) => e.textContent)") == ["box", "lasso"]
+    for mode in modes.all():
+        size = mode.bounding_box()
+        assert size and size["width"] >= 24 and size["height"] >= 24, size
+    group = root.locator(".sw-map-modes")
+    assert group.get_attribute("role") == "group" and group.get_attribute("aria-label")
+    root.locator('[data-mode="lasso"]').click()
+    expect(root.locator('[data-mode="lasso"]')).to_have_attribute("aria-pressed", "true")
+    expect(root.locator('[data-mode="box"]')).to_have_attribute("aria-pressed", "false")
+    root.locator('[data-mode="box"]').click()
+    # from the keyboard: Tab from the mode switch's last control reaches the map, focus drawn
+    root.get_by_role("button", name="Reset view").focus()
+    canvas = root.locator(MAP)
+    for _ in range(4):
+        if canvas.evaluate("e => document.activeElement === e"):
+            break
+        page.keyboard.press("Tab")
+    assert canvas.evaluate("e => e.matches(':focus-visible')")
+    outline = canvas.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline != "none", "the focused map shows no outline"
+    expect(root.locator(".sw-map-band")).to_be_visible()  # the keyboard's box
+    shot(root.locator(".sw-map-stage"), "fmap-keyboard-box")
+    for theme in ("light", "dark"):
+        root.evaluate(f"e => e.dataset.theme = '{theme}'")
+        if not page.evaluate("() => Boolean(window.axe)"):  # the report's CSP refuses a script tag
+            page.context.new_cdp_session(page).send(
+                "Runtime.evaluate", {"expression": AXE.read_text()}
+            )
+        where = json.dumps({"include": ['[data-testid="segwidget-panelarea"]']})
+        only = json.dumps({"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        bad = page.evaluate(
+            f"async () => (await axe.run({where}, {only})).violations"
+            ".filter((v) => v.impact === 'serious' || v.impact === 'critical')"
+            ".map((v) => [v.id, v.nodes.slice(0, 3).map((n) => n.target.join(' '))])"
+        )
+        assert not bad, f"axe-core, the map panel ({theme}): {bad}"
+    page.keyboard.press("Escape")
 
 
 def test_more_like_this_ranks_the_gallery_as_results_similar(report: tuple[Opened, Any]) -> None:

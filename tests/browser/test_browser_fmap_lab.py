@@ -1,7 +1,8 @@
-"""The failure map (issue 20) in JupyterLab, on the demo's results: a box dragged where the
-canvas' ``data-view`` says the points are sets ``explorer.map_selection`` in the kernel to the
-points inside it by ``Results.map()``, and the gallery shows ``Results.rank()`` restricted to
-them; "more like this" sets ``explorer.similar_to`` and the gallery shows ``Results.similar``."""
+"""The failure map (issue 20) in JupyterLab, on the demo's results: a box (or a lasso) dragged
+where the canvas' ``data-view`` says the points are sets ``explorer.map_selection`` in the kernel
+to the points inside it by ``Results.map()`` (``in_box``, ``in_lasso``), and the gallery shows
+``Results.rank()`` restricted to them; "more like this" sets ``explorer.similar_to`` and the
+gallery shows ``Results.similar``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from checks import DETAIL, GALLERY, ROOT, THUMB, assert_gallery_matches, shot
 from lab import WAIT, Lab, expect
 
-from segwidget.results.fmap import in_box
+from segwidget.results.fmap import in_box, in_lasso
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +69,63 @@ def test_a_box_on_the_map_sets_map_selection_and_the_gallery(shown: tuple[Lab, A
     assert_gallery_matches(gallery, want, "map box in JupyterLab")
     lab.nb.run("mx.map_selection = []")
     expect(gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)
+
+
+def _settled_box(lab: Lab, canvas: Any) -> dict[str, float]:
+    """The canvas' box once in view and still (JupyterLab scrolls to a cell run a moment later)."""
+    last: dict[str, float] | None = None
+    for _ in range(40):
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        if box is not None and box == last:
+            return box
+        last = box
+        lab.page.wait_for_timeout(250)
+    raise AssertionError(f"the map does not stay still in view: {last}")
+
+
+def test_a_lasso_on_the_map_sets_map_selection_and_the_gallery(shown: tuple[Lab, Any]) -> None:
+    lab, root = shown
+    xy = np.array(lab.nb.value("emit(xy=mx.results.map().tolist())")["xy"], dtype=np.float32)
+    root.locator('[data-testid="segwidget-map-mode"][data-mode="lasso"]').click()
+    expect(root.locator('[data-mode="lasso"]')).to_have_attribute("aria-pressed", "true")
+    canvas = root.locator(MAP)
+    _settled_box(lab, canvas)
+    x0, y0, sx, sy = json.loads(canvas.get_attribute("data-view"))
+    cu, cv = (float(c) for c in np.median(xy, axis=0))
+    su, sv = (float(s) for s in np.abs(xy - [cu, cv]).mean(axis=0) * 0.8)
+    # a concave loop around the middle of the points (a box would not give the same set)
+    ring = [(-1, -1), (0, -0.2), (1, -1), (1, 1), (0, 0.3), (-1, 1)]
+    pixels = [(round(x0 + sx * (cu + a * su)), round(y0 + sy * (cv + b * sv))) for a, b in ring]
+    page = lab.page
+    # each step placed on the canvas as it is now (JupyterLab may scroll the notebook meanwhile)
+    canvas.hover(position={"x": pixels[0][0], "y": pixels[0][1]})
+    page.mouse.down()
+    for px, py in pixels[1:]:
+        canvas.hover(position={"x": px, "y": py})
+    # the loop as drawn, in CSS px of the canvas' box (the pointer lands inside its border, so
+    # not exactly on `pixels`), taken to the map through data-view as the page does
+    drawn = root.locator(".sw-map-lasso polyline").get_attribute("points") or ""
+    vertices = [tuple(map(float, p.split(","))) for p in drawn.split()]
+    assert len(vertices) == len(ring), drawn
+    assert all(
+        abs(x - px) < 2 and abs(y - py) < 2
+        for (x, y), (px, py) in zip(vertices, pixels, strict=True)
+    )
+    polygon = np.array([((x - x0) / sx, (y - y0) / sy) for x, y in vertices])
+    inside = in_lasso(xy, polygon).tolist()
+    assert 0 < len(inside) < lab.n_images
+    page.mouse.up()
+    got = lab.nb.wait_value("emit(sel=mx.map_selection)", "sel", until=lambda v: v == inside)
+    assert got == inside, "explorer.map_selection is not the points inside the lasso"
+    gallery = root.locator(GALLERY)
+    expect(gallery).to_have_attribute("data-count", str(len(inside)), timeout=WAIT)
+    want = lab.nb.value(f"emit(**gallery_of(restrict(mx.results.rank(), np.array({inside}))))")
+    assert_gallery_matches(gallery, want, "map lasso in JupyterLab")
+    canvas.press("Escape")  # the keyboard clears the selection
+    assert lab.nb.wait_value("emit(sel=mx.map_selection)", "sel", until=lambda v: v == []) == []
+    expect(gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)
+    root.locator('[data-testid="segwidget-map-mode"][data-mode="box"]').click()
 
 
 def test_more_like_this_sets_similar_to_and_ranks_the_gallery(shown: tuple[Lab, Any]) -> None:

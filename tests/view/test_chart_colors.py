@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from segwidget.view import charts
+from segwidget.view import charts, objects_chart
 
 LAB_BACKGROUNDS = {"light": "#ffffff", "dark": "#111111"}  # --jp-layout-color0
 PROTANOPIA = np.array(
@@ -64,3 +64,28 @@ def test_iou_change_colours_stay_apart(vision: np.ndarray) -> None:
     # the old green / red fall below the same bar for a deuteranope: the test can fail
     old = np.linalg.norm(seen(DEUTERANOPIA, "#1a7f37") - seen(DEUTERANOPIA, "#cf222e"))
     assert old < MIN_DELTA_E
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_objects_chart_size_colours_reach_3_to_1(theme: str) -> None:
+    for color in objects_chart.SIZE_COLORS:
+        ratio = contrast(color, LAB_BACKGROUNDS[theme])
+        assert ratio >= 3.0, f"{color} on {theme}: {ratio:.2f}:1"
+
+
+@pytest.mark.parametrize(
+    "vision", [np.eye(3), PROTANOPIA, DEUTERANOPIA], ids=["normal", "protan", "deutan"]
+)
+def test_the_objects_chart_size_colours_stay_apart(vision: np.ndarray) -> None:
+    colors = objects_chart.SIZE_COLORS
+    for i, a in enumerate(colors):
+        for b in colors[i + 1 :]:
+            assert np.linalg.norm(seen(vision, a) - seen(vision, b)) >= MIN_DELTA_E, (a, b)
+
+
+def test_the_browser_objects_chart_uses_the_same_colours() -> None:
+    from pathlib import Path
+
+    source = Path(__file__).parents[2] / "js" / "src" / "report" / "objects-chart.ts"
+    quoted = ", ".join(f'"{c}"' for c in objects_chart.SIZE_COLORS)
+    assert f"SIZE_COLORS = [{quoted}] as const" in source.read_text(encoding="utf-8")

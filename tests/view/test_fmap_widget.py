@@ -51,12 +51,21 @@ def test_map_selection_and_similar_to_rank_the_gallery() -> None:
     assert_consistent(explorer)
 
 
-def test_a_comparison_gallery_follows_the_map_selection() -> None:
+def test_a_comparison_gallery_follows_the_map_selection_and_more_like_this() -> None:
     explorer, _ = explorer_with_comm(small_comparison())
     comparison = explorer.comparison
-    explorer._handle_msg(update({"map_selection": [1, 5, 8, 12], "similar_to": 3}))
-    want = restrict(comparison.rank(direction="worse"), np.array([1, 5, 8, 12]))
-    assert explorer.shown_indices.tolist() == want.indices.tolist()  # no "more like this" there
+    picked = [1, 5, 8, 12]
+    explorer._handle_msg(update({"map_selection": picked}))
+    want = [i for i in comparison.rank(direction="worse").indices.tolist() if i in picked]
+    assert explorer.shown_indices.tolist() == want
+    # "more like this" ranks a comparison's gallery as one model's: the map's (A's) embedding
+    explorer._handle_msg(update({"map_selection": [], "similar_to": 3}))
+    near = comparison.a.similar(3)
+    assert near.indices.size > 0 and explorer.shown_indices.tolist() == near.indices.tolist()
+    explorer._handle_msg(update({"map_selection": picked}))  # then restricted to the selection
+    assert explorer.shown_indices.tolist() == [i for i in near.indices.tolist() if i in picked]
+    explorer._handle_msg(update({"similar_to": None, "map_selection": []}))
+    assert explorer.shown_indices.tolist() == comparison.rank(direction="worse").indices.tolist()
 
 
 HOSTILE = [

@@ -34,8 +34,8 @@ def test_displaying_lists_the_bqplot_charts_as_panels() -> None:
     explorer = _explorer()
     assert explorer.panels == []  # bqplot is imported when shown, not before
     explorer._repr_mimebundle_()
-    # the pass keeps calibration counts by default: the reliability chart follows
-    assert [p["id"] for p in explorer.panels] == ["iou", "loss", "calibration"]
+    # the pass keeps calibration counts and objects by default: their charts follow
+    assert [p["id"] for p in explorer.panels] == ["iou", "loss", "calibration", "objects"]
     assert explorer.panels[1]["widget"] is explorer.charts.loss_figure
     assert explorer.charts.iou_figure in explorer.panels[0]["widget"].children[1].children
 

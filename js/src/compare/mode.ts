@@ -8,6 +8,7 @@ import type { RGB, Scale } from "../data/colors";
 import { scaleFor } from "../data/colors";
 import type { Counts } from "../data/counts";
 import type { Cell, Controls, Data, LossRange, Model, Normalize } from "../data/protocol";
+import type { Ranked } from "../data/ranking";
 import { sliceCounts, sliceSummary } from "../data/slices";
 import type { DetailInput } from "../view/detail";
 import type { GalleryInput } from "../view/gallery";
@@ -24,6 +25,8 @@ import {
   comparePanels,
   compareTitle,
   describeChange,
+  similarCaption,
+  similarTitle,
 } from "./view";
 
 const LEGEND: Record<Normalize, string> = {
@@ -86,10 +89,18 @@ export class ComparisonView {
     return { values, scale: divergingScale(values, a.C), legend };
   }
 
-  /** The comparison's gallery, of a slice's images when A's counts are a slice's. */
-  rank(a: Counts, cell: Cell | null, range: LossRange | null): Changes {
+  /** The comparison's gallery, of a slice's images when A's counts are a slice's; `near`: "more like this" (the
+   * map's nearest images to image `of`, in the slice), which replaces it as for one model. */
+  rank(a: Counts, cell: Cell | null, range: LossRange | null, near?: { of: number; ranked: Ranked } | null): Changes {
+    if (near) return this.similar(a, near.of, near.ranked);
     const { direction } = readCompareControls(this.model);
     return rankChanges(a, this.c.b, a.losses, this.c.b.losses, cell, direction, range, a.member);
+  }
+
+  /** "More like this" in a comparison (`near`: the map's nearest images to image `of`), with both models' losses. */
+  private similar(a: Counts, of: number, near: Ranked): Changes {
+    const loss = (losses: Float64Array) => Float64Array.from(near.indices, (n) => losses[n]);
+    return { ...near, a: loss(a.losses), b: loss(this.c.b.losses), similarTo: of };
   }
 
   /** The header's numbers of both models (of a slice: computed here, as one model's are) and controls. */
@@ -138,6 +149,12 @@ export class ComparisonView {
     note: string,
   ): Partial<GalleryInput> {
     const { direction } = readCompareControls(this.model);
+    if (ranked.similarTo !== undefined) {
+      return {
+        title: similarTitle(ranked.similarTo) + note,
+        caption: (rank) => similarCaption(ranked, rank, this.c.names),
+      };
+    }
     return {
       title: compareTitle(classes, this.c.names, cell, direction, range) + note,
       caption: (rank) => compareCaption(ranked, rank, cell, this.c.names),

@@ -22,6 +22,8 @@ export interface ImageScores {
 export interface Changes extends Ranked {
   a: Float64Array;
   b: Float64Array;
+  /** "More like this": the image these are nearest to (scores: cosine distances; a, b: the two models' losses). */
+  similarTo?: number;
 }
 
 export function changeKind(cell: Cell | null): ChangeKind {

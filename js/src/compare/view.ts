@@ -104,6 +104,17 @@ export function compareCaption(changes: Changes, rank: number, cell: Cell | null
   return [head, `${names[0]} ${show(changes.a[rank])} → ${names[1]} ${show(changes.b[rank])}`] as const;
 }
 
+/** "More like this" in a comparison: "#index · distance d" and the two models' losses of that image. */
+export function similarCaption(near: Changes, rank: number, names: [string, string]) {
+  const head = `#${near.indices[rank]} · distance ${fmtNum(near.scores[rank])}`;
+  return [head, `loss ${names[0]} ${fmtNum(near.a[rank])} → ${names[1]} ${fmtNum(near.b[rank])}`] as const;
+}
+
+/** The gallery's title for "more like this" in a comparison. */
+export function similarTitle(of: number): string {
+  return `images most like image ${of} (the map's embedding), nearest first`;
+}
+
 /** What a comparison's gallery lists, e.g. "true road predicted sidewalk: where final's share grew, most first". */
 export function compareTitle(
   classes: readonly string[],

@@ -65,6 +65,8 @@ export function fmtScore(kind: RankKind, score: number): string {
       return `${fmtInt(score)} missed`;
     case "false":
       return `${fmtInt(score)} false`;
+    case "distance": // "more like this": cosine distance to the chosen image
+      return `distance ${score.toFixed(3)}`;
   }
 }
 

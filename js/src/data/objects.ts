@@ -82,20 +82,90 @@ export function sizeBins(objects: Objects, binning: SizeBinning, slice: Uint8Arr
     }
     return out;
   }
-  const byClass = new Map<number, number[]>();
+  // the slice's objects grouped by class (a counting sort), each class's sizes sorted in place
+  let C = 0;
+  for (let k = 0; k < out.length; k++) C = Math.max(C, cls[k] + 1);
+  const start = new Int32Array(C + 1);
+  for (let k = 0; k < out.length; k++) if (inSlice(k)) start[cls[k] + 1]++;
+  for (let c = 0; c < C; c++) start[c + 1] += start[c];
+  const sizes = new Float64Array(start[C]);
+  const at = start.slice(0, C);
+  for (let k = 0; k < out.length; k++) if (inSlice(k)) sizes[at[cls[k]]++] = pixels[k];
+  const edges: [number, number][] = [];
+  for (let c = 0; c < C; c++) {
+    const own = sizes.subarray(start[c], start[c + 1]);
+    edges.push(own.length ? terciles(own) : [0, 0]);
+  }
   for (let k = 0; k < out.length; k++) {
     if (!inSlice(k)) continue;
-    const list = byClass.get(cls[k]) ?? [];
-    list.push(k);
-    byClass.set(cls[k], list);
-  }
-  for (const members of byClass.values()) {
-    const sorted = Float64Array.from(members, (k) => pixels[k]).sort();
-    const lo = quantile(sorted, 1 / 3);
-    const hi = quantile(sorted, 2 / 3);
-    for (const k of members) out[k] = (pixels[k] >= lo ? 1 : 0) + (pixels[k] >= hi ? 1 : 0);
+    const [lo, hi] = edges[cls[k]];
+    out[k] = (pixels[k] >= lo ? 1 : 0) + (pixels[k] >= hi ? 1 : 0);
   }
   return out;
+}
+
+/** np.quantile(sizes, [1/3, 2/3]) (the default "linear" method) of one class's object sizes, bit for bit. */
+export function tercileEdges(sizes: ArrayLike<number>): [number, number] {
+  return terciles(Float64Array.from(sizes));
+}
+
+/** tercileEdges of `a` (non-empty, no NaN) by selection rather than a sort: O(n); reorders `a`. */
+export function terciles(a: Float64Array): [number, number] {
+  return [selectQuantile(a, 1 / 3), selectQuantile(a, 2 / 3)];
+}
+
+/** quantile(sorted copy of `a`, q), the same two order statistics found by quickselect (reorders `a`). */
+export function selectQuantile(a: Float64Array, q: number): number {
+  const n = a.length;
+  const virtual = (n - 1) * q;
+  if (virtual >= n - 1) return select(a, n - 1);
+  const lo = Math.floor(virtual);
+  const gamma = virtual - lo;
+  const x = select(a, lo);
+  let y = Number.POSITIVE_INFINITY; // the next order statistic: the least of what lies right of lo
+  for (let i = lo + 1; i < n; i++) if (a[i] < y) y = a[i];
+  const diff = y - x;
+  return gamma >= 0.5 ? y - diff * (1 - gamma) : x + diff * gamma;
+}
+
+/** The k-th smallest of `a` (Hoare's quickselect): afterwards a[..k] ≤ a[k] ≤ a[k..]. */
+function select(a: Float64Array, k: number): number {
+  let [lo, hi] = [0, a.length - 1];
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >>> 1];
+    let [i, j] = [lo, hi];
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        [a[i], a[j]] = [a[j], a[i]];
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break; // a[k] equals the pivot, between the two parts
+  }
+  return a[k];
+}
+
+/** The size binning a trait value names ("coco" for anything else). */
+export function binningOf(value: unknown): SizeBinning {
+  return value === "terciles" ? "terciles" : "coco";
+}
+
+/**
+ * Per class (length C), the terciles' edges [lo, hi] of its truth objects in the slice (null: none there); the
+ * bins are [.., lo), [lo, hi), [hi, ..). What the panel's tooltips and the gallery's caption say.
+ */
+export function tercileTable(objects: Objects, C: number, slice: Uint8Array | null): ([number, number] | null)[] {
+  const sizes: number[][] = Array.from({ length: C }, () => []);
+  const { image, cls, pixels } = objects.truth;
+  for (let k = 0; k < image.length; k++) {
+    if ((slice === null || slice[image[k]] === 1) && cls[k] >= 0 && cls[k] < C) sizes[cls[k]].push(pixels[k]);
+  }
+  return sizes.map((s) => (s.length === 0 ? null : tercileEdges(s)));
 }
 
 /** Per class and size bin (row-major C × 3): truth objects and missed ones in the slice (Results.object_table). */

@@ -101,8 +101,10 @@ export interface State {
   // Objects (objects.ts): int32 rows of truth objects and of false predicted objects; empty without objects.
   objects_truth: unknown;
   objects_false: unknown;
-  /** The objects chart's size bin (0 small, 1 medium, 2 large) the "missed" order keeps; null: every size. */
+  /** The objects chart's size bin (0 small, 1 medium, 2 large, or a third) the "missed" order keeps; null: all. */
   object_size: number | null;
+  /** The objects' size bins: COCO's areas, or each class's terciles of its object sizes in the slice. */
+  object_bins: "coco" | "terciles";
   /** The heatmap of a comparison shows B − A ("delta"), A's or B's matrix. */
   model: "delta" | "A" | "B";
   /** A comparison's gallery: the images where B got "worse" or "better". */

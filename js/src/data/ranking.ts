@@ -10,7 +10,16 @@ export interface Ranked {
   scores: Float64Array;
 }
 
-export type RankKind = "loss" | "share" | "pixels" | "iou" | "confident" | "overconfident" | "missed" | "false";
+export type RankKind =
+  | "loss"
+  | "share"
+  | "pixels"
+  | "iou"
+  | "confident"
+  | "overconfident"
+  | "missed"
+  | "false"
+  | "distance";
 
 /** What the scores of a ranking mean. */
 export function rankKind(cell: Cell | null, order: Order): RankKind {
@@ -35,7 +44,12 @@ export function rank(
   return lossRange === null ? ranked : filterByLoss(ranked, losses, lossRange);
 }
 
+// The last loss ranking: a slice or a map selection restricts it without sorting all N again (losses are never
+// written in place: new results come as new arrays). Callers treat a Ranked as read-only.
+let lastByLoss: { losses: Float64Array; ranked: Ranked } | null = null;
+
 function byLoss(losses: Float64Array): Ranked {
+  if (lastByLoss?.losses === losses) return lastByLoss.ranked;
   const finite: number[] = [];
   const nan: number[] = [];
   losses.forEach((v, n) => {
@@ -43,7 +57,8 @@ function byLoss(losses: Float64Array): Ranked {
   });
   finite.sort((a, b) => cmpDesc(losses[a], losses[b]) || a - b);
   const indices = Int32Array.from(finite.concat(nan));
-  return { indices, scores: Float64Array.from(indices, (n) => losses[n]) };
+  lastByLoss = { losses, ranked: { indices, scores: Float64Array.from(indices, (n) => losses[n]) } };
+  return lastByLoss.ranked;
 }
 
 function byConfusion(idx: SparseIndex, t: number, p: number, order: "share" | "pixels"): Ranked {

@@ -87,6 +87,7 @@ export const TRIGGERS: Record<string, Part[]> = {
   objects_truth: ["data"],
   objects_false: ["data"],
   object_size: ["rank", "scroll"],
+  object_bins: ["rank", "scroll"],
 };
 
 /** The header's controls, each a synced trait (unknown values fall back to the default). */

@@ -266,7 +266,6 @@ export class Gallery {
     tile.loss.textContent = loss;
     tile.el.title = loss ? `${head} · ${loss}` : head;
     tile.el.classList.remove("sw-loaded");
-    tile.canvas.width = 0; // blank until its thumbnail is painted
     this.mark(tile);
   }
 
@@ -297,7 +296,11 @@ export class Gallery {
   private paintTile(tile: Tile): void {
     const input = this.input;
     const thumb = this.store.get(tile.index);
-    if (!input || !thumb) return;
+    if (!input || !thumb) {
+      // blank until its thumbnail arrives; cleared, not resized (a new backing store costs more than the paint)
+      tile.canvas.getContext("2d")?.clearRect(0, 0, tile.canvas.width, tile.canvas.height);
+      return;
+    }
     paint(tile.canvas, thumb, layerOf(input.overlay), input.cell, input.palette, input.opacity);
     tile.el.classList.add("sw-loaded");
   }

@@ -59,7 +59,7 @@ const REGIONS: readonly Choice[] = [
 ];
 
 /** What the gallery is ordered by now, when the order select does not govern it (no cell, a diagonal cell). */
-const NOW: Partial<Record<RankKind, string>> = { loss: "loss", iou: "IoU" };
+const NOW: Partial<Record<RankKind, string>> = { loss: "loss", iou: "IoU", distance: "likeness to one image" };
 
 export class Header {
   readonly el = h("header", "sw-header");

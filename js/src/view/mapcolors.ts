@@ -13,6 +13,12 @@ const CATEGORIES: RGB[] = [[0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 12
 
 const css = ([r, g, b]: RGB) => `rgb(${r},${g},${b})`;
 
+/** A CSS `rgb(r,g,b)` (what `pointColors` gives) as an opaque RGBA pixel packed for a little-endian Uint32Array. */
+export function packed(color: string): number {
+  const [r, g, b] = (color.match(/\d+/g) ?? ["0", "0", "0"]).map(Number);
+  return ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
 /** Each point's shade (an index into `shades`, 0 = grey) for `by`: "loss", "score", "column:<name>", "tag:<name>". */
 export function pointColors(
   by: string,

@@ -1,21 +1,23 @@
 // The failure map panel (issue 20): every image a point (Results.map), similar failures close together. A box
 // dragged on it sets `map_selection`, which restricts the gallery, heatmap and header like a slice (composed with
 // it); the gallery's images are ringed; hover shows the thumbnail; "more like this" (`similar_to`) ranks the
-// gallery by the kernel's k-nearest lists. Drawn on a 2D canvas: 10,000 squares batched by colour take a few ms.
+// gallery by the kernel's k-nearest lists. Drawn into one ImageData (mapdraw.ts) at most once a frame; the mouse
+// and keyboard (box or lasso, pan, zoom) in mapinput.ts.
 
-import { type FailureMap, fitView, inBox, maskOf, readMap, similarTo, toMap, type View } from "../data/fmap";
+import { type FailureMap, fitView, maskOf, readMap, similarTo, type View } from "../data/fmap";
 import { h } from "../data/format";
 import type { Data, Model } from "../data/protocol";
 import type { Ranked } from "../data/ranking";
 import { type Column, readColumns, readTags, restrict } from "../data/slices";
 import { pointColors } from "./mapcolors";
+import { MapPainter } from "./mapdraw";
+import { type Mode, nearestPoint, wireMap } from "./mapinput";
 import { asStatus, pendingText, STATUS_TRAITS } from "./mapstatus";
 import type { Panel, PanelContext } from "./panels";
 import type { ThumbStore } from "./thumbs";
 
 const HEIGHT = 320; // CSS px of the map
 const PAD = 12;
-const DOT = 4; // a point's side, CSS px (the ring around a gallery image: DOT + 4)
 const HOVER_PX = 8;
 const TRAITS = ["map_xy", "map_neighbors", "map_distances", "map_k", "map_kind", ...STATUS_TRAITS];
 
@@ -28,6 +30,12 @@ export class MapView {
   private view: View | null = null;
   private canvas = h("canvas", "sw-map");
   private band = h("div", "sw-map-band");
+  private lasso = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  private painter = new MapPainter(this.canvas);
+  private mode: Mode = "box";
+  private modes = (["box", "lasso"] as const).map((m) => h("button", "sw-button sw-map-mode", m));
+  private frame = 0;
+  private colored: { keys: unknown[]; shade: Uint16Array; shades: string[] } | null = null;
   private tip = h("div", "sw-map-tip");
   private colorBy = h("select", "sw-select");
   private status = asStatus(h("span", "sw-map-status"));
@@ -57,6 +65,7 @@ export class MapView {
   }
 
   destroy(): void {
+    cancelAnimationFrame(this.frame);
     this.unwatch();
   }
 
@@ -115,10 +124,21 @@ export class MapView {
 
   /** The gallery's list: "more like this" when asked, else `base`; only the images in `member` (shown). */
   rank(data: Data, base: Ranked, member: Uint8Array | null | undefined): Ranked {
+    return this.similar(data, member)?.ranked ?? restrict(base, member);
+  }
+
+  /** "More like this" when `similar_to` is set (and the map arrived): image `of`'s nearest images in `member`. */
+  similar(data: Data, member: Uint8Array | null | undefined): { of: number; ranked: Ranked } | null {
     const i = this.get<number | null>("similar_to");
     const map = this.loaded(data.N);
-    const asked = typeof i === "number" && map !== null && i >= 0 && i < data.N;
-    return restrict(asked ? similarTo(map, i) : base, member);
+    if (typeof i !== "number" || map === null || i < 0 || i >= data.N) return null;
+    return { of: i, ranked: restrict(similarTo(map, i), member) };
+  }
+
+  /** Whether the gallery lists "more like this" now (its scores are then cosine distances). */
+  ranksSimilar(N: number): boolean {
+    const i = this.get<number | null>("similar_to");
+    return typeof i === "number" && i >= 0 && i < N && this.loaded(N) !== null;
   }
 
   /** The gallery title's note: "more like this" and the map selection, when set. */
@@ -152,12 +172,32 @@ export class MapView {
     c.dataset.testid = "segwidget-map";
     c.tabIndex = 0;
     c.setAttribute("role", "img");
-    c.setAttribute("aria-label", "map of images: drag a box to select, wheel to zoom, shift-drag to pan");
+    c.setAttribute(
+      "aria-label",
+      "map of images: drag to select (box or lasso), shift-drag to pan, wheel to zoom; from the keyboard: " +
+        "arrows move the map under the centred box, + and − zoom, Enter selects the points in the box, " +
+        "Escape clears the selection",
+    );
     const label = h("label", "sw-control");
     label.append(h("span", "", "colour by"), this.colorBy);
     this.colorBy.dataset.testid = "segwidget-control";
     this.colorBy.dataset.name = "map_color";
     this.colorBy.addEventListener("change", () => this.draw());
+    const modes = h("span", "sw-map-modes");
+    modes.setAttribute("role", "group");
+    modes.setAttribute("aria-label", "select by");
+    modes.append(h("span", "", "select by"));
+    for (const b of this.modes) {
+      const mode = b.textContent as Mode;
+      b.type = "button";
+      b.dataset.testid = "segwidget-map-mode";
+      b.dataset.mode = mode;
+      b.title =
+        mode === "box" ? "drag a box to select the points inside it" : "drag a loop around the points to select";
+      b.addEventListener("click", () => this.setMode(mode));
+      modes.append(b);
+    }
+    this.setMode(this.mode);
     const clear = h("button", "sw-button", "Clear selection");
     clear.type = "button";
     clear.addEventListener("click", () => this.set("map_selection", []));
@@ -168,15 +208,42 @@ export class MapView {
       this.draw();
     });
     const bar = h("div", "sw-map-bar");
-    bar.append(label, clear, reset, this.clearSimilar, this.status);
+    bar.append(label, modes, clear, reset, this.clearSimilar, this.status);
     const stage = h("div", "sw-map-stage");
     this.band.hidden = true;
     this.tip.hidden = true;
-    stage.append(c, this.band, this.tip);
+    this.lasso.classList.add("sw-map-lasso");
+    this.lasso.setAttribute("aria-hidden", "true");
+    this.lasso.style.display = "none";
+    stage.append(c, this.band, this.lasso, this.tip);
     el.append(bar, stage);
-    this.interact();
+    wireMap(c, this.band, this.lasso, {
+      view: () => this.view,
+      setView: (v) => {
+        this.view = v;
+        this.draw();
+      },
+      xy: () => this.map?.xy ?? null,
+      mode: () => this.mode,
+      select: (indices) => this.set("map_selection", indices),
+      clear: () => {
+        if ((this.get<number[] | null>("map_selection") ?? []).length === 0) return false;
+        this.set("map_selection", []);
+        return true;
+      },
+      open: (i) => this.set("selected_image", i),
+      hover: (x, y) => this.hover(x, y),
+      unhover: () => {
+        this.tip.hidden = true;
+      },
+    });
     this.fillColorBy();
     this.draw();
+  }
+
+  private setMode(mode: Mode): void {
+    this.mode = mode;
+    for (const b of this.modes) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
   }
 
   private fillColorBy(): void {
@@ -210,50 +277,40 @@ export class MapView {
     return this.decoded.columns;
   }
 
-  /** Paint the points (and rings around the gallery's images); `data-view` says where each one is. */
+  /** Ask for a frame: however many changes arrive before it, the map is painted once. */
   draw(): void {
+    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.paint());
+  }
+
+  /** Paint the points (and rings around the gallery's images); `data-view` says where each one is. */
+  private paint(): void {
+    this.frame = 0;
     const ctx = this.ctx;
     const c = this.canvas;
     if (!ctx || !c.isConnected) return;
     const map = this.loaded(ctx.data.N);
     const width = Math.max(120, c.parentElement?.clientWidth ?? 320);
-    const dpr = window.devicePixelRatio || 1;
-    if (c.width !== Math.round(width * dpr) || c.height !== Math.round(HEIGHT * dpr)) {
-      c.width = Math.round(width * dpr);
-      c.height = Math.round(HEIGHT * dpr);
-      c.style.width = `${width}px`;
-      c.style.height = `${HEIGHT}px`;
-    }
-    const g = c.getContext("2d");
-    if (!g) return;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, width, HEIGHT);
     c.dataset.points = String(map ? ctx.data.N : 0);
     if (!map) {
+      c.getContext("2d")?.clearRect(0, 0, c.width, c.height);
       this.status.textContent = pendingText((name) => this.model.get(name as never));
       return;
     }
     this.view ??= fitView(map.xy, width, HEIGHT, PAD);
-    const [x0, y0, sx, sy] = this.view;
-    c.dataset.view = JSON.stringify(this.view);
-    const by = this.colorBy.value || "loss";
-    const tags = readTags(this.model.get("tags" as never));
-    const column = this.columns(ctx.data).find((col) => `column:${col.name}` === by) ?? null;
-    const { shade, shades } = pointColors(by, ctx, tags, column);
-    const buckets: number[][] = shades.map(() => []);
-    for (let i = 0; i < ctx.data.N; i++) buckets[shade[i]].push(i);
-    const r = DOT / 2;
-    buckets.forEach((members, s) => {
-      g.fillStyle = shades[s];
-      for (const i of members) g.fillRect(x0 + sx * map.xy[2 * i] - r, y0 + sy * map.xy[2 * i + 1] - r, DOT, DOT);
-    });
     const shown = ctx.ranked.indices;
-    if (shown.length < ctx.data.N) {
-      g.strokeStyle = ctx.theme === "dark" ? "#ffffff" : "#000000";
-      g.lineWidth = 1.5;
-      for (const i of shown)
-        g.strokeRect(x0 + sx * map.xy[2 * i] - r - 2, y0 + sy * map.xy[2 * i + 1] - r - 2, DOT + 4, DOT + 4);
-    }
+    const { shade, shades } = this.colors(ctx);
+    this.painter.paint({
+      xy: map.xy,
+      view: this.view,
+      width,
+      height: HEIGHT,
+      dpr: window.devicePixelRatio || 1,
+      shade,
+      shades,
+      ring: shown.length < ctx.data.N ? shown : null,
+      ringColor: ctx.theme === "dark" ? "rgb(255,255,255)" : "rgb(0,0,0)",
+    });
+    c.dataset.view = JSON.stringify(this.view);
     const picked = (this.get<number[] | null>("map_selection") ?? []).length;
     const similar = this.get<number | null>("similar_to");
     this.clearSimilar.hidden = typeof similar !== "number";
@@ -264,107 +321,19 @@ export class MapView {
         : `${shown.length.toLocaleString()} in the gallery`);
   }
 
-  private nearest(px: number, py: number): number | null {
-    const map = this.map;
-    const v = this.view;
-    if (!map || !v) return null;
-    let best: number | null = null;
-    let bestD = HOVER_PX * HOVER_PX;
-    for (let i = 0; i < map.xy.length / 2; i++) {
-      const dx = v[0] + v[2] * map.xy[2 * i] - px;
-      const dy = v[1] + v[3] * map.xy[2 * i + 1] - py;
-      if (dx * dx + dy * dy <= bestD) [best, bestD] = [i, dx * dx + dy * dy];
-    }
-    return best;
-  }
-
-  private interact(): void {
-    const c = this.canvas;
-    let start: { x: number; y: number; pan: boolean; view: View } | null = null;
-    const at = (e: PointerEvent | WheelEvent) => {
-      const box = c.getBoundingClientRect();
-      return { x: e.clientX - box.left, y: e.clientY - box.top };
-    };
-    c.addEventListener("pointerdown", (e) => {
-      if (!this.view || e.button !== 0) return;
-      try {
-        c.setPointerCapture(e.pointerId); // the drag goes on outside the canvas
-      } catch {
-        // a synthetic pointer (tests, benchmarks) cannot be captured; the drag still works inside
-      }
-      start = { ...at(e), pan: e.shiftKey, view: [...this.view] };
-    });
-    c.addEventListener("pointermove", (e) => {
-      const p = at(e);
-      if (!start) return this.hover(p.x, p.y);
-      if (start.pan) {
-        const v = start.view;
-        this.view = [v[0] + p.x - start.x, v[1] + p.y - start.y, v[2], v[3]];
-        return this.draw();
-      }
-      Object.assign(this.band.style, {
-        left: `${Math.min(p.x, start.x)}px`,
-        top: `${Math.min(p.y, start.y)}px`,
-        width: `${Math.abs(p.x - start.x)}px`,
-        height: `${Math.abs(p.y - start.y)}px`,
-      });
-      this.band.hidden = false;
-    });
-    c.addEventListener("pointerup", (e) => {
-      const s = start;
-      start = null;
-      this.band.hidden = true;
-      if (!s || s.pan || !this.view || !this.map) return;
-      const p = at(e);
-      if (Math.abs(p.x - s.x) < 3 && Math.abs(p.y - s.y) < 3) {
-        const i = this.nearest(p.x, p.y);
-        if (i !== null) this.set("selected_image", i);
-        return;
-      }
-      const [u0, v0] = toMap(this.view, s.x, s.y);
-      const [u1, v1] = toMap(this.view, p.x, p.y);
-      this.set("map_selection", inBox(this.map.xy, u0, v0, u1, v1));
-    });
-    c.addEventListener("pointerleave", () => {
-      this.tip.hidden = true;
-    });
-    c.addEventListener(
-      "wheel",
-      (e) => {
-        e.preventDefault();
-        const p = at(e);
-        this.zoom(p.x, p.y, e.deltaY < 0 ? 1.25 : 0.8);
-      },
-      { passive: false },
-    );
-    c.addEventListener("keydown", (e) => {
-      const v = this.view;
-      if (!v) return;
-      const steps: Record<string, View> = {
-        ArrowLeft: [v[0] + 20, v[1], v[2], v[3]],
-        ArrowRight: [v[0] - 20, v[1], v[2], v[3]],
-        ArrowUp: [v[0], v[1] + 20, v[2], v[3]],
-        ArrowDown: [v[0], v[1] - 20, v[2], v[3]],
-      };
-      if (e.key in steps) this.view = steps[e.key];
-      else if (e.key === "+" || e.key === "=") return this.zoom(c.clientWidth / 2, HEIGHT / 2, 1.25);
-      else if (e.key === "-") return this.zoom(c.clientWidth / 2, HEIGHT / 2, 0.8);
-      else return;
-      e.preventDefault();
-      this.draw();
-    });
-  }
-
-  /** Zoom by `f` keeping the point under (px, py) in place. */
-  zoom(px: number, py: number, f: number): void {
-    const v = this.view;
-    if (!v) return;
-    this.view = [px - (px - v[0]) * f, py - (py - v[1]) * f, v[2] * f, v[3] * f];
-    this.draw();
+  /** The points' colours, computed again only when what they show changed (not on a pan or zoom). */
+  private colors(ctx: PanelContext): { shade: Uint16Array; shades: string[] } {
+    const by = this.colorBy.value || "loss";
+    const tags = this.model.get("tags" as never);
+    const column = this.columns(ctx.data).find((col) => `column:${col.name}` === by) ?? null;
+    const keys = [by, tags, column, ctx.theme, ctx.counts.losses, by === "score" ? ctx.ranked : null];
+    if (this.colored?.keys.every((k, n) => k === keys[n])) return this.colored;
+    this.colored = { keys, ...pointColors(by, ctx, readTags(tags), column) };
+    return this.colored;
   }
 
   private hover(px: number, py: number): void {
-    const i = this.nearest(px, py);
+    const i = this.map && this.view ? nearestPoint(this.map.xy, this.view, px, py, HOVER_PX) : null;
     if (i === null || !this.ctx) {
       this.tip.hidden = true;
       return;

@@ -1,29 +1,32 @@
-// The objects in the explorer: the gallery's "missed objects" and "false objects" orders under the slice and the
-// objects chart's size bin, their captions, and the objects chart (a panel: per class, recall of small, medium and
-// large truth objects; a bar selects its class, the "missed" order and its size bin). Python: view/objects.py.
+// The objects in the explorer: the gallery's "missed objects" and "false objects" orders under the slice, the
+// objects chart's size bin and the size binning (object_bins: COCO's or each class's terciles in the slice), and
+// their captions. The objects chart itself is report/objects-chart.ts. Python: view/objects.py.
 
 import type { Counts } from "../data/counts";
-import { fmtInt, fmtPct, h } from "../data/format";
+import { fmtInt } from "../data/format";
 import {
+  binningOf,
   COCO_EDGES,
   type ObjectOrder,
   type Objects,
-  objectTable,
   rankObjects,
   readObjects,
   SIZE_LABELS,
+  type SizeBinning,
+  tercileTable,
 } from "../data/objects";
 import type { Cell, LossRange, Model, Order } from "../data/protocol";
 import { filterByLoss, type Ranked } from "../data/ranking";
 import { readControls } from "../data/traits";
 import { galleryTitle } from "./gallery";
-import type { Panel, PanelContext } from "./panels";
 import type { RegionOffer } from "./regionview";
 
 const isObjectOrder = (order: Order): order is ObjectOrder => order === "missed" || order === "false";
 
 export class ObjectView {
   private read: { truth: unknown; false: unknown; objects: Objects | null } | null = null;
+  /** The slice of the last ranking (the caption's terciles are the slice's). */
+  private member: Uint8Array | null = null;
 
   constructor(private readonly model: Model) {}
 
@@ -37,6 +40,25 @@ export class ObjectView {
     return this.read.objects;
   }
 
+  /** The size binning the object_bins trait names. */
+  binning(): SizeBinning {
+    return binningOf(this.model.get("object_bins"));
+  }
+
+  /** Size bin `b` of class `c` in words, e.g. "small, < 1,024 px" or "upper third, ≥ 2,400 px" (terciles of the
+   * class's objects in the slice `member`). */
+  sizeText(c: number, b: number, member: Uint8Array | null): string {
+    const binning = this.binning();
+    const objects = this.objects();
+    let edges: readonly number[] = COCO_EDGES;
+    if (binning === "terciles" && objects !== null) {
+      const own = tercileTable(objects, c + 1, member)[c];
+      edges = own === null ? [] : [0, own[0], own[1], Number.POSITIVE_INFINITY];
+    }
+    const label = SIZE_LABELS[binning][b];
+    return edges.length === 4 ? `${label}, ${sizeRange(edges, b)}` : label;
+  }
+
   /** The chart's size bin, kept by the "missed" order of a selected class. */
   size(): number | null {
     const size = this.model.get("object_size");
@@ -47,11 +69,12 @@ export class ObjectView {
   rank(cell: Cell | null, range: LossRange | null, counts: Counts): Ranked | null {
     const { order } = readControls(this.model);
     const [member, losses] = [counts.member ?? null, counts.losses];
+    this.member = member;
     const objects = this.objects();
     if (!isObjectOrder(order) || objects === null) return null;
     const [t, p] = cell ?? [null, null];
     const size = order === "missed" && t !== null ? this.size() : null;
-    const ranked = rankObjects(objects, losses.length, order, t, p, member, size);
+    const ranked = rankObjects(objects, losses.length, order, t, p, member, size, this.binning());
     return range === null ? ranked : filterByLoss(ranked, losses, range);
   }
 
@@ -67,7 +90,7 @@ export class ObjectView {
     for (const s of ranked.scores) total += s;
     const what = order === "missed" ? "missed objects" : "false objects";
     const size = order === "missed" && cell !== null ? this.size() : null;
-    const sized = size === null ? "" : ` (${SIZE_LABELS.coco[size]}, ${sizeRange(size)})`;
+    const sized = size === null || cell === null ? "" : ` (${this.sizeText(cell[0], size, this.member)})`;
     let of = "";
     if (cell !== null) {
       const [t, p] = cell;
@@ -78,78 +101,9 @@ export class ObjectView {
   }
 }
 
-function sizeRange(size: number): string {
-  const [lo, hi] = [COCO_EDGES[size], COCO_EDGES[size + 1]];
-  return hi === Number.POSITIVE_INFINITY
-    ? `≥ ${fmtInt(lo)} px`
-    : lo === 0
-      ? `< ${fmtInt(hi)} px`
-      : `${fmtInt(lo)}–${fmtInt(hi)} px`;
-}
-
-/** The objects chart: per class with truth objects, one bar per COCO size bin, its length the object recall. */
-export function objectsPanel(view: ObjectView): Panel {
-  let list: HTMLElement | null = null;
-  const draw = (ctx: PanelContext) => {
-    const objects = view.objects();
-    if (list === null || objects === null) return;
-    const { C, classes } = ctx.data;
-    const table = objectTable(objects, C, "coco", ctx.counts.member ?? null);
-    const chosen = ctx.cell !== null && ctx.cell[0] === ctx.cell[1] && ctx.model.get("order") === "missed";
-    const rows: HTMLElement[] = [];
-    for (let c = 0; c < C; c++) {
-      const total = table.objects.subarray(c * 3, c * 3 + 3).reduce((a, b) => a + b, 0);
-      if (total === 0) continue;
-      const row = h("div", "sw-objects-row");
-      row.append(h("span", "sw-objects-class", classes[c]));
-      for (let b = 0; b < 3; b++) {
-        const n = table.objects[c * 3 + b];
-        const found = n - table.missed[c * 3 + b];
-        const bar = h("button", "sw-objects-bar");
-        bar.type = "button";
-        bar.dataset.testid = "segwidget-object-bar";
-        bar.dataset.class = String(c);
-        bar.dataset.size = String(b);
-        bar.dataset.objects = String(n);
-        bar.dataset.missed = String(n - found);
-        bar.disabled = n === 0;
-        const pressed = chosen && ctx.cell?.[0] === c && view.size() === b;
-        bar.setAttribute("aria-pressed", String(pressed));
-        const label = `${classes[c]}, ${SIZE_LABELS.coco[b]} objects (${sizeRange(b)})`;
-        const said = n === 0 ? "none" : `${fmtPct(found / n)} found, ${fmtInt(n - found)} of ${fmtInt(n)} missed`;
-        bar.title = `${label}: ${said}`;
-        bar.setAttribute("aria-label", `${label}: ${said}`);
-        const fill = h("span", "sw-objects-fill");
-        fill.style.width = n === 0 ? "0%" : `${(100 * found) / n}%`;
-        bar.append(fill, h("span", "sw-objects-text", n === 0 ? "–" : `${fmtInt(n - found)}/${fmtInt(n)}`));
-        bar.addEventListener("click", () => {
-          ctx.model.set("selected_cell", [c, c]);
-          ctx.model.set("order", "missed");
-          ctx.model.set("object_size", b);
-          ctx.model.save_changes();
-        });
-        row.append(bar);
-      }
-      rows.push(row);
-    }
-    const head = h("div", "sw-objects-row sw-objects-head");
-    head.append(
-      h("span", "sw-objects-class", "class"),
-      ...SIZE_LABELS.coco.map((s) => h("span", "sw-objects-size", s)),
-    );
-    list.replaceChildren(head, ...rows);
-  };
-  return {
-    id: "objects",
-    label: "objects",
-    title: "per class: the share of small, medium and large truth objects found (bar) and missed/all (text)",
-    available: (ctx) => !ctx.comparison && view.objects() !== null,
-    mount(el, ctx) {
-      list = h("div", "sw-objects");
-      list.dataset.testid = "segwidget-objects-chart";
-      el.append(list);
-      draw(ctx);
-    },
-    update: draw,
-  };
+/** Bin `b` of `edges` ([0, e1, e2, ∞], closed on the left) in pixels. */
+function sizeRange(edges: readonly number[], b: number): string {
+  const [lo, hi] = [edges[b], edges[b + 1]];
+  const px = (v: number) => (Number.isInteger(v) ? fmtInt(v) : v.toLocaleString("en-US", { maximumFractionDigits: 1 }));
+  return hi === Number.POSITIVE_INFINITY ? `≥ ${px(lo)} px` : lo === 0 ? `< ${px(hi)} px` : `${px(lo)}–${px(hi)} px`;
 }

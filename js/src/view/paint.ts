@@ -37,6 +37,16 @@ export function layerPixels(src: Paintable, layer: Layer, cell: Cell | null, pal
   return colorMask(layer === "truth" ? truth : pred, pal, v, opacity, out);
 }
 
+let shared: HTMLCanvasElement | null = null;
+
+/** One canvas for every layer (at least `width`×`height`), reused: a new canvas per thumbnail costs more than its paint. */
+function scratch(width: number, height: number): HTMLCanvasElement {
+  shared ??= document.createElement("canvas");
+  if (shared.width < width) shared.width = width;
+  if (shared.height < height) shared.height = height;
+  return shared;
+}
+
 /** Draw the image and the layer over it into `canvas`, sized to the source's pixels. */
 export function paint(
   canvas: HTMLCanvasElement,
@@ -59,9 +69,7 @@ export function paint(
   // No image to see through: show the mask opaque.
   const pixels = layerPixels(src, layer, cell, pal, src.image ? opacity : 1);
   if (!pixels || src.width * src.height === 0) return;
-  const layerCanvas = document.createElement("canvas");
-  layerCanvas.width = src.width;
-  layerCanvas.height = src.height;
+  const layerCanvas = scratch(src.width, src.height);
   layerCanvas.getContext("2d")?.putImageData(new ImageData(pixels, src.width, src.height), 0, 0);
-  ctx.drawImage(layerCanvas, 0, 0);
+  ctx.drawImage(layerCanvas, 0, 0, src.width, src.height, 0, 0, src.width, src.height);
 }

@@ -68,6 +68,10 @@ export class PanelArea {
     this.el.setAttribute("aria-label", "panels");
     this.tabs.setAttribute("role", "tablist");
     this.tabs.setAttribute("aria-label", "panels");
+    // The body scrolls a tall panel (a chart, a long table): a Tab stop lets the keyboard scroll it too.
+    this.bodies.tabIndex = 0;
+    this.bodies.setAttribute("role", "group");
+    this.bodies.setAttribute("aria-label", "panel content");
     this.el.append(this.tabs, this.bodies);
   }
 

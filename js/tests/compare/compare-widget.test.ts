@@ -177,6 +177,42 @@ describe("the comparison view", () => {
     expect(q(".sw-header").textContent).toContain(`${pct(accuracy(modelA))} → ${pct(accuracy(modelB))}`);
   });
 
+  it("ranks by similar_to (more like this) as one model's view does, within the map selection", async () => {
+    // the kernel's k-nearest lists, made here by a loop: nearest by A's loss, ties by index
+    const [N, k] = [modelA.N, 3];
+    const near = (i: number) =>
+      Array.from({ length: N }, (_, j) => j)
+        .filter((j) => j !== i)
+        .map((j) => ({ j, d: Math.abs(modelA.losses[j] - modelA.losses[i]) }))
+        .sort((x, y) => x.d - y.d || x.j - y.j)
+        .slice(0, k);
+    const lists = Array.from({ length: N }, (_, i) => near(i));
+    model.set("map_kind", "errors");
+    model.set("map_k", k);
+    model.set("map_xy", dv(new Float32Array(2 * N)));
+    model.set("map_neighbors", dv(Int32Array.from(lists.flatMap((l) => l.map((x) => x.j)))));
+    model.set("map_distances", dv(Float32Array.from(lists.flatMap((l) => l.map((x) => x.d)))));
+    model.set("similar_to", 2);
+    await tick();
+    const want = lists[2];
+    expect(q('[data-testid="segwidget-gallery"]').dataset.count).toBe(String(want.length));
+    for (const t of thumbs()) {
+      const r = Number(t.dataset.rank);
+      expect(Number(t.dataset.index)).toBe(want[r].j);
+      expect(Number(t.dataset.score)).toBe(Math.fround(want[r].d));
+      expect(t.textContent).toContain(`#${want[r].j} · distance`);
+      expect(t.textContent).toContain("old <i>"); // both models' losses, names as text
+    }
+    expect(q(".sw-gallery-heading").textContent).toContain("most like image 2");
+    model.set("map_selection", [want[0].j, want[2].j]); // restricted to the map selection, order kept
+    await tick();
+    expect(thumbs().map((t) => Number(t.dataset.index))).toEqual([want[0].j, want[2].j]);
+    model.set("similar_to", null);
+    model.set("map_selection", []);
+    await tick();
+    expectGallery(null, "worse");
+  });
+
   it("lists the most changed confusions beside the heatmap", () => {
     expect(q(".sw-side .sw-side-title").textContent).toContain("most changed");
     expect(el.querySelectorAll(".sw-pairs li").length).toBeGreaterThan(1);

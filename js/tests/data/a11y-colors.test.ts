@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { DIFFERENCE } from "../../src/data/change-colors";
 import { PAIR, parseHex, type RGB } from "../../src/data/colors";
 import { BETTER, MATCHING, WORSE } from "../../src/report/charts";
+import { SIZE_COLORS } from "../../src/report/objects-chart";
 
 const PROTANOPIA = [
   [0.152286, 1.052583, -0.204868],
@@ -127,6 +128,11 @@ describe("contrast", () => {
       expect(contrast(hex(MATCHING), v["--swr-bg"])).toBeGreaterThanOrEqual(3);
       for (const c of [BETTER, WORSE]) expect(contrast(hex(c), v["--swr-bg"])).toBeGreaterThanOrEqual(3);
     });
+
+    it(`the objects chart's three size colours, ${theme}: 3:1 on the report's and the widget's backgrounds`, () => {
+      const backgrounds = [report[theme]["--swr-bg"], widget[theme]["--sw-bg"], widget[theme]["--sw-bg2"]];
+      for (const c of SIZE_COLORS) for (const bg of backgrounds) expect(contrast(hex(c), bg)).toBeGreaterThanOrEqual(3);
+    });
   }
 
   it("the heatmap's focus cell: a dashed outline over one of the opposite lightness, 21:1 between them", () => {
@@ -139,6 +145,7 @@ describe("colour vision", () => {
     ["difference layer", [DIFFERENCE.fixed, DIFFERENCE.broke, DIFFERENCE.both]],
     ["pair layer of a class", [PAIR.tp, PAIR.fn, PAIR.fp]],
     ["IoU change up / down", [hex(BETTER), hex(WORSE)]],
+    ["objects chart's small / medium / large", SIZE_COLORS.map(hex)],
   ];
   for (const [name, colors] of encodings)
     for (const [vision, m] of [

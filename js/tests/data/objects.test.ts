@@ -2,7 +2,17 @@
 // "false") and rank_objects per size bin (COCO's and each class's terciles), and object_table, for all images and
 // for slices (Results.subset: the slice's own terciles), bit for bit; and np.quantile's linear method.
 import { describe, expect, it } from "vitest";
-import { fromRows, objectTable, quantile, rankObjects, readObjects, type SizeBinning } from "../../src/data/objects";
+import {
+  fromRows,
+  objectTable,
+  quantile,
+  rankObjects,
+  readObjects,
+  type SizeBinning,
+  selectQuantile,
+  tercileEdges,
+  tercileTable,
+} from "../../src/data/objects";
 import { FakeModel } from "../fake-model";
 import json from "../fixtures/objects.json";
 
@@ -29,6 +39,8 @@ const raw = json as unknown as {
   false: number[];
   cases: Case[];
   tables: Table[];
+  edges: { slice: number[] | null; class: number; edges: [number, number] | null }[];
+  quantiles: { sizes: number[]; edges: [number, number] }[];
 };
 const objects = fromRows(Int32Array.from(raw.truth), Int32Array.from(raw.false));
 const mask = (members: number[] | null) => {
@@ -51,6 +63,38 @@ describe("object tables", () => {
     const got = objectTable(objects, raw.C, t.binning, mask(t.slice));
     expect(Array.from(got.objects)).toEqual(t.objects);
     expect(Array.from(got.missed)).toEqual(t.missed);
+  });
+});
+
+describe("tercile edges", () => {
+  it.each(raw.edges.map((e, k) => [k, e] as const))("slice and class %i: np.quantile(sizes, [1/3, 2/3])", (_, e) => {
+    expect(tercileTable(objects, raw.C, mask(e.slice))[e.class]).toEqual(e.edges);
+  });
+
+  it.each(raw.quantiles.map((q, k) => [k, q] as const))("interpolated case %i, bit for bit", (_, q) => {
+    const [lo, hi] = tercileEdges(q.sizes);
+    expect([Object.is(lo, q.edges[0]), Object.is(hi, q.edges[1])]).toEqual([true, true]);
+  });
+
+  it("selection finds the sorted array's quantiles, with ties, one value and runs of equal sizes", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let trial = 0; trial < 400; trial++) {
+      const n = 1 + Math.floor(random() * 60);
+      const spread = [2, 10, 1e6][trial % 3];
+      const values = Float64Array.from({ length: n }, () => 1 + Math.floor(random() * spread));
+      const sorted = values.slice().sort();
+      for (const q of [0, 1 / 3, 0.5, 2 / 3, 1]) {
+        expect(Object.is(selectQuantile(values.slice(), q), quantile(sorted, q))).toBe(true);
+      }
+    }
+  });
+
+  it("the fixture's edges are not all whole: the interpolation is exercised", () => {
+    expect(raw.quantiles.some((q) => !Number.isInteger(q.edges[0]) || !Number.isInteger(q.edges[1]))).toBe(true);
   });
 });
 

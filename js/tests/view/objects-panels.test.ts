@@ -1,15 +1,11 @@
 // @vitest-environment jsdom
-// The objects in the view: the detail's objects panel (its counts, its caption, only when boxes were sent) and the
-// objects chart's bars (counts per class and size bin, and the traits a click sets).
+// The objects in the view: the detail's objects panel (its counts, its caption, only when boxes were sent). The
+// objects chart is tested in js/tests/report/objects-chart.test.ts.
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { objectBoxes } from "../../src/data/objectboxes";
-import { fromRows } from "../../src/data/objects";
-import { type Data, decodeReply, type Model } from "../../src/data/protocol";
+import { decodeReply } from "../../src/data/protocol";
 import { Detail, type DetailInput, type Loaded } from "../../src/view/detail";
 import { boxCounts } from "../../src/view/objectboxes";
-import { ObjectView, objectsPanel } from "../../src/view/objectview";
-import type { PanelContext } from "../../src/view/panels";
-import { FakeModel } from "../fake-model";
 
 const events = { step: () => undefined, close: () => undefined, opacity: () => undefined };
 const boxes = {
@@ -52,36 +48,6 @@ describe("the detail's objects panel", () => {
     const detail = new Detail(events);
     detail.update(input(loaded(false)), 0.5);
     expect(detail.el.querySelector('[data-kind="objects"]')).toBeNull();
-  });
-});
-
-describe("the objects chart", () => {
-  // two images, classes 0 and 1: class 1 has a small missed object, a small found one and a medium missed one
-  const truth = [0, 1, 40, 1, -1, 0, 1, 30, 0, -1, 1, 1, 2000, 1, 0, 1, 0, 5, 0, -1];
-  const rows = (a: number[]) => new DataView(Int32Array.from(a).buffer);
-  const model = new FakeModel({
-    objects_truth: rows(truth),
-    objects_false: rows([]),
-    order: "share",
-    object_size: null,
-  });
-
-  it("draws a bar per class and size bin with its counts, and a click selects class, order and size", () => {
-    const view = new ObjectView(model as unknown as Model);
-    const panel = objectsPanel(view);
-    const data = { C: 2, N: 2, classes: ["road", "car"] } as unknown as Data;
-    const ctx = { model, data, counts: { member: null }, cell: null, comparison: false } as unknown as PanelContext;
-    const el = document.createElement("div");
-    panel.mount(el, ctx);
-    const bar = (c: number, b: number) =>
-      el.querySelector<HTMLButtonElement>(`[data-testid="segwidget-object-bar"][data-class="${c}"][data-size="${b}"]`);
-    expect([bar(1, 0)?.dataset.objects, bar(1, 0)?.dataset.missed]).toEqual(["2", "1"]);
-    expect([bar(1, 1)?.dataset.objects, bar(1, 1)?.dataset.missed]).toEqual(["1", "1"]);
-    expect(bar(1, 2)?.disabled).toBe(true);
-    expect(bar(0, 0)?.dataset.objects).toBe("1");
-    bar(1, 1)?.click();
-    expect([model.get("selected_cell"), model.get("order"), model.get("object_size")]).toEqual([[1, 1], "missed", 1]);
-    expect(fromRows(Int32Array.from(truth), new Int32Array(0)).truth.missed.length).toBe(4);
   });
 });
 

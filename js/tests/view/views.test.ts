@@ -75,6 +75,7 @@ describe("formatting", () => {
   it("says what a ranking score is", () => {
     expect(fmtScore("loss", 0.5)).toBe("loss 0.500");
     expect(fmtScore("share", 0.25)).toBe("share 25.0%");
+    expect(fmtScore("distance", 0.12345)).toBe("distance 0.123");
     expect(fmtScore("pixels", 1500)).toBe("1,500 px");
     expect(fmtScore("iou", 0)).toBe("IoU 0.0%");
   });
