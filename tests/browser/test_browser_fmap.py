@@ -156,6 +156,8 @@ def test_more_like_this_ranks_the_gallery_as_results_similar(report: tuple[Opene
     opened.root.get_by_role("button", name="Clear selection").click()
     gallery = opened.root.locator(GALLERY)
     expect(gallery).to_have_attribute("data-count", str(results.n_images), timeout=WAIT)
+    stop = opened.root.get_by_role("button", name="✕ more like this")
+    expect(stop).to_be_hidden()  # offered only while "more like this" is on
     first = gallery.locator(THUMB).first
     i = int(first.get_attribute("data-index"))
     first.click()
@@ -164,3 +166,9 @@ def test_more_like_this_ranks_the_gallery_as_results_similar(report: tuple[Opene
     similar = results.similar(i)
     expect(gallery).to_have_attribute("data-count", str(len(similar)), timeout=WAIT)
     assert_gallery_matches(gallery, _as_lists(similar, float32=True), "more like this")
+    assert "distance" in (gallery.locator(THUMB).first.text_content() or "")  # what it ranks by
+    opened.root.locator(DETAIL).get_by_title("close (Esc)").click()  # the map panel again
+    expect(opened.root.locator(DETAIL)).to_be_hidden(timeout=WAIT)
+    stop.click()
+    expect(stop).to_be_hidden()
+    expect(gallery).to_have_attribute("data-count", str(results.n_images), timeout=WAIT)

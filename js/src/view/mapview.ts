@@ -60,6 +60,7 @@ export class MapView {
     });
     detail.querySelector(".sw-detail-bar")?.append(more);
     this.clearSimilar.type = "button";
+    this.clearSimilar.hidden = true; // shown while "more like this" is on (paint)
     this.clearSimilar.addEventListener("click", () => this.set("similar_to", null));
     this.unwatch = this.watch(invalidate);
   }
@@ -291,6 +292,8 @@ export class MapView {
     const map = this.loaded(ctx.data.N);
     const width = Math.max(120, c.parentElement?.clientWidth ?? 320);
     c.dataset.points = String(map ? ctx.data.N : 0);
+    const similar = this.get<number | null>("similar_to");
+    this.clearSimilar.hidden = typeof similar !== "number"; // only while "more like this" is on
     if (!map) {
       c.getContext("2d")?.clearRect(0, 0, c.width, c.height);
       this.status.textContent = pendingText((name) => this.model.get(name as never));
@@ -312,8 +315,6 @@ export class MapView {
     });
     c.dataset.view = JSON.stringify(this.view);
     const picked = (this.get<number[] | null>("map_selection") ?? []).length;
-    const similar = this.get<number | null>("similar_to");
-    this.clearSimilar.hidden = typeof similar !== "number";
     this.status.textContent =
       `${map.kind} embedding · ${picked ? `${picked.toLocaleString()} selected · ` : ""}` +
       (typeof similar === "number"
