@@ -71,6 +71,10 @@ interface Tile {
   loss: HTMLDivElement;
   badges: HTMLDivElement;
   index: number;
+  /** What its canvas shows (thumbnail object and look), so that a tile re-attached to the same image skips the paint. */
+  painted: string;
+  thumb: unknown;
+  pal: unknown;
 }
 
 export class Gallery {
@@ -227,7 +231,10 @@ export class Gallery {
 
   /** A tile for `rank`: a spare one re-labelled, or a new one. */
   private attach(rank: number): Tile {
-    const tile = this.spare.pop() ?? this.createTile();
+    // a spare tile that last showed this image keeps its pixels: no repaint (a box selection overlapping the last)
+    const index = (this.input as GalleryInput).ranked.indices[rank];
+    const same = this.spare.findIndex((t) => t.index === index);
+    const tile = (same >= 0 ? this.spare.splice(same, 1)[0] : this.spare.pop()) ?? this.createTile();
     this.tiles.set(rank, tile);
     this.label(tile, rank);
     this.place(tile, rank);
@@ -247,7 +254,7 @@ export class Gallery {
     caption.append(head, loss);
     const badges = h("div", "sw-badges");
     el.append(canvas, badges, caption);
-    return { el, canvas, head, loss, badges, index: -1 };
+    return { el, canvas, head, loss, badges, index: -1, painted: "", thumb: null, pal: null };
   }
 
   private label(tile: Tile, rank: number): void {
@@ -298,9 +305,14 @@ export class Gallery {
     const thumb = this.store.get(tile.index);
     if (!input || !thumb) {
       // blank until its thumbnail arrives; cleared, not resized (a new backing store costs more than the paint)
-      tile.canvas.getContext("2d")?.clearRect(0, 0, tile.canvas.width, tile.canvas.height);
+      if (tile.painted !== "") tile.canvas.getContext("2d")?.clearRect(0, 0, tile.canvas.width, tile.canvas.height);
+      tile.painted = "";
       return;
     }
+    const key = `${layerOf(input.overlay)}|${input.cell}|${input.opacity}`;
+    const same = tile.thumb === thumb && tile.pal === input.palette && tile.painted === key;
+    if (same) return void tile.el.classList.add("sw-loaded");
+    Object.assign(tile, { thumb, pal: input.palette, painted: key });
     paint(tile.canvas, thumb, layerOf(input.overlay), input.cell, input.palette, input.opacity);
     tile.el.classList.add("sw-loaded");
   }
