@@ -278,12 +278,18 @@ interface ItemHeader {
 function encoded(h: ItemHeader, mime: unknown, [image, truth, pred, ...extra]: readonly unknown[]): Encoded {
   const { index, width, height } = h;
   if (![index, width, height].every(Number.isInteger)) throw new Error("picture: bad header");
-  // Copies: the kernel's buffers may be views into a larger message buffer that is reused.
+  // Copies: the kernel's buffers may be views into a larger message buffer that is reused. The Blob is made when
+  // first read (when decoded): making 64 took a task of ~5 ms, which held up a frame due meanwhile.
+  const [jpeg, type] = [asBytes(image).slice(), String(mime)];
+  let blob: Blob | null = null;
   return {
     index,
     width,
     height,
-    image: new Blob([asBytes(image).slice()], { type: String(mime) }),
+    get image() {
+      blob ??= new Blob([jpeg], { type });
+      return blob;
+    },
     truth: asBytes(truth).slice(),
     pred: asBytes(pred).slice(),
     extra: extra.map((part) => asBytes(part).slice()),

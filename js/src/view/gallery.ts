@@ -71,6 +71,10 @@ interface Tile {
   loss: HTMLDivElement;
   badges: HTMLDivElement;
   index: number;
+  /** What its canvas shows (thumbnail object and look), so that a tile re-attached to the same image skips the paint. */
+  painted: string;
+  thumb: unknown;
+  pal: unknown;
 }
 
 export class Gallery {
@@ -129,10 +133,8 @@ export class Gallery {
       String(old.cell) === String(input.cell);
     this.input = input;
     if (sameList && !resetScroll) {
-      for (const tile of this.tiles.values()) {
-        if (!sameLook) this.paintTile(tile);
-        this.mark(tile);
-      }
+      if (!sameLook) this.paintTiles(this.tiles.values());
+      for (const tile of this.tiles.values()) this.mark(tile);
       return;
     }
     const count = input.ranked.indices.length;
@@ -167,8 +169,7 @@ export class Gallery {
 
   /** Thumbnails arrived: paint the tiles showing them. */
   refresh(indices: readonly number[]): void {
-    const arrived = new Set(indices);
-    for (const tile of this.tiles.values()) if (arrived.has(tile.index)) this.paintTile(tile);
+    this.paintTiles([...this.tiles.values()].filter((tile) => indices.includes(tile.index)));
   }
 
   /** Move the keyboard cursor to `rank` and scroll it into view. */
@@ -201,7 +202,9 @@ export class Gallery {
     // Only what intersects the viewport gets a tile: thumbnails ahead are fetched as data, without DOM.
     const { start, end } = visibleRange(top, vp.clientHeight || 400, count, this.geometry);
     for (const [rank, tile] of this.tiles) if (rank < start || rank >= end) this.release(rank, tile);
-    for (let rank = start; rank < end; rank++) this.markCursor(this.tiles.get(rank) ?? this.attach(rank), rank);
+    const added: Tile[] = []; // painted once every tile is in the DOM: a canvas draw after a DOM write forces a layout
+    for (let rank = start; rank < end; rank++) this.markCursor(this.tiles.get(rank) ?? this.attach(rank, added), rank);
+    this.paintTiles(added);
     const at = this.tiles.get(this.cursor);
     if (at) vp.setAttribute("aria-activedescendant", at.el.id);
     else vp.removeAttribute("aria-activedescendant");
@@ -226,13 +229,16 @@ export class Gallery {
   }
 
   /** A tile for `rank`: a spare one re-labelled, or a new one. */
-  private attach(rank: number): Tile {
-    const tile = this.spare.pop() ?? this.createTile();
+  private attach(rank: number, added: Tile[]): Tile {
+    // a spare tile that last showed this image keeps its pixels: no repaint (a box selection overlapping the last)
+    const index = (this.input as GalleryInput).ranked.indices[rank];
+    const same = this.spare.findIndex((t) => t.index === index);
+    const tile = (same >= 0 ? this.spare.splice(same, 1)[0] : this.spare.pop()) ?? this.createTile();
     this.tiles.set(rank, tile);
     this.label(tile, rank);
     this.place(tile, rank);
     this.sizer.append(tile.el);
-    this.paintTile(tile);
+    added.push(tile);
     return tile;
   }
 
@@ -247,7 +253,7 @@ export class Gallery {
     caption.append(head, loss);
     const badges = h("div", "sw-badges");
     el.append(canvas, badges, caption);
-    return { el, canvas, head, loss, badges, index: -1 };
+    return { el, canvas, head, loss, badges, index: -1, painted: "", thumb: null, pal: null };
   }
 
   private label(tile: Tile, rank: number): void {
@@ -293,16 +299,27 @@ export class Gallery {
     tile.canvas.style.height = `${side}px`;
   }
 
-  private paintTile(tile: Tile): void {
+  /** Paint the canvases, then mark the loaded tiles (a DOM write between two canvas draws forces a layout). */
+  private paintTiles(tiles: Iterable<Tile>): void {
+    for (const tile of [...tiles].filter((t) => this.paintTile(t))) tile.el.classList.add("sw-loaded");
+  }
+
+  /** Paint the tile's canvas; whether its thumbnail was there. */
+  private paintTile(tile: Tile): boolean {
     const input = this.input;
     const thumb = this.store.get(tile.index);
     if (!input || !thumb) {
       // blank until its thumbnail arrives; cleared, not resized (a new backing store costs more than the paint)
-      tile.canvas.getContext("2d")?.clearRect(0, 0, tile.canvas.width, tile.canvas.height);
-      return;
+      if (tile.painted !== "") tile.canvas.getContext("2d")?.clearRect(0, 0, tile.canvas.width, tile.canvas.height);
+      tile.painted = "";
+      return false;
     }
+    const key = `${layerOf(input.overlay)}|${input.cell}|${input.opacity}`;
+    const same = tile.thumb === thumb && tile.pal === input.palette && tile.painted === key;
+    if (same) return true;
+    Object.assign(tile, { thumb, pal: input.palette, painted: key });
     paint(tile.canvas, thumb, layerOf(input.overlay), input.cell, input.palette, input.opacity);
-    tile.el.classList.add("sw-loaded");
+    return true;
   }
 
   private readonly onClick = (e: MouseEvent) => {

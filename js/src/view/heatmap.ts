@@ -201,7 +201,7 @@ export class Heatmap {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, L.width, L.height);
     const colors = themeColors(this.el, input.theme);
-    this.cells ??= cellImage(input, colors);
+    this.cells ??= cellImage(input, colors, this);
     // One source pixel per cell: scale up with hard edges.
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(

@@ -80,7 +80,8 @@ export class RegionView {
    * band of those images. */
   summary(base: Summary | null, data: Data | null, member: Uint8Array | null): Summary | null {
     if (!data || !member) return base;
-    const whole = this.wholeOf(data, member);
+    // all pixels shown: the same counts as the view's (one pass over the index per selection, not two)
+    const whole = this.region(data) === "all" ? this.counts(data, member) : this.wholeOf(data, member);
     const band = this.of(data).band;
     const share = band ? boundaryErrorShare(whole.pooled, pooledOf(band, member), data.C) : null;
     return { ...sliceSummary(whole, member, base), boundary_error_share: share };

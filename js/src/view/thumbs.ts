@@ -22,6 +22,8 @@ export const MAX_PER_MESSAGE = MAX_THUMBS_PER_REQUEST;
 /** Fewest a request carries unless a visible tile is waiting for it (or nothing more is wanted). */
 export const MIN_PER_MESSAGE = 32;
 const MAX_IN_FLIGHT = 2;
+/** Thumbnails whose decoding one task starts. */
+const DECODE_CHUNK = 8;
 /** A request not answered in this time is forgotten, so that scrolling back asks again. */
 export const PENDING_MS = 20_000;
 
@@ -148,8 +150,15 @@ export class ThumbStore {
     const flight = this.flights.get(reply.request);
     this.flights.delete(reply.request);
     this.pump(Date.now()); // the next request goes out while this one decodes
-    // Each thumbnail is shown as soon as it is decoded, not when the whole batch is.
-    await Promise.all(reply.items.map((p) => this.decoded(p, () => this.closed || reply.request <= this.stale)));
+    // Each thumbnail is shown as soon as it is decoded, not when the whole batch is. Starting 64 decodes took one
+    // task of ~5–10 ms, which held up a frame due meanwhile (a box selection's): a few at a time, task after task.
+    const stale = () => this.closed || reply.request <= this.stale;
+    const decoding: Promise<void>[] = [];
+    for (let k = 0; k < reply.items.length && !stale(); k += DECODE_CHUNK) {
+      if (k > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      decoding.push(...reply.items.slice(k, k + DECODE_CHUNK).map((p) => this.decoded(p, stale)));
+    }
+    await Promise.all(decoding);
     for (const n of flight?.indices ?? []) this.asked.delete(n);
     this.evict();
   }

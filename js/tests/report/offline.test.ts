@@ -127,6 +127,13 @@ describe("replies", () => {
     if (decoded?.kind !== "thumbs") return;
     expect(decoded.items.map((p) => p.index)).toEqual([3, 0]);
     expect(new TextDecoder().decode(decoded.items[0].extra[0])).toBe("X3");
+    // the JPEG's Blob, made when first read: the message's bytes as they were, even once that buffer is reused
+    for (const b of buffers) new Uint8Array(b.buffer, b.byteOffset, b.byteLength).fill(0);
+    const image = decoded.items[1].image;
+    expect(image).toBeInstanceOf(Blob);
+    expect(image.type).toBe("image/jpeg");
+    expect(await image.text()).toBe("J0");
+    expect(decoded.items[1].image).toBe(image); // one Blob, not one per read
   });
 
   it("answers a stored detail request with the kernel's reply as stored", () => {

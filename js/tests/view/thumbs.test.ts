@@ -117,6 +117,25 @@ describe("thumbnail requests", () => {
     expect(sent.at(-1)).toEqual({ kind: "thumbs", request: 2, indices: [1] });
   });
 
+  it("decodes a whole reply of 64, a few per task: every thumbnail cached and announced once", async () => {
+    const { s, sent, ready, answer } = store();
+    s.want(range(0, 64), [], 0);
+    await answer(sent[0]);
+    expect(ready.flat().sort((x, y) => x - y)).toEqual(range(0, 64));
+    for (const n of range(0, 64)) expect(s.get(n)?.index).toBe(n);
+    expect(s.idle).toBe(true);
+  });
+
+  it("stops decoding a reply that new data made stale between its tasks", async () => {
+    const { s, sent, ready, answer } = store();
+    s.want(range(0, 64), [], 0);
+    const done = answer(sent[0]);
+    s.clear(sent[0].request); // the first few have started; the rest are never decoded nor cached
+    await done;
+    expect(ready).toEqual([]);
+    expect(range(0, 64).filter((n) => s.get(n) !== undefined)).toEqual([]);
+  });
+
   it("ignores replies after close", async () => {
     const { s, ready } = store();
     s.close();
