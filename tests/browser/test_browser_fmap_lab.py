@@ -61,14 +61,20 @@ def test_a_box_on_the_map_sets_map_selection_and_the_gallery(shown: tuple[Lab, A
     page.mouse.move(box["x"] + pixels[1][0], box["y"] + pixels[0][1] + 3)
     page.mouse.move(box["x"] + pixels[1][0], box["y"] + pixels[1][1])
     page.mouse.up()
+    gallery = _expect_selection(lab, root, inside, "box")
+    lab.nb.run("mx.map_selection = []")
+    expect(gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)
+
+
+def _expect_selection(lab: Lab, root: Any, inside: list[int], shape: str) -> Any:
+    """``map_selection`` is ``inside`` and the gallery the ranking restricted to it; the gallery."""
     got = lab.nb.wait_value("emit(sel=mx.map_selection)", "sel", until=lambda v: v == inside)
-    assert got == inside, "explorer.map_selection is not the points inside the box"
+    assert got == inside, f"explorer.map_selection is not the points inside the {shape}"
     gallery = root.locator(GALLERY)
     expect(gallery).to_have_attribute("data-count", str(len(inside)), timeout=WAIT)
     want = lab.nb.value(f"emit(**gallery_of(restrict(mx.results.rank(), np.array({inside}))))")
-    assert_gallery_matches(gallery, want, "map box in JupyterLab")
-    lab.nb.run("mx.map_selection = []")
-    expect(gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)
+    assert_gallery_matches(gallery, want, f"map {shape} in JupyterLab")
+    return gallery
 
 
 def _settled_box(lab: Lab, canvas: Any) -> dict[str, float]:
@@ -116,12 +122,7 @@ def test_a_lasso_on_the_map_sets_map_selection_and_the_gallery(shown: tuple[Lab,
     inside = in_lasso(xy, polygon).tolist()
     assert 0 < len(inside) < lab.n_images
     page.mouse.up()
-    got = lab.nb.wait_value("emit(sel=mx.map_selection)", "sel", until=lambda v: v == inside)
-    assert got == inside, "explorer.map_selection is not the points inside the lasso"
-    gallery = root.locator(GALLERY)
-    expect(gallery).to_have_attribute("data-count", str(len(inside)), timeout=WAIT)
-    want = lab.nb.value(f"emit(**gallery_of(restrict(mx.results.rank(), np.array({inside}))))")
-    assert_gallery_matches(gallery, want, "map lasso in JupyterLab")
+    gallery = _expect_selection(lab, root, inside, "lasso")
     canvas.press("Escape")  # the keyboard clears the selection
     assert lab.nb.wait_value("emit(sel=mx.map_selection)", "sel", until=lambda v: v == []) == []
     expect(gallery).to_have_attribute("data-count", str(lab.n_images), timeout=WAIT)

@@ -130,16 +130,20 @@ export class MapView {
 
   /** "More like this" when `similar_to` is set (and the map arrived): image `of`'s nearest images in `member`. */
   similar(data: Data, member: Uint8Array | null | undefined): { of: number; ranked: Ranked } | null {
-    const i = this.get<number | null>("similar_to");
-    const map = this.loaded(data.N);
-    if (typeof i !== "number" || map === null || i < 0 || i >= data.N) return null;
-    return { of: i, ranked: restrict(similarTo(map, i), member) };
+    const on = this.similarOn(data.N);
+    return on && { of: on.i, ranked: restrict(similarTo(on.map, on.i), member) };
   }
 
   /** Whether the gallery lists "more like this" now (its scores are then cosine distances). */
   ranksSimilar(N: number): boolean {
+    return this.similarOn(N) !== null;
+  }
+
+  /** `similar_to` and the map it ranks by, when both are there. */
+  private similarOn(N: number): { i: number; map: FailureMap } | null {
     const i = this.get<number | null>("similar_to");
-    return typeof i === "number" && i >= 0 && i < N && this.loaded(N) !== null;
+    const map = this.loaded(N);
+    return typeof i === "number" && map !== null && i >= 0 && i < N ? { i, map } : null;
   }
 
   /** The gallery title's note: "more like this" and the map selection, when set. */
